@@ -1,0 +1,53 @@
+package dev.ponder.cascade;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An ordered list of tiers, cheapest first, with the difficulty thresholds that pick where a request starts:
+ * {@code thresholds.get(i)} is the highest difficulty tier {@code i} is trusted with, so a request starts at
+ * the first tier whose threshold is not below its score (the top tier takes the rest).
+ */
+public record CascadePolicy(String name, List<Tier> tiers, List<Double> thresholds, Budget budget) {
+
+    public CascadePolicy {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("policy name must not be blank");
+        }
+        Objects.requireNonNull(tiers, "tiers");
+        if (tiers.isEmpty()) {
+            throw new IllegalArgumentException("policy '" + name + "' needs at least one tier");
+        }
+        tiers = List.copyOf(tiers);
+        thresholds = thresholds == null ? evenlySpaced(tiers.size()) : List.copyOf(thresholds);
+        if (thresholds.size() != tiers.size() - 1) {
+            throw new IllegalArgumentException("policy '" + name + "' has " + tiers.size() + " tiers and so needs "
+                    + (tiers.size() - 1) + " thresholds, but has " + thresholds);
+        }
+        for (int i = 0; i < thresholds.size(); i++) {
+            double t = thresholds.get(i);
+            if (!(t >= 0 && t <= 1) || (i > 0 && t < thresholds.get(i - 1))) {
+                throw new IllegalArgumentException(
+                        "policy '" + name + "' thresholds must rise within [0, 1] but were " + thresholds);
+            }
+        }
+        budget = budget == null ? Budget.UNLIMITED : budget;
+    }
+
+    /** Thresholds that split [0, 1] into equal shares, one per tier. */
+    static List<Double> evenlySpaced(int tierCount) {
+        return java.util.stream.IntStream.range(1, tierCount)
+                .mapToObj(i -> (double) i / tierCount)
+                .toList();
+    }
+
+    /** The tier a request of this difficulty starts at. */
+    public int startTier(double score) {
+        for (int i = 0; i < thresholds.size(); i++) {
+            if (score <= thresholds.get(i)) {
+                return i;
+            }
+        }
+        return tiers.size() - 1;
+    }
+}
