@@ -1,0 +1,351 @@
+package dev.ponder.router.cli;
+
+import dev.ponder.router.RouterModel;
+import dev.ponder.router.Training;
+import dev.ponder.router.eval.Calibration;
+import dev.ponder.router.eval.OutcomeFile;
+import dev.ponder.router.eval.OutcomeRow;
+import dev.ponder.router.eval.PairEvaluation;
+import dev.ponder.router.eval.RoutingCurve;
+import dev.ponder.router.eval.SvgPlot;
+import dev.ponder.router.eval.TierSweep;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code eval --data FILE --weak MODEL --strong MODEL [...]}: the router's curve, metrics and calibrated point. */
+final class EvalCommand {
+    static final String USAGE = "eval --data FILE --weak MODEL --strong MODEL [--router NAME.bin] [--tiers M1,M2,...]"
+            + " [--out DIR] [--rows all|heldout] [--target-quality 0.95] [--delta 0.1] [--target-share S]"
+            + " [--calibration-fraction 0.5]";
+    private static final Set<String> OPTIONS = Set.of(
+            "data",
+            "weak",
+            "strong",
+            "router",
+            "tiers",
+            "out",
+            "rows",
+            "target-quality",
+            "delta",
+            "target-share",
+            "calibration-fraction");
+    private static final JsonMapper JSON = JsonMapper.shared();
+
+    private EvalCommand() {}
+
+    static int run(String[] argv, PrintStream out) throws IOException {
+        Args a = Args.parse("eval", argv, 1, OPTIONS);
+        Path data = TrainCommand.files(a.required("data")).getFirst();
+        String weak = a.required("weak");
+        String strong = a.required("strong");
+        String rowsMode = a.get("rows", "all");
+        if (!rowsMode.equals("all") && !rowsMode.equals("heldout")) {
+            throw new Args.UsageException("eval: --rows must be all or heldout, got '" + rowsMode + "'");
+        }
+        double ratio = a.number("target-quality", 0.95, 0.01, 1);
+        double delta = a.number("delta", 0.1, 1e-6, 0.5);
+        double calibrationFraction = a.number("calibration-fraction", 0.5, 0.05, 0.95);
+        List<String> tiers = a.has("tiers") ? TrainCommand.split(a.get("tiers", "")) : List.of();
+        if (a.has("tiers") && tiers.size() < 2) {
+            throw new Args.UsageException("eval: --tiers needs at least two models, got '" + a.get("tiers", "") + "'");
+        }
+        RouterModel model =
+                a.has("router") ? RouterModel.load(Path.of(a.get("router", ""))) : RouterModel.loadDefault();
+
+        List<OutcomeRow> rows =
+                OutcomeFile.read(data).stream().filter(r -> r.has(weak, strong)).toList();
+        if (rowsMode.equals("heldout")) {
+            double testFraction =
+                    JSON.readTree(model.modelCard()).path("test_fraction").asDouble(0.5);
+            rows = rows.stream().filter(r -> Training.heldOut(r, testFraction)).toList();
+        }
+        if (rows.size() < 10) {
+            throw new IllegalArgumentException(data + " has " + rows.size() + " rows holding both '" + weak + "' and '"
+                    + strong + "' (" + rowsMode + "): too few to evaluate");
+        }
+        ToDoubleFunction<OutcomeRow> difficulty = r -> model.difficulty(r.prompt());
+        ToDoubleFunction<OutcomeRow> doubt = r ->
+                1 - model.answerScorer().goodEnough(r.prompt(), r.outcome(weak).response());
+        PairEvaluation e = PairEvaluation.of(rows, weak, strong, difficulty, doubt);
+        String unit = e.realCosts() ? "USD per query" : "share of strong calls (no cost_usd)";
+
+        out.printf(Locale.ROOT, "router %s (%s)%n", model.version(), model.checksum());
+        out.printf(
+                Locale.ROOT,
+                "data %s: %d rows (%s), weak %s quality %.4f, strong %s quality %.4f; cost unit: %s%n",
+                data.getFileName(),
+                e.n(),
+                rowsMode,
+                weak,
+                e.router().weakQuality(),
+                strong,
+                e.router().strongQuality(),
+                unit);
+        out.println("evaluated: router (difficulty before any call)"
+                + (e.cascade() == null
+                        ? "; cascade skipped (no weak responses in the file)"
+                        : " and cascade (weak answers first, answer scorer decides escalation)"));
+        line(out, "router", e.router());
+        line(out, "random", e.random());
+        line(out, "oracle", e.oracle());
+        if (e.cascade() != null) {
+            line(out, "cascade", e.cascade());
+        }
+
+        ObjectNode json = JSON.createObjectNode();
+        json.put("n", e.n());
+        json.put("weak", weak);
+        json.put("strong", strong);
+        json.put("router_version", model.version());
+        json.put("apgr", r4(e.router().apgr()));
+        json.put("cpt50", r4(e.router().cpt(0.5)));
+        json.put("cpt80", r4(e.router().cpt(0.8)));
+        json.put("aiq", r4(e.router().aiq()));
+        json.put("random_apgr", r4(e.random().apgr()));
+        json.put("random_cpt50", r4(e.random().cpt(0.5)));
+        json.put("random_cpt80", r4(e.random().cpt(0.8)));
+        json.put("random_aiq", r4(e.random().aiq()));
+        json.put("oracle_apgr", r4(e.oracle().apgr()));
+        json.put("oracle_cpt50", r4(e.oracle().cpt(0.5)));
+        json.put("oracle_cpt80", r4(e.oracle().cpt(0.8)));
+        json.put("weak_quality", r4(e.router().weakQuality()));
+        json.put("strong_quality", r4(e.router().strongQuality()));
+        json.put("cost_unit", e.realCosts() ? "usd" : "strong_share");
+        if (e.cascade() != null) {
+            json.put("cascade_apgr", r4(e.cascade().apgr()));
+            json.put("cascade_cpt50", r4(e.cascade().cpt(0.5)));
+            json.put("cascade_cpt80", r4(e.cascade().cpt(0.8)));
+        }
+        json.put("evaluated", e.cascade() == null ? "router" : "router+cascade");
+
+        calibrate(a, rows, weak, strong, difficulty, doubt, ratio, delta, calibrationFraction, out, json);
+
+        Path dir = a.has("out") ? Path.of(a.get("out", "")) : null;
+        if (dir != null) {
+            Files.createDirectories(dir);
+            writeSweep(dir.resolve("sweep.csv"), e);
+            Files.writeString(
+                    dir.resolve("sweep.svg"), plot(e, data.getFileName().toString()));
+            out.println("wrote " + dir.resolve("sweep.csv") + " and " + dir.resolve("sweep.svg"));
+        }
+        if (!tiers.isEmpty()) {
+            tiers(rows, tiers, difficulty, dir, out, json);
+        }
+        out.println(JSON.writeValueAsString(json));
+        return 0;
+    }
+
+    private static void calibrate(
+            Args a,
+            List<OutcomeRow> rows,
+            String weak,
+            String strong,
+            ToDoubleFunction<OutcomeRow> difficulty,
+            ToDoubleFunction<OutcomeRow> doubt,
+            double ratio,
+            double delta,
+            double fraction,
+            PrintStream out,
+            ObjectNode json) {
+        List<OutcomeRow> calibration = new ArrayList<>();
+        List<OutcomeRow> rest = new ArrayList<>();
+        for (OutcomeRow r : rows) {
+            // A stable per-row coin: calibration and measurement never share rows.
+            (Math.floorMod(r.id().hashCode() * 0x9E3779B1, 1000) < fraction * 1000 ? calibration : rest).add(r);
+        }
+        if (calibration.size() < 5 || rest.size() < 5) {
+            out.println("calibration skipped: too few rows to split");
+            return;
+        }
+        PairEvaluation cal = PairEvaluation.of(calibration, weak, strong, difficulty, doubt);
+        PairEvaluation test = PairEvaluation.of(rest, weak, strong, difficulty, doubt);
+        Calibration.Result c;
+        if (a.has("target-share")) {
+            c = Calibration.forStrongShare(cal.router(), a.number("target-share", 0.5, 0, 1));
+        } else {
+            double[] s = calibration.stream().mapToDouble(difficulty).toArray();
+            double[] w = calibration.stream().mapToDouble(r -> r.score(weak)).toArray();
+            double[] st = calibration.stream().mapToDouble(r -> r.score(strong)).toArray();
+            c = Calibration.forQuality(s, w, st, ratio, delta);
+        }
+        RoutingCurve.Point p = test.router().at(c.threshold());
+        out.printf(
+                Locale.ROOT,
+                "calibrated on %d rows for %s: threshold %.4f, strong share %.3f, quality %.3f of strong%s%n",
+                calibration.size(),
+                c.target(),
+                c.threshold(),
+                c.strongShare(),
+                c.qualityRatio(),
+                c.guaranteed()
+                        ? String.format(
+                                Locale.ROOT,
+                                "; guarantee: quality >= %.3f of strong with confidence %.2f",
+                                c.guaranteedRatio(),
+                                1 - delta)
+                        : (a.has("target-share") ? "" : "; no threshold met the guarantee: all strong"));
+        out.printf(
+                Locale.ROOT,
+                "at that threshold on the other %d rows: strong share %.3f, quality %.4f (%.3f of strong), cost %.6f%n",
+                rest.size(),
+                p.strongShare(),
+                p.quality(),
+                p.quality() / test.router().strongQuality(),
+                p.cost());
+        ObjectNode cj = json.putObject("calibrated");
+        cj.put("target", c.target());
+        cj.put("threshold", r4(c.threshold()));
+        cj.put("calibration_rows", calibration.size());
+        cj.put("guaranteed", c.guaranteed());
+        cj.put("guaranteed_ratio", Double.isNaN(c.guaranteedRatio()) ? null : r4(c.guaranteedRatio()));
+        cj.put("test_rows", rest.size());
+        cj.put("strong_share", r4(p.strongShare()));
+        cj.put("quality", r4(p.quality()));
+        cj.put("quality_ratio", r4(p.quality() / test.router().strongQuality()));
+        cj.put("cost", p.cost());
+    }
+
+    private static void tiers(
+            List<OutcomeRow> pairRows,
+            List<String> tiers,
+            ToDoubleFunction<OutcomeRow> difficulty,
+            Path dir,
+            PrintStream out,
+            ObjectNode json)
+            throws IOException {
+        String[] names = tiers.toArray(String[]::new);
+        List<OutcomeRow> rows = pairRows.stream().filter(r -> r.has(names)).toList();
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("no row holds all tiers " + tiers + " (check the model names)");
+        }
+        boolean costs = rows.stream()
+                .allMatch(r -> tiers.stream().allMatch(m -> r.outcome(m).costUsd() != null));
+        double[] score = rows.stream().mapToDouble(difficulty).toArray();
+        double[][] q = new double[rows.size()][names.length];
+        double[][] c = new double[rows.size()][names.length];
+        for (int i = 0; i < rows.size(); i++) {
+            for (int t = 0; t < names.length; t++) {
+                q[i][t] = rows.get(i).score(names[t]);
+                // Without cost data, tier i costs i/(N-1): the policy's position between cheapest and dearest.
+                c[i][t] = costs ? rows.get(i).outcome(names[t]).costUsd() : t / (double) (names.length - 1);
+            }
+        }
+        List<TierSweep.Point> points = TierSweep.sweep(score, q, c);
+        List<TierSweep.Point> frontier = TierSweep.frontier(points);
+        out.printf(
+                Locale.ROOT,
+                "tiers %s on %d rows: %d threshold tuples, %d on the frontier, AIQ %.4f%n",
+                tiers,
+                rows.size(),
+                points.size(),
+                frontier.size(),
+                TierSweep.aiq(points));
+        ObjectNode tj = json.putObject("tiers");
+        tj.put("n", rows.size());
+        tj.put("aiq", r4(TierSweep.aiq(points)));
+        for (int t = 0; t < names.length; t++) {
+            double[] onlyT = new double[names.length - 1];
+            for (int k = 0; k < onlyT.length; k++) {
+                onlyT[k] = k < t ? -1 : 2;
+            }
+            TierSweep.Point only = TierSweep.evaluate(onlyT, score, q, c);
+            out.printf(Locale.ROOT, "  always %s: quality %.4f cost %.6f%n", names[t], only.quality(), only.cost());
+        }
+        if (dir != null) {
+            StringBuilder csv = new StringBuilder("thresholds,shares,quality,cost,frontier\n");
+            Set<TierSweep.Point> onFrontier = new HashSet<>(frontier);
+            for (TierSweep.Point p : points) {
+                csv.append(join(p.thresholds()))
+                        .append(',')
+                        .append(join(p.shares()))
+                        .append(',')
+                        .append(p.quality())
+                        .append(',')
+                        .append(p.cost())
+                        .append(',')
+                        .append(onFrontier.contains(p))
+                        .append('\n');
+            }
+            Files.writeString(dir.resolve("tiers.csv"), csv);
+            out.println("wrote " + dir.resolve("tiers.csv"));
+        }
+    }
+
+    private static String join(double[] v) {
+        StringBuilder s = new StringBuilder("\"");
+        for (int i = 0; i < v.length; i++) {
+            s.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.4f", v[i]));
+        }
+        return s.append('"').toString();
+    }
+
+    private static void line(PrintStream out, String name, RoutingCurve c) {
+        out.printf(
+                Locale.ROOT,
+                "%-8s APGR %.4f  CPT(50%%) %.4f  CPT(80%%) %.4f  AIQ %.4f%n",
+                name,
+                c.apgr(),
+                c.cpt(0.5),
+                c.cpt(0.8),
+                c.aiq());
+    }
+
+    private static void writeSweep(Path file, PairEvaluation e) throws IOException {
+        StringBuilder csv = new StringBuilder("curve,threshold,strong_share,quality,cost,pgr\n");
+        append(csv, "router", e.router());
+        append(csv, "random", e.random());
+        append(csv, "oracle", e.oracle());
+        if (e.cascade() != null) {
+            append(csv, "cascade", e.cascade());
+        }
+        Files.writeString(file, csv);
+    }
+
+    private static void append(StringBuilder csv, String name, RoutingCurve c) {
+        for (RoutingCurve.Point p : c.points()) {
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%s,%.6f,%.6f,%.6f,%.8f,%.6f%n",
+                    name,
+                    p.threshold(),
+                    p.strongShare(),
+                    p.quality(),
+                    p.cost(),
+                    p.pgr()));
+        }
+    }
+
+    private static String plot(PairEvaluation e, String data) {
+        List<SvgPlot.Series> series = new ArrayList<>();
+        series.add(series("router", "#1f77b4", e.router()));
+        if (e.cascade() != null) {
+            series.add(series("cascade (scorer)", "#2ca02c", e.cascade()));
+        }
+        series.add(series("random", "#999999", e.random()));
+        series.add(series("oracle", "#d62728", e.oracle()));
+        return SvgPlot.render(data + ": " + e.weak() + " -> " + e.strong(), "share of strong calls", "quality", series);
+    }
+
+    private static SvgPlot.Series series(String name, String colour, RoutingCurve c) {
+        return new SvgPlot.Series(
+                name,
+                colour,
+                c.points().stream()
+                        .map(p -> new double[] {p.strongShare(), p.quality()})
+                        .toList());
+    }
+
+    private static double r4(double v) {
+        return Math.round(v * 10000) / 10000.0;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.ponder.router.cli;
+
+import dev.ponder.router.FeatureSpec;
+import dev.ponder.router.Training;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/** {@code train --data F1[,F2] --weak M1[,M2] --strong M --out NAME.bin [...]}. */
+final class TrainCommand {
+    static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
+            + " [--features lexical,ngrams:16,encoder] [--answer-bits 16] [--seed 42] [--epochs 4]"
+            + " [--learning-rate 0.05] [--l2 1e-4] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]";
+    private static final Set<String> OPTIONS = Set.of(
+            "data",
+            "weak",
+            "strong",
+            "out",
+            "features",
+            "answer-bits",
+            "seed",
+            "epochs",
+            "learning-rate",
+            "l2",
+            "test-fraction",
+            "version",
+            "attribution");
+
+    private TrainCommand() {}
+
+    static int run(String[] argv, PrintStream out, Clock clock) throws IOException {
+        Args a = Args.parse("train", argv, 1, OPTIONS);
+        List<Path> data = files(a.required("data"));
+        Path artifact = Path.of(a.required("out"));
+        if (!artifact.getFileName().toString().endsWith(".bin")) {
+            throw new Args.UsageException("train: --out must name a NAME.bin file, got " + artifact);
+        }
+        FeatureSpec features;
+        try {
+            features = FeatureSpec.parse(a.get("features", "lexical,ngrams:16"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("train: --features: " + e.getMessage());
+        }
+        String name = artifact.getFileName().toString().replaceFirst("\\.bin$", "");
+        String version = a.get("version", name + "-" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
+        Training.Config config = new Training.Config(
+                data,
+                split(a.required("weak")),
+                a.required("strong"),
+                features,
+                (int) a.number("answer-bits", 16, 0, 22),
+                a.integer("seed", 42),
+                (int) a.number("epochs", 4, 1, 1000),
+                a.number("learning-rate", 0.05, 1e-9, 100),
+                a.number("l2", 1e-4, 0, 100),
+                a.number("test-fraction", 0.5, 0, 0.99),
+                version,
+                artifact,
+                attribution(a.get("attribution", "")));
+        Training.Result r = Training.run(config, clock, out);
+        out.println("wrote " + r.artifact() + " and " + r.card() + " (sha256 " + r.sha256() + ")");
+        return 0;
+    }
+
+    static List<String> split(String csv) {
+        return Arrays.stream(csv.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
+    }
+
+    static List<Path> files(String csv) {
+        List<Path> paths = split(csv).stream().map(Path::of).toList();
+        for (Path p : paths) {
+            if (!Files.isRegularFile(p)) {
+                throw new Args.UsageException("no such data file: " + p);
+            }
+        }
+        return paths;
+    }
+
+    private static String attribution(String value) throws IOException {
+        if (!value.startsWith("@")) {
+            return value;
+        }
+        Path file = Path.of(value.substring(1));
+        if (!Files.isRegularFile(file)) {
+            throw new Args.UsageException("train: no such attribution file: " + file);
+        }
+        return Files.readString(file).strip();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.ponder.router.eval;
+
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A weak/strong pair evaluated on outcome rows: the router's curve, the random and oracle baselines and, when the
+ * rows hold the weak model's answers and a scorer is given, the cascade (answer weak, escalate when the scorer
+ * doubts). Costs are the rows' cost_usd when every row has them for both models, else the share of strong calls.
+ */
+public record PairEvaluation(
+        String weak,
+        String strong,
+        int n,
+        boolean realCosts,
+        RoutingCurve router,
+        RoutingCurve random,
+        RoutingCurve oracle,
+        RoutingCurve cascade) {
+
+    /**
+     * @param rows rows holding both models
+     * @param routerScore difficulty per row (higher = strong)
+     * @param doubt for the cascade, 1 - P(weak answer good enough) from the row's weak response; null to skip
+     */
+    public static PairEvaluation of(
+            List<OutcomeRow> rows,
+            String weak,
+            String strong,
+            ToDoubleFunction<OutcomeRow> routerScore,
+            ToDoubleFunction<OutcomeRow> doubt) {
+        int n = rows.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("no rows hold both '" + weak + "' and '" + strong + "'");
+        }
+        double[] w = new double[n], s = new double[n], score = new double[n], gain = new double[n];
+        double[] wc = new double[n], sc = new double[n], cascadeCost = new double[n];
+        boolean costs = rows.stream()
+                .allMatch(r ->
+                        r.outcome(weak).costUsd() != null && r.outcome(strong).costUsd() != null);
+        for (int i = 0; i < n; i++) {
+            OutcomeRow r = rows.get(i);
+            w[i] = r.score(weak);
+            s[i] = r.score(strong);
+            gain[i] = s[i] - w[i];
+            score[i] = routerScore.applyAsDouble(r);
+            wc[i] = costs ? r.outcome(weak).costUsd() : 0;
+            sc[i] = costs ? r.outcome(strong).costUsd() : 1;
+            cascadeCost[i] = wc[i] + sc[i];
+        }
+        RoutingCurve cascade = null;
+        if (doubt != null && rows.stream().allMatch(r -> r.outcome(weak).response() != null)) {
+            double[] d = new double[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = doubt.applyAsDouble(rows.get(i));
+            }
+            cascade = RoutingCurve.of(d, w, s, wc, cascadeCost);
+        }
+        return new PairEvaluation(
+                weak,
+                strong,
+                n,
+                costs,
+                RoutingCurve.of(score, w, s, wc, sc),
+                RoutingCurve.of(new double[n], w, s, wc, sc),
+                RoutingCurve.of(gain, w, s, wc, sc),
+                cascade);
+    }
+}
