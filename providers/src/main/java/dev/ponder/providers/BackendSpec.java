@@ -82,12 +82,26 @@ public record BackendSpec(
         }
     }
 
-    /** For {@code type: replay}: simulated latency, and what to do with a prompt the dataset lacks. */
-    public record Replay(Duration latencyPerOutputToken, String unknownPromptAnswer) {
-        public static final Replay DEFAULTS = new Replay(Duration.ZERO, null);
+    /**
+     * For {@code type: replay}: simulated latency (a delay before the first token, then one per output token), and
+     * the answer to a prompt the dataset lacks (null: such a prompt fails with an ESCALATE error).
+     */
+    public record Replay(Duration latencyPerOutputToken, String unknownPromptAnswer, Duration firstTokenLatency) {
+        public static final Replay DEFAULTS = new Replay(null, null, null);
 
         public Replay {
-            latencyPerOutputToken = latencyPerOutputToken == null ? Duration.ZERO : latencyPerOutputToken;
+            latencyPerOutputToken = notNegative("latency-per-output-token", latencyPerOutputToken);
+            firstTokenLatency = notNegative("first-token-latency", firstTokenLatency);
+        }
+
+        private static Duration notNegative(String what, Duration value) {
+            if (value == null) {
+                return Duration.ZERO;
+            }
+            if (value.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative but was " + value);
+            }
+            return value;
         }
     }
 }

@@ -1,0 +1,288 @@
+package dev.ponder.providers;
+
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.Content;
+import dev.langchain4j.data.message.ImageContent;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.TextContent;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
+import dev.langchain4j.model.chat.request.DefaultChatRequestParameters;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.openai.OpenAiChatResponseMetadata;
+import dev.langchain4j.model.output.FinishReason;
+import dev.ponder.cascade.ChatAnswer;
+import dev.ponder.cascade.ChatMessage;
+import dev.ponder.cascade.ChatRequest;
+import dev.ponder.cascade.ContentPart;
+import dev.ponder.cascade.Price;
+import dev.ponder.cascade.ResponseFormat;
+import dev.ponder.cascade.TokenLogprob;
+import dev.ponder.cascade.TokenUsage;
+import dev.ponder.cascade.ToolCall;
+import dev.ponder.cascade.ToolChoice;
+import dev.ponder.cascade.ToolSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Translates between the cascade's OpenAI-shaped request and answer and LangChain4j's types. */
+final class LangChainMapping {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {};
+
+    private LangChainMapping() {}
+
+    static List<dev.langchain4j.data.message.ChatMessage> messages(List<ChatMessage> messages) {
+        List<dev.langchain4j.data.message.ChatMessage> out = new ArrayList<>(messages.size());
+        for (ChatMessage message : messages) {
+            out.add(
+                    switch (message.role()) {
+                        case SYSTEM, DEVELOPER -> SystemMessage.from(message.text());
+                        case USER -> UserMessage.from(contents(message.content()));
+                        case ASSISTANT -> assistant(message);
+                        case TOOL ->
+                            ToolExecutionResultMessage.from(
+                                    message.toolCallId(), message.name() == null ? "" : message.name(), message.text());
+                    });
+        }
+        return out;
+    }
+
+    private static List<Content> contents(List<ContentPart> parts) {
+        List<Content> out = new ArrayList<>(parts.size());
+        for (ContentPart part : parts) {
+            out.add(
+                    switch (part) {
+                        case ContentPart.Text text -> TextContent.from(text.text());
+                        case ContentPart.Image image -> image(image);
+                    });
+        }
+        if (out.isEmpty()) {
+            out.add(TextContent.from(""));
+        }
+        return out;
+    }
+
+    private static ImageContent image(ContentPart.Image image) {
+        ImageContent.DetailLevel detail = image.detail() == null
+                ? ImageContent.DetailLevel.AUTO
+                : ImageContent.DetailLevel.valueOf(image.detail().toUpperCase(java.util.Locale.ROOT));
+        String url = image.url();
+        if (url.startsWith("data:")) {
+            // data:<mime>;base64,<data>: providers that take no URLs (Ollama, Anthropic) need the bytes.
+            int comma = url.indexOf(',');
+            String mime = url.substring("data:".length(), url.indexOf(';'));
+            return ImageContent.from(url.substring(comma + 1), mime, detail);
+        }
+        return ImageContent.from(url, detail);
+    }
+
+    private static AiMessage assistant(ChatMessage message) {
+        List<ToolExecutionRequest> calls = message.toolCalls().stream()
+                .map(call -> ToolExecutionRequest.builder()
+                        .id(call.id())
+                        .name(call.name())
+                        .arguments(call.argumentsJson())
+                        .build())
+                .toList();
+        String text = message.text();
+        if (calls.isEmpty()) {
+            return AiMessage.from(text);
+        }
+        return text.isEmpty() ? AiMessage.from(calls) : AiMessage.from(text, calls);
+    }
+
+    /** The sampling knobs every provider understands, set on a provider's parameters builder. */
+    static <B extends DefaultChatRequestParameters.Builder<B>> B common(B builder, ChatRequest request, String model) {
+        var options = request.options();
+        return builder.modelName(model)
+                .temperature(options.temperature())
+                .topP(options.topP())
+                .maxOutputTokens(options.maxTokens())
+                .stopSequences(options.stop().isEmpty() ? null : options.stop())
+                .presencePenalty(options.presencePenalty())
+                .frequencyPenalty(options.frequencyPenalty());
+    }
+
+    /** Tools, tool choice and response format in LangChain4j's own types, for providers without raw passthrough. */
+    static <B extends DefaultChatRequestParameters.Builder<B>> B tools(B builder, ChatRequest request) {
+        if (!request.tools().isEmpty()) {
+            builder.toolSpecifications(request.tools().stream()
+                    .map(LangChainMapping::toolSpecification)
+                    .toList());
+            ToolChoice choice = request.toolChoice();
+            if (choice != null) {
+                builder.toolChoice(
+                        switch (choice.mode()) {
+                            case AUTO -> dev.langchain4j.model.chat.request.ToolChoice.AUTO;
+                            case NONE -> dev.langchain4j.model.chat.request.ToolChoice.NONE;
+                            case REQUIRED, FUNCTION -> dev.langchain4j.model.chat.request.ToolChoice.REQUIRED;
+                        });
+            }
+        }
+        ResponseFormat format = request.responseFormat();
+        if (format != null && format.type() != ResponseFormat.Type.TEXT) {
+            builder.responseFormat(dev.langchain4j.model.chat.request.ResponseFormat.builder()
+                    .type(ResponseFormatType.JSON)
+                    .jsonSchema(
+                            format.type() == ResponseFormat.Type.JSON_SCHEMA
+                                    ? JsonSchema.builder()
+                                            .name(format.schemaName() == null ? "response" : format.schemaName())
+                                            .rootElement(schema(format.schemaJson()))
+                                            .build()
+                                    : null)
+                    .build());
+        }
+        return builder;
+    }
+
+    /** OpenAI's own JSON for tools, tool_choice and response_format, sent verbatim: nothing is lost on the way. */
+    static Map<String, Object> openAiPassthrough(ChatRequest request) {
+        Map<String, Object> raw = new LinkedHashMap<>();
+        if (!request.tools().isEmpty()) {
+            List<Map<String, Object>> tools = new ArrayList<>();
+            for (ToolSpec tool : request.tools()) {
+                Map<String, Object> function = new LinkedHashMap<>();
+                function.put("name", tool.name());
+                if (tool.description() != null) {
+                    function.put("description", tool.description());
+                }
+                if (tool.parametersJson() != null) {
+                    function.put("parameters", parse(tool.parametersJson()));
+                }
+                if (tool.strict() != null) {
+                    function.put("strict", tool.strict());
+                }
+                tools.add(Map.of("type", "function", "function", function));
+            }
+            raw.put("tools", tools);
+        }
+        ToolChoice choice = request.toolChoice();
+        if (choice != null) {
+            raw.put(
+                    "tool_choice",
+                    choice.mode() == ToolChoice.Mode.FUNCTION
+                            ? Map.of("type", "function", "function", Map.of("name", choice.functionName()))
+                            : choice.mode().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        ResponseFormat format = request.responseFormat();
+        if (format != null) {
+            Map<String, Object> rf = new LinkedHashMap<>();
+            rf.put("type", format.type().name().toLowerCase(java.util.Locale.ROOT));
+            if (format.type() == ResponseFormat.Type.JSON_SCHEMA) {
+                Map<String, Object> schema = new LinkedHashMap<>();
+                schema.put("name", format.schemaName() == null ? "response" : format.schemaName());
+                schema.put("schema", parse(format.schemaJson()));
+                if (format.strict() != null) {
+                    schema.put("strict", format.strict());
+                }
+                rf.put("json_schema", schema);
+            }
+            raw.put("response_format", rf);
+        }
+        return raw;
+    }
+
+    static ToolSpecification toolSpecification(ToolSpec tool) {
+        return ToolSpecification.builder()
+                .name(tool.name())
+                .description(tool.description())
+                .parameters(tool.parametersJson() == null ? null : objectSchema(tool.parametersJson()))
+                .build();
+    }
+
+    /**
+     * A JSON Schema object as LangChain4j's tool parameters. Each property is converted on its own, so keywords
+     * LangChain4j has no type for survive as raw schema instead of failing the whole tool.
+     */
+    @SuppressWarnings("unchecked")
+    static JsonObjectSchema objectSchema(String schemaJson) {
+        Map<String, Object> schema = parse(schemaJson);
+        JsonObjectSchema.Builder builder = JsonObjectSchema.builder();
+        if (schema.get("description") instanceof String description) {
+            builder.description(description);
+        }
+        if (schema.get("properties") instanceof Map<?, ?> properties) {
+            properties.forEach((name, property) -> builder.addProperty(
+                    (String) name, JsonSchemaElementJsonUtils.fromMap((Map<String, Object>) property)));
+        }
+        if (schema.get("required") instanceof List<?> required) {
+            builder.required(required.stream().map(String::valueOf).toList());
+        }
+        if (schema.get("additionalProperties") instanceof Boolean additional) {
+            builder.additionalProperties(additional);
+        }
+        return builder.build();
+    }
+
+    private static JsonSchemaElement schema(String schemaJson) {
+        return JsonSchemaElementJsonUtils.fromMap(parse(schemaJson));
+    }
+
+    private static Map<String, Object> parse(String json) {
+        return JSON.readValue(json, OBJECT);
+    }
+
+    static ChatAnswer answer(ChatResponse response, String fallbackModel, Price price) {
+        AiMessage message = response.aiMessage();
+        List<ToolCall> calls = message.hasToolExecutionRequests()
+                ? message.toolExecutionRequests().stream()
+                        .map(r -> new ToolCall(r.id(), r.name(), r.arguments()))
+                        .toList()
+                : List.of();
+        TokenUsage usage = usage(response.tokenUsage());
+        String model = response.modelName() == null ? fallbackModel : response.modelName();
+        return new ChatAnswer(
+                model,
+                message.text(),
+                calls,
+                finishReason(response.finishReason(), calls),
+                usage,
+                logprobs(response),
+                price.cost(usage));
+    }
+
+    static TokenUsage usage(dev.langchain4j.model.output.TokenUsage usage) {
+        if (usage == null) {
+            return TokenUsage.NONE;
+        }
+        return new TokenUsage(
+                usage.inputTokenCount() == null ? 0 : usage.inputTokenCount(),
+                usage.outputTokenCount() == null ? 0 : usage.outputTokenCount());
+    }
+
+    private static dev.ponder.cascade.FinishReason finishReason(FinishReason reason, List<ToolCall> calls) {
+        if (reason == null) {
+            return null;
+        }
+        return switch (reason) {
+            case LENGTH -> dev.ponder.cascade.FinishReason.LENGTH;
+            case CONTENT_FILTER -> dev.ponder.cascade.FinishReason.CONTENT_FILTER;
+            case TOOL_EXECUTION -> dev.ponder.cascade.FinishReason.TOOL_CALLS;
+            default ->
+                calls.isEmpty() ? dev.ponder.cascade.FinishReason.STOP : dev.ponder.cascade.FinishReason.TOOL_CALLS;
+        };
+    }
+
+    private static List<TokenLogprob> logprobs(ChatResponse response) {
+        if (!(response.metadata() instanceof OpenAiChatResponseMetadata openAi) || openAi.logProbs() == null) {
+            return List.of();
+        }
+        return openAi.logProbs().stream()
+                .filter(p -> p.token() != null && p.logprob() != null)
+                .map(p -> new TokenLogprob(p.token(), Math.min(0, p.logprob())))
+                .toList();
+    }
+}

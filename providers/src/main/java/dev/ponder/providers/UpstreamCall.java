@@ -1,0 +1,80 @@
+package dev.ponder.providers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.function.Supplier;
+
+/**
+ * One upstream call in flight, so that it can be cancelled. LangChain4j's streaming models return before the
+ * stream ends and hide the HTTP exchange; {@link UpstreamHttpClient} picks the call up from the calling thread
+ * and registers the thread and body it reads, which {@link #cancel()} interrupts and closes.
+ */
+final class UpstreamCall {
+
+    private static final ThreadLocal<UpstreamCall> CURRENT = new ThreadLocal<>();
+
+    private volatile boolean cancelled;
+    private volatile Thread reader;
+    private volatile InputStream body;
+
+    /** The call the current thread is making, or a detached one nobody will cancel. */
+    static UpstreamCall current() {
+        UpstreamCall call = CURRENT.get();
+        return call != null ? call : new UpstreamCall();
+    }
+
+    /** Runs {@code action} with this as the current thread's call. */
+    <T> T run(Supplier<T> action) {
+        CURRENT.set(this);
+        try {
+            return action.get();
+        } finally {
+            CURRENT.remove();
+        }
+    }
+
+    void onReaderStarted(Thread thread) {
+        reader = thread;
+        if (cancelled) {
+            thread.interrupt();
+        }
+    }
+
+    void onBodyOpened(InputStream stream) {
+        body = stream;
+        if (cancelled) {
+            close(stream);
+        }
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    void cancel() {
+        cancelled = true;
+        Thread thread = reader;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        InputStream stream = body;
+        if (stream != null) {
+            close(stream);
+        }
+    }
+
+    private static void close(InputStream stream) {
+        try {
+            stream.close();
+        } catch (IOException ignored) {
+            // Closing is how the read is abandoned; a failure to close changes nothing.
+        }
+    }
+
+    /** The calling thread was interrupted: the caller gave up on this call. */
+    static final class Interrupted extends RuntimeException {
+        Interrupted(InterruptedException cause) {
+            super("interrupted", cause);
+        }
+    }
+}

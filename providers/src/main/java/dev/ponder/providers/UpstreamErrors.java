@@ -1,0 +1,189 @@
+package dev.ponder.providers;
+
+import dev.langchain4j.exception.HttpException;
+import dev.ponder.cascade.BackendException;
+import dev.ponder.cascade.BackendException.Action;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one place where a failed upstream call becomes a {@link BackendException}, grouped by what the caller should
+ * do: a caller's 4xx is {@code GIVE_UP} and keeps the upstream status, type and message; 408, 429, 5xx, reset
+ * connections and truncated streams are {@code RETRY} (the guard retries them, then escalates); timeouts,
+ * refused or unresolvable servers and anything unknown are {@code ESCALATE}. Messages never carry the API key.
+ */
+final class UpstreamErrors {
+
+    private static final Set<Integer> RETRIABLE_STATUSES = Set.of(408, 409, 425, 429);
+    private static final Pattern KEY_LIKE =
+            Pattern.compile("(sk-[A-Za-z0-9_\\-*.]{6,}|AIza[0-9A-Za-z_\\-]{10,}|([?&]key=)[^&\\s\"]+)");
+    private static final JsonMapper JSON = JsonMapper.shared();
+
+    private final String backend;
+    private final String apiKey;
+    private final Clock clock;
+
+    UpstreamErrors(String backend, String apiKey, Clock clock) {
+        this.backend = backend;
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+        this.clock = clock;
+    }
+
+    BackendException map(Throwable failure) {
+        if (failure instanceof BackendException known) {
+            return known;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpException http) {
+                return fromStatus(http, failure);
+            }
+            BackendException byCause = fromTransport(t, failure);
+            if (byCause != null) {
+                return byCause;
+            }
+        }
+        return new BackendException(Action.ESCALATE, prefixed("failed: " + describe(failure)), 0, null, null, failure);
+    }
+
+    /** A failure of this backend that no upstream answer explains (timeouts, an open circuit, a full bulkhead). */
+    BackendException escalate(String what) {
+        return new BackendException(Action.ESCALATE, prefixed(what), 0, null, null, null);
+    }
+
+    String redact(String text) {
+        if (text == null) {
+            return "";
+        }
+        String out = apiKey == null ? text : text.replace(apiKey, "[redacted]");
+        return KEY_LIKE.matcher(out).replaceAll(m -> m.group(3) != null ? m.group(3) + "[redacted]" : "[redacted]");
+    }
+
+    private BackendException fromStatus(HttpException http, Throwable failure) {
+        int status = http.statusCode();
+        String body =
+                http instanceof UpstreamHttpClient.UpstreamHttpException upstream ? upstream.body() : http.getMessage();
+        Duration retryAfter = http instanceof UpstreamHttpClient.UpstreamHttpException upstream
+                ? retryAfter(upstream.retryAfter())
+                : null;
+        ErrorBody parsed = ErrorBody.parse(body, status);
+        String message = redact(parsed.message());
+        if (status / 100 == 5 || RETRIABLE_STATUSES.contains(status)) {
+            return new BackendException(
+                    Action.RETRY,
+                    prefixed("HTTP " + status + " " + parsed.type() + ": " + message),
+                    status,
+                    parsed.type(),
+                    retryAfter,
+                    failure);
+        }
+        if (status / 100 == 4) {
+            // The caller's request is wrong: no tier will do better, and the client should see what the upstream said.
+            return new BackendException(Action.GIVE_UP, message, status, parsed.type(), null, failure);
+        }
+        return new BackendException(
+                Action.ESCALATE, prefixed("unexpected HTTP " + status + ": " + message), status, null, null, failure);
+    }
+
+    private BackendException fromTransport(Throwable t, Throwable failure) {
+        if (t instanceof HttpConnectTimeoutException) {
+            return new BackendException(Action.ESCALATE, prefixed("connect timeout"), 0, "timeout", null, failure);
+        }
+        if (t instanceof HttpTimeoutException || t instanceof dev.langchain4j.exception.TimeoutException) {
+            return new BackendException(Action.ESCALATE, prefixed("timed out"), 0, "timeout", null, failure);
+        }
+        if (t instanceof ConnectException || t instanceof UnresolvedAddressException) {
+            return new BackendException(
+                    Action.ESCALATE, prefixed("unreachable: " + describe(t)), 0, "unreachable", null, failure);
+        }
+        if (t instanceof UpstreamCall.Interrupted || t instanceof InterruptedException) {
+            return new BackendException(Action.ESCALATE, prefixed("interrupted"), 0, "cancelled", null, failure);
+        }
+        if (t instanceof IOException) {
+            // Reset or half-read connections, the JDK client's stale keep-alive ("header parser received no
+            // bytes"), a stream cut mid-way: transient, worth another try.
+            return new BackendException(
+                    Action.RETRY, prefixed("connection failed: " + describe(t)), 0, "connection_error", null, failure);
+        }
+        return null;
+    }
+
+    /** Seconds or an HTTP date, as RFC 9110 allows; null when absent or unreadable. */
+    Duration retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            double seconds = Double.parseDouble(header.strip());
+            return seconds >= 0 ? Duration.ofMillis((long) (seconds * 1000)) : null;
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(header.strip(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration wait = Duration.between(clock.instant(), at.toInstant());
+                return wait.isNegative() ? Duration.ZERO : wait;
+            } catch (DateTimeParseException notDate) {
+                return null;
+            }
+        }
+    }
+
+    private String prefixed(String what) {
+        return "backend '" + backend + "': " + what;
+    }
+
+    private String describe(Throwable t) {
+        String message = t.getMessage();
+        return redact(t.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+    }
+
+    /** The message and type of an error body in OpenAI's, Anthropic's, Gemini's or Ollama's shape. */
+    private record ErrorBody(String message, String type) {
+        static ErrorBody parse(String body, int status) {
+            String fallbackType = typeFor(status);
+            if (body == null || body.isBlank()) {
+                return new ErrorBody("HTTP " + status, fallbackType);
+            }
+            try {
+                JsonNode root = JSON.readTree(body);
+                JsonNode error = root.path("error");
+                if (error.isString()) {
+                    return new ErrorBody(error.asString(), fallbackType);
+                }
+                String message = error.path("message").asString(null);
+                if (message != null) {
+                    String type = error.path("type").asString(null);
+                    if (type == null) {
+                        type = error.path("status").asString(fallbackType).toLowerCase(Locale.ROOT);
+                    }
+                    return new ErrorBody(message, type);
+                }
+            } catch (JacksonException notJson) {
+                // Plain text from a proxy or load balancer: pass it on as it is.
+            }
+            return new ErrorBody(body.strip(), fallbackType);
+        }
+
+        private static String typeFor(int status) {
+            return switch (status) {
+                case 401 -> "authentication_error";
+                case 403 -> "permission_error";
+                case 404 -> "not_found_error";
+                case 429 -> "rate_limit_error";
+                default -> status >= 500 ? "server_error" : "invalid_request_error";
+            };
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package dev.ponder.providers.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A scriptable model server on 127.0.0.1 (a random port) that speaks one provider's real wire protocol; the
+ * subclasses are the protocols. By default it answers {@code "echo: <last user message>"}. Script it with
+ * {@link #reply}, {@link #replyWith} (tool calls), {@link #failNext}, {@link #delayFirstByte} and
+ * {@link #cutNextStreamAfter}; inspect what it received with {@link #requestBodies()}. Usage is counted as one
+ * token per 4 characters. Thread-safe; close it to stop it (a closed server refuses connections).
+ */
+public abstract class FakeLlmServer implements AutoCloseable {
+
+    static {
+        // Without it the JDK server delays every small response ~40 ms (Nagle + delayed ACK).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    protected static final JsonMapper JSON = JsonMapper.shared();
+
+    /** What the server answers: text, or tool calls (then the text is usually empty). */
+    public record Reply(String text, List<ToolCallReply> toolCalls) {
+        public Reply {
+            text = text == null ? "" : text;
+            toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        }
+
+        public static Reply text(String text) {
+            return new Reply(text, List.of());
+        }
+
+        public static Reply toolCall(String id, String name, String argumentsJson) {
+            return new Reply("", List.of(new ToolCallReply(id, name, argumentsJson)));
+        }
+    }
+
+    /** One tool call in a reply; {@code argumentsJson} is a JSON object. */
+    public record ToolCallReply(String id, String name, String argumentsJson) {}
+
+    private record Failure(int status, String body, Map<String, String> headers) {}
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Queue<Failure> failures = new ConcurrentLinkedQueue<>();
+    private final List<String> bodies = new CopyOnWriteArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicInteger cutAfterChunks = new AtomicInteger(-1);
+    private volatile Function<String, Reply> replies = prompt -> Reply.text("echo: " + prompt);
+    private volatile Duration firstByteDelay = Duration.ZERO;
+    private volatile String reportedModel;
+
+    protected FakeLlmServer(String pathPrefix) {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext(pathPrefix, this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    /** The base URL a client of this protocol is configured with. */
+    public abstract String baseUrl();
+
+    /** {@code http://127.0.0.1:<port>}, without a path. */
+    public String origin() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Answers every later request with text computed from its last user message. */
+    public void reply(Function<String, String> lastUserMessageToAnswer) {
+        Objects.requireNonNull(lastUserMessageToAnswer, "lastUserMessageToAnswer");
+        replyWith(prompt -> Reply.text(lastUserMessageToAnswer.apply(prompt)));
+    }
+
+    /** Answers every later request with a full {@link Reply} (e.g. tool calls). */
+    public void replyWith(Function<String, Reply> lastUserMessageToReply) {
+        this.replies = Objects.requireNonNull(lastUserMessageToReply, "lastUserMessageToReply");
+    }
+
+    /** The next request gets this HTTP status and JSON body instead of an answer; calls queue up. */
+    public void failNext(int status, String jsonBody) {
+        failNext(status, jsonBody, Map.of());
+    }
+
+    /** As {@link #failNext(int, String)}, with response headers (e.g. {@code Retry-After}). */
+    public void failNext(int status, String jsonBody, Map<String, String> headers) {
+        failures.add(new Failure(status, jsonBody, Map.copyOf(headers)));
+    }
+
+    /** Answers name this model (as a provider names a dated snapshot) instead of echoing the requested one. */
+    public void reportModel(String model) {
+        this.reportedModel = model;
+    }
+
+    /** Every later request waits this long before the response starts. */
+    public void delayFirstByte(Duration delay) {
+        this.firstByteDelay = Objects.requireNonNull(delay, "delay");
+    }
+
+    /** The next streamed answer breaks its connection after this many chunks (no end-of-stream marker). */
+    public void cutNextStreamAfter(int chunks) {
+        cutAfterChunks.set(chunks);
+    }
+
+    /** Every request body received, in arrival order (failed ones included). */
+    public List<String> requestBodies() {
+        return List.copyOf(bodies);
+    }
+
+    public int requestCount() {
+        return bodies.size();
+    }
+
+    /** The most requests this server was handling at the same moment. */
+    public int maxConcurrentRequests() {
+        return maxInFlight.get();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /** The last user message's text in this protocol's request. */
+    protected abstract String lastUserMessage(JsonNode request);
+
+    /** Whether this request asks for a streamed answer. */
+    protected abstract boolean wantsStream(HttpExchange exchange, JsonNode request);
+
+    /** Writes the whole answer as one JSON response. */
+    protected abstract void answer(HttpExchange exchange, JsonNode request, Reply reply, Usage usage)
+            throws IOException;
+
+    /** Streams the answer through {@code stream}. */
+    protected abstract void stream(Stream stream, JsonNode request, Reply reply, Usage usage) throws IOException;
+
+    /** The model an answer names: the one set by {@link #reportModel}, else the requested one. */
+    protected String modelFor(JsonNode request) {
+        String reported = reportedModel;
+        return reported != null ? reported : request.path("model").asString("unknown");
+    }
+
+    /** Token counts the answer reports (4 characters a token). */
+    protected record Usage(int inputTokens, int outputTokens) {}
+
+    /** A streamed response body: each {@link #send} is one flushed chunk; it may be cut on purpose. */
+    protected static final class Stream {
+        private final OutputStream out;
+        private int remainingBeforeCut;
+
+        Stream(OutputStream out, int cutAfter) {
+            this.out = out;
+            this.remainingBeforeCut = cutAfter;
+        }
+
+        public void send(String text) throws IOException {
+            if (remainingBeforeCut == 0) {
+                // Thrown out of the handler, it makes the JDK server drop the connection mid-body.
+                throw new StreamCut();
+            }
+            remainingBeforeCut--;
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    private static final class StreamCut extends RuntimeException {
+        StreamCut() {
+            super("stream cut on purpose", null, false, false);
+        }
+    }
+
+    /** Splits text into word-sized pieces that join back to it exactly. */
+    protected static List<String> pieces(String text) {
+        return text.isEmpty() ? List.of() : List.of(text.split("(?= )"));
+    }
+
+    protected static int tokens(String text) {
+        return Math.max(1, (text.length() + 3) / 4);
+    }
+
+    protected static void sendJson(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        boolean cut = false;
+        try {
+            String body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            bodies.add(body);
+            pause(firstByteDelay);
+            Failure failure = failures.poll();
+            if (failure != null) {
+                failure.headers()
+                        .forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+                sendJson(exchange, failure.status(), failure.body());
+                return;
+            }
+            JsonNode request = JSON.readTree(body.isEmpty() ? "{}" : body);
+            Reply reply = replies.apply(lastUserMessage(request));
+            String replied = reply.text()
+                    + reply.toolCalls().stream()
+                            .map(ToolCallReply::argumentsJson)
+                            .reduce("", String::concat);
+            Usage usage = new Usage(tokens(body), tokens(replied));
+            if (wantsStream(exchange, request)) {
+                exchange.sendResponseHeaders(200, 0);
+                stream(new Stream(exchange.getResponseBody(), cutAfterChunks.getAndSet(-1)), request, reply, usage);
+            } else {
+                answer(exchange, request, reply, usage);
+            }
+        } catch (StreamCut e) {
+            cut = true;
+            throw e;
+        } finally {
+            inFlight.decrementAndGet();
+            if (!cut) {
+                // Closing would end the chunked body cleanly; a cut must leave it broken.
+                exchange.close();
+            }
+        }
+    }
+
+    private static void pause(Duration delay) {
+        if (delay.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
