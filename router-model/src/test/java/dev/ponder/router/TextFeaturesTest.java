@@ -1,0 +1,85 @@
+package dev.ponder.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class TextFeaturesTest {
+    @Test
+    void tokensAreLowerCasedWordsAndSingleSymbols() {
+        assertThat(Text.tokens("Find x^2, NOW!")).containsExactly("find", "x", "^", "2", ",", "now", "!");
+    }
+
+    @Test
+    void longInputsKeepTheirHeadAndTail() {
+        List<Integer> items = IntStream.range(0, 10).boxed().toList();
+
+        assertThat(Text.headAndTail(items, 2, 3)).containsExactly(0, 1, 7, 8, 9);
+        assertThat(Text.headAndTail(items, 6, 6)).isEqualTo(items);
+    }
+
+    @Test
+    void theEncoderWindowKeepsTheQuestionAtTheEndOfALongFewShotPrompt() {
+        String shots = "Example question with answer B. ".repeat(60);
+        String window = MiniLmEncoder.window(shots + "Which planet is largest?");
+
+        assertThat(window).endsWith("Which planet is largest?");
+        assertThat(window.split("\\s+"))
+                .hasSizeLessThanOrEqualTo(MiniLmEncoder.HEAD_WORDS + MiniLmEncoder.TAIL_WORDS + 1);
+        assertThat(MiniLmEncoder.window("short prompt")).isEqualTo("short prompt");
+    }
+
+    @Test
+    void lexicalFeaturesSeeChoicesCodeAndMaths() {
+        double[] mc = LexicalFeatures.of("Which is prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:");
+        double[] code = LexicalFeatures.of("def f(x):\n    return {x: x ** 2};");
+        double[] plain = LexicalFeatures.of("Tell me a story about a cat");
+
+        assertThat(mc[LexicalFeatures.NAMES.indexOf("choice_lines")]).isEqualTo(4);
+        assertThat(mc[LexicalFeatures.NAMES.indexOf("log_shots")]).isPositive();
+        assertThat(code[LexicalFeatures.NAMES.indexOf("log_code_marks")])
+                .isGreaterThan(plain[LexicalFeatures.NAMES.indexOf("log_code_marks")]);
+        assertThat(code[LexicalFeatures.NAMES.indexOf("math_frac")]).isPositive();
+        assertThat(plain).hasSize(LexicalFeatures.SIZE);
+    }
+
+    @Test
+    void hashedNgramsFormAUnitBlockInsideTheirRange() {
+        SparseVector.Builder b = new SparseVector.Builder();
+        NgramHashing.add(b, Text.tokens("the cat sat on the mat"), true, 8, 0, 100);
+        SparseVector v = b.build();
+
+        assertThat(java.util.Arrays.stream(v.index()).allMatch(i -> i >= 100 && i < 100 + 256))
+                .isTrue();
+        double norm = 0;
+        for (float x : v.value()) {
+            norm += x * x;
+        }
+        // 6 unigrams + 5 bigrams, each 1/sqrt(11).
+        assertThat(norm).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-6));
+    }
+
+    @Test
+    void featureSpecsParseAndRejectUnknownGroups() {
+        assertThat(FeatureSpec.parse("lexical,ngrams:12")).isEqualTo(new FeatureSpec(true, false, 12));
+        assertThat(FeatureSpec.parse("encoder").toString()).isEqualTo("encoder");
+        assertThatThrownBy(() -> FeatureSpec.parse("lexical,bert"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'bert'");
+        assertThatThrownBy(() -> FeatureSpec.parse("ngrams:40")).hasMessageContaining("40");
+    }
+
+    @Test
+    void answerFeaturesNoticeRefusalsAndEchoes() {
+        double[] refusal = AnswerFeaturizer.raw("What is 2+2?", "I'm sorry, I don't know.");
+        double[] answer = AnswerFeaturizer.raw("What is 2+2?", "4");
+        int refusals = LexicalFeatures.SIZE + AnswerFeaturizer.EXTRA_NAMES.indexOf("refusals");
+
+        assertThat(refusal[refusals]).isPositive();
+        assertThat(answer[refusals]).isZero();
+        assertThat(answer).hasSize(AnswerFeaturizer.DENSE);
+    }
+}
