@@ -1,0 +1,53 @@
+package dev.ponder.gateway;
+
+import dev.ponder.cascade.AbstentionDetector;
+import dev.ponder.cascade.CascadeEngine;
+import dev.ponder.cascade.DifficultyScorer;
+import dev.ponder.cascade.ModelBackend;
+import dev.ponder.gateway.config.PonderProperties;
+import dev.ponder.gateway.routing.Routes;
+import dev.ponder.providers.BackendFactory;
+import dev.ponder.router.RouterModel;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Turns configuration into the core: backends, policies, the cascade engine. */
+@Configuration(proxyBeanMethods = false)
+class GatewayConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayConfiguration.class);
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    Routes routes(PonderProperties properties, Clock clock) {
+        if (properties.demo()) {
+            log.info("No ponder.backends configured: serving the bundled replay backends (RouterBench sample)");
+        }
+        BackendFactory factory = new BackendFactory(clock);
+        Map<String, ModelBackend> backends = new LinkedHashMap<>();
+        properties.effectiveBackends().forEach((name, spec) -> backends.put(name, factory.create(name, spec)));
+        return Routes.of(properties, backends);
+    }
+
+    /** The bundled router model scores the last user message: the text the request asks the model to act on. */
+    @Bean
+    DifficultyScorer difficultyScorer() {
+        RouterModel model = RouterModel.loadDefault();
+        log.info("Router model {} (sha256 {})", model.version(), model.checksum());
+        return request -> model.difficulty(request.lastUserText());
+    }
+
+    @Bean
+    CascadeEngine cascadeEngine(DifficultyScorer scorer, Clock clock) {
+        return new CascadeEngine(scorer, new AbstentionDetector(), clock);
+    }
+}

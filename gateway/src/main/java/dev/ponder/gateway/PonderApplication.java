@@ -1,0 +1,94 @@
+package dev.ponder.gateway;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+/**
+ * The one executable: the gateway by default, or the router's {@code train} and {@code eval} subcommands.
+ *
+ * <p>This class alone is compiled for Java 17 (see gateway/pom.xml) and references no class of Ponder's own, so that
+ * {@code java -jar ponder.jar} on a machine whose default Java is 17 finds an installed JDK 21+ and runs itself
+ * with it, instead of failing with UnsupportedClassVersionError.
+ */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+@EnableScheduling
+public class PonderApplication {
+
+    static final int REQUIRED_JAVA = 21;
+    private static final Set<String> ROUTER_COMMANDS = Set.of("train", "eval");
+    private static final Pattern RELEASE_VERSION = Pattern.compile("^JAVA_VERSION=\"(\\d+)", Pattern.MULTILINE);
+
+    public static void main(String[] args) throws Exception {
+        if (Runtime.version().feature() < REQUIRED_JAVA) {
+            System.exit(relaunch(args));
+        }
+        if (args.length > 0 && ROUTER_COMMANDS.contains(args[0])) {
+            // Reflection keeps this class free of Java 21 class references (see the class comment).
+            Object code = Class.forName("dev.ponder.router.cli.RouterCli")
+                    .getMethod("run", String[].class, java.io.PrintStream.class, java.io.PrintStream.class)
+                    .invoke(null, args, System.out, System.err);
+            System.exit((Integer) code);
+        }
+        SpringApplication.run(PonderApplication.class, args);
+    }
+
+    private static int relaunch(String[] args) throws IOException, InterruptedException {
+        String jar = System.getProperty("java.class.path", "");
+        Optional<Path> java = newestJava();
+        if (!jar.endsWith(".jar") || java.isEmpty()) {
+            System.err.println("Ponder needs Java " + REQUIRED_JAVA + "+ but runs on Java "
+                    + Runtime.version().feature() + ": run it with a JDK " + REQUIRED_JAVA
+                    + "+, e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java -jar gateway/target/ponder.jar");
+            return 1;
+        }
+        List<String> command = new ArrayList<>(List.of(java.get().toString(), "-jar", jar));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).inheritIO().start().waitFor();
+    }
+
+    /** The newest installed JDK of at least the required version: JAVA_HOME first, then the usual install places. */
+    private static Optional<Path> newestJava() {
+        List<Path> homes = new ArrayList<>();
+        Optional.ofNullable(System.getenv("JAVA_HOME")).map(Path::of).ifPresent(homes::add);
+        for (String root : List.of(
+                "/usr/lib/jvm",
+                "/usr/java",
+                "/opt/java",
+                "/opt/jdk",
+                System.getProperty("user.home") + "/.sdkman/candidates/java")) {
+            try (Stream<Path> dirs = Files.list(Path.of(root))) {
+                dirs.forEach(homes::add);
+            } catch (IOException | RuntimeException e) {
+                // not installed there
+            }
+        }
+        return homes.stream()
+                .filter(home -> Files.isExecutable(home.resolve("bin/java")))
+                .filter(home -> featureVersion(home) >= REQUIRED_JAVA)
+                .max(Comparator.comparingInt(PonderApplication::featureVersion))
+                .map(home -> home.resolve("bin/java"));
+    }
+
+    private static int featureVersion(Path home) {
+        try {
+            Matcher m = RELEASE_VERSION.matcher(Files.readString(home.resolve("release")));
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}

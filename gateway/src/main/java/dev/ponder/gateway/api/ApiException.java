@@ -1,0 +1,61 @@
+package dev.ponder.gateway.api;
+
+import java.time.Duration;
+
+/**
+ * A failure the client is told about in OpenAI's error format: {@code {"error":{"message","type","param","code"}}}.
+ * The HTTP status is chosen here, in the gateway, and nowhere else.
+ */
+public final class ApiException extends RuntimeException {
+
+    private final int status;
+    private final String type;
+    private final String param;
+    private final String code;
+    private final Duration retryAfter;
+
+    public ApiException(int status, String type, String param, String code, String message, Duration retryAfter) {
+        super(message);
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+        this.retryAfter = retryAfter;
+    }
+
+    /** 400 for a request field that is missing or wrong; {@code param} names it, e.g. {@code messages[0].role}. */
+    public static ApiException invalid(String param, String message) {
+        return new ApiException(400, "invalid_request_error", param, null, message, null);
+    }
+
+    public static ApiException modelNotFound(String model) {
+        return new ApiException(
+                404,
+                "invalid_request_error",
+                "model",
+                "model_not_found",
+                "The model '" + model + "' does not exist. Use 'ponder', 'ponder/<policy>' or a backend name"
+                        + " (GET /v1/models lists them).",
+                null);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.ponder.gateway.config;
+
+import dev.ponder.providers.BackendSpec;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Everything under {@code ponder.*}. Backends bind straight onto providers' {@link BackendSpec}; policies are
+ * converted to the cascade's policies by {@code routing}. With no backend configured, Ponder serves the bundled
+ * replay backends so that a newcomer can try it at once.
+ */
+@ConfigurationProperties("ponder")
+public record PonderProperties(
+        Map<String, BackendSpec> backends, Map<String, Policy> policies, String defaultPolicy, Outcomes outcomes) {
+
+    public static final String DEMO_DATASET = "classpath:ponder/demo/routerbench-sample.jsonl";
+
+    public PonderProperties {
+        backends = backends == null ? Map.of() : new LinkedHashMap<>(backends);
+        policies = policies == null ? Map.of() : new LinkedHashMap<>(policies);
+        defaultPolicy = defaultPolicy == null || defaultPolicy.isBlank() ? "default" : defaultPolicy;
+        outcomes = outcomes == null ? new Outcomes(null, null, null, null) : outcomes;
+    }
+
+    /** Whether no backend is configured, so the bundled demo backends serve. */
+    public boolean demo() {
+        return backends.isEmpty();
+    }
+
+    /** The configured backends, or the bundled demo ones when none is configured. */
+    public Map<String, BackendSpec> effectiveBackends() {
+        return demo() ? demoBackends() : backends;
+    }
+
+    private static Map<String, BackendSpec> demoBackends() {
+        Map<String, BackendSpec> demo = new LinkedHashMap<>();
+        demo.put("small", replay("mistralai/mistral-7b-chat"));
+        demo.put("medium", replay("mistralai/mixtral-8x7b-chat"));
+        demo.put("large", replay("gpt-4-1106-preview"));
+        return demo;
+    }
+
+    private static BackendSpec replay(String model) {
+        return new BackendSpec(
+                "replay",
+                null,
+                null,
+                model,
+                null,
+                null,
+                null,
+                null,
+                new BackendSpec.Replay(
+                        null,
+                        "This is Ponder's demo replay backend: it only knows the prompts of its bundled dataset."
+                                + " Configure ponder.backends to reach real models.",
+                        null),
+                java.nio.file.Path.of(DEMO_DATASET));
+    }
+
+    /** A cascade policy: tier names (backend keys), cheapest first, and optional thresholds and budgets. */
+    public record Policy(
+            List<String> tiers, List<Double> thresholds, Integer maxEscalations, Duration deadline, Double maxCostUsd) {
+        public Policy {
+            if (tiers == null || tiers.isEmpty()) {
+                throw new IllegalArgumentException("a policy needs at least one tier (a backend name)");
+            }
+            tiers = List.copyOf(tiers);
+        }
+    }
+
+    /** The outcome log: whether prompts and answers are kept, and the writer's queue and batch. */
+    public record Outcomes(Boolean logContent, Integer queueCapacity, Integer batchSize, Duration retention) {
+        public Outcomes {
+            logContent = logContent == null || logContent;
+            queueCapacity = positive("queue-capacity", queueCapacity, 50_000);
+            batchSize = positive("batch-size", batchSize, 500);
+            retention = retention == null ? Duration.ofDays(30) : retention;
+        }
+
+        private static int positive(String what, Integer value, int fallback) {
+            if (value == null) {
+                return fallback;
+            }
+            if (value < 1) {
+                throw new IllegalArgumentException("ponder.outcomes." + what + " must be >= 1 but was " + value);
+            }
+            return value;
+        }
+    }
+}

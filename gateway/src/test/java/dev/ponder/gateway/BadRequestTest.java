@@ -1,0 +1,65 @@
+package dev.ponder.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Bad input gets OpenAI's error body with the right status and the offending {@code param}; it reaches no backend. */
+class BadRequestTest extends GatewayTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            malformed JSON                | {"model": "ponder", "messages": [           | 400 |
+            a body that is not an object  | [1, 2]                                     | 400 |
+            no model                      | {"messages": [{"role":"user","content":"hi"}]} | 400 | model
+            model of the wrong type       | {"model": 7, "messages": [{"role":"user","content":"hi"}]} | 400 | model
+            no messages                   | {"model": "ponder"}                        | 400 | messages
+            messages not an array         | {"model": "ponder", "messages": "hi"}      | 400 | messages
+            empty messages                | {"model": "ponder", "messages": []}        | 400 | messages
+            a message with a bad role     | {"model": "ponder", "messages": [{"role":"robot","content":"hi"}]} | 400 | messages[0].role
+            a message without content     | {"model": "ponder", "messages": [{"role":"user"}]} | 400 | messages[0].content
+            temperature out of range      | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "temperature": 3} | 400 | temperature
+            max_tokens of the wrong type  | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "max_tokens": "many"} | 400 | max_tokens
+            a tool message without its id | {"model": "ponder", "messages": [{"role":"tool","content":"42"}]} | 400 | messages[0].tool_call_id
+            an unknown model              | {"model": "gpt-7", "messages": [{"role":"user","content":"hi"}]} | 404 | model
+            """)
+    void answersInOpenAisErrorFormat(String what, String body, int status, String param) {
+        int smallCalls = small.requestCount();
+        int largeCalls = large.requestCount();
+
+        HttpResponse<String> response = post("/v1/chat/completions", "application/json", body);
+
+        assertThat(response.statusCode()).as(what).isEqualTo(status);
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(error.path("message").asString()).as(what).isNotBlank().doesNotContain("Exception");
+        assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(error.has("param")).isTrue();
+        assertThat(error.has("code")).isTrue();
+        if (param == null) {
+            assertThat(error.path("param").isNull()).as(what).isTrue();
+        } else {
+            assertThat(error.path("param").asString()).as(what).isEqualTo(param);
+        }
+        assertThat(small.requestCount()).isEqualTo(smallCalls);
+        assertThat(large.requestCount()).isEqualTo(largeCalls);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            an unknown path      | /v1/nothing-here       | 404
+            a GET on a POST path | /v1/chat/completions   | 405
+            """)
+    void unknownRoutesAnswerInOpenAisErrorFormatToo(String what, String path, int status) {
+        HttpResponse<String> response = status == 405 ? get(path) : post(path, "application/json", "{}");
+
+        assertThat(response.statusCode()).as(what).isEqualTo(status);
+        assertThat(JSON.readTree(response.body()).path("error").path("message").asString())
+                .isNotBlank();
+    }
+}

@@ -1,0 +1,111 @@
+package dev.ponder.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.openai.core.http.HttpResponseFor;
+import com.openai.errors.NotFoundException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.ponder.providers.testing.FakeOllamaServer;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole path on the real stack: the official OpenAI SDK calls Ponder, Ponder calls an Ollama-protocol and an
+ * OpenAI-protocol server over HTTP through the cascade, and the outcome lands in a real PostgreSQL.
+ */
+class GatewayEndToEndTest extends GatewayTest {
+
+    static ChatCompletionCreateParams ask(String model, String prompt) {
+        return ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage(prompt)
+                .build();
+    }
+
+    @Test
+    void anEasyRequestIsAnsweredByTheCheapTier() {
+        HttpResponseFor<ChatCompletion> response =
+                client().chat().completions().withRawResponse().create(ask("ponder", "What is 2 + 2?"));
+        ChatCompletion completion = response.parse();
+
+        assertThat(completion.choices().getFirst().message().content()).contains("Small says: What is 2 + 2?");
+        assertThat(completion.model()).isEqualTo("llama3.2:3b");
+        assertThat(response.headers().values("x-ponder-backend")).containsExactly("small");
+        assertThat(response.headers().values("x-ponder-escalations")).containsExactly("0");
+        assertThat(Double.parseDouble(
+                        response.headers().values("x-ponder-score").getFirst()))
+                .isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void anAbstainingCheapAnswerEscalatesToTheNextTierAndBothAttemptsAreLogged() {
+        HttpResponseFor<ChatCompletion> response = client().chat()
+                .completions()
+                .withRawResponse()
+                .create(ask("ponder", "What is the capital of Atlantis?"));
+        ChatCompletion completion = response.parse();
+        String id = response.headers().values("x-ponder-request-id").getFirst();
+
+        assertThat(completion.choices().getFirst().message().content())
+                .isEqualTo("Large says: What is the capital of Atlantis?");
+        assertThat(completion.model()).isEqualTo("gpt-4o");
+        assertThat(completion.id()).isEqualTo(id);
+        assertThat(response.headers().values("x-ponder-escalations")).containsExactly("1");
+
+        Map<String, Object> request = awaitRow("SELECT * FROM requests WHERE request_id = ?", id);
+        assertThat(request)
+                .containsEntry("policy", "default")
+                .containsEntry("status", "answered")
+                .containsEntry("answered_by", "large")
+                .containsEntry("answered_model", "gpt-4o")
+                .containsEntry("attempts", 2)
+                .containsEntry("escalations", 1);
+        assertThat((Double) request.get("cost_usd")).isPositive();
+        List<Map<String, Object>> attempts =
+                jdbc.queryForList("SELECT * FROM attempts WHERE request_id = ? ORDER BY seq", id);
+        assertThat(attempts).extracting(a -> a.get("backend")).containsExactly("small", "large");
+        assertThat(attempts).extracting(a -> a.get("verdict")).containsExactly("escalated", "accepted");
+    }
+
+    @Test
+    void aFailingCheapTierEscalates() {
+        small.failNext(500, FakeOllamaServer.errorBody("model crashed"));
+        ChatCompletion completion = client().chat().completions().create(ask("ponder", "Name a prime number."));
+
+        assertThat(completion.model()).isEqualTo("gpt-4o");
+    }
+
+    @Test
+    void aHardPolicySkipsTheCheapTier() {
+        int before = small.requestCount();
+        ChatCompletion completion = client().chat().completions().create(ask("ponder/hard", "Prove Fermat's theorem."));
+
+        assertThat(completion.model()).isEqualTo("gpt-4o");
+        assertThat(small.requestCount()).isEqualTo(before);
+    }
+
+    @Test
+    void namingABackendBypassesTheCascade() {
+        ChatCompletion completion = client().chat().completions().create(ask("large", "Hello"));
+
+        assertThat(completion.model()).isEqualTo("gpt-4o");
+        assertThat(completion.choices().getFirst().message().content()).contains("Large says: Hello");
+    }
+
+    @Test
+    void anUnknownModelIsA404InOpenAisFormat() {
+        assertThatThrownBy(() -> client().chat().completions().create(ask("gpt-7", "Hello")))
+                .isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("gpt-7");
+    }
+
+    @Test
+    void modelsListsTheRouteThePoliciesAndTheBackends() {
+        assertThat(client().models().list().data())
+                .extracting(m -> m.id())
+                .contains("ponder", "ponder/default", "ponder/hard", "small", "large");
+    }
+}
