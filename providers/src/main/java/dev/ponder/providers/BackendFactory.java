@@ -1,5 +1,14 @@
 package dev.ponder.providers;
 
+import dev.langchain4j.model.anthropic.AnthropicChatModel;
+import dev.langchain4j.model.anthropic.AnthropicChatRequestParameters;
+import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.googleai.GoogleAiGeminiChatModel;
+import dev.langchain4j.model.googleai.GoogleAiGeminiChatRequestParameters;
+import dev.langchain4j.model.googleai.GoogleAiGeminiStreamingChatModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.ollama.OllamaChatRequestParameters;
 import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
@@ -10,18 +19,35 @@ import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.Capabilities;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ModelBackend;
+import dev.ponder.cascade.ToolChoice;
+import java.net.URI;
 import java.time.Clock;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
- * Builds a {@link ModelBackend} from its configuration. Types: {@code openai} (any OpenAI-compatible base URL),
- * {@code ollama}, and {@code replay} (recorded answers from a dataset file). Replay datasets are loaded once per
- * location and shared by every backend this factory makes.
+ * Builds a backend from its configuration, guarded by Resilience4j ({@link GuardedBackend}). Types:
+ *
+ * <ul>
+ *   <li>{@code openai}: any OpenAI-compatible base URL (vLLM, llama.cpp, LM Studio too); tools, tool_choice and
+ *       response_format pass through verbatim; token logprobs with top alternatives;
+ *   <li>{@code ollama}: Ollama's native API;
+ *   <li>{@code anthropic}: the Messages API;
+ *   <li>{@code gemini}: Google AI's Gemini API;
+ *   <li>{@code replay}: recorded answers from a dataset file, loaded once per location and shared by every
+ *       backend this factory makes.
+ * </ul>
  */
 public final class BackendFactory {
+
+    private static final Capabilities OPENAI = new Capabilities(true, true, true, 128_000);
+    private static final Capabilities OLLAMA = new Capabilities(false, true, false, 8_192);
+    private static final Capabilities ANTHROPIC = new Capabilities(true, true, false, 200_000);
+    private static final Capabilities GEMINI = new Capabilities(true, true, false, 1_000_000);
 
     private final Clock clock;
     private final ConcurrentMap<String, ReplayDataset> datasets = new ConcurrentHashMap<>();
@@ -34,16 +60,19 @@ public final class BackendFactory {
      * @param name the backend's configured name (its key under {@code ponder.backends})
      * @throws IllegalArgumentException for an unknown type or a configuration the type cannot use
      */
-    public ModelBackend create(String name, BackendSpec spec) {
+    public GuardedBackend create(String name, BackendSpec spec) {
         Objects.requireNonNull(spec, "spec");
         String type = spec.type().strip().toLowerCase(Locale.ROOT);
+        UpstreamErrors errors = new UpstreamErrors(name, spec.apiKey(), clock);
         return switch (type) {
-            case "replay" -> replay(name, spec);
-            case "openai" -> openAi(name, spec);
-            case "ollama" -> ollama(name, spec);
+            case "replay" -> guard(replay(name, spec), spec, errors, () -> {});
+            case "openai" -> openAi(name, spec, errors);
+            case "ollama" -> ollama(name, spec, errors);
+            case "anthropic" -> anthropic(name, spec, errors);
+            case "gemini" -> gemini(name, spec, errors);
             default ->
-                throw new IllegalArgumentException(
-                        "backend '" + name + "' has unknown type '" + spec.type() + "' (use openai, ollama or replay)");
+                throw new IllegalArgumentException("backend '" + name + "' has unknown type '" + spec.type()
+                        + "' (use openai, ollama, anthropic, gemini or replay)");
         };
     }
 
@@ -60,38 +89,39 @@ public final class BackendFactory {
         return new ReplayBackend(info(name, "replay", spec, Capabilities.TEXT_ONLY), dataset, spec.replay());
     }
 
-    private ModelBackend openAi(String name, BackendSpec spec) {
+    private GuardedBackend openAi(String name, BackendSpec spec, UpstreamErrors errors) {
         String baseUrl = baseUrl(spec, "https://api.openai.com/v1");
-        var chat = OpenAiChatModel.builder()
+        ChatModel chat = OpenAiChatModel.builder()
                 .httpClientBuilder(httpClient(spec))
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
                 .maxRetries(0)
                 .build();
-        var streaming = OpenAiStreamingChatModel.builder()
+        StreamingChatModel streaming = OpenAiStreamingChatModel.builder()
                 .httpClientBuilder(httpClient(spec))
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
                 .build();
-        return new LangChainBackend(
-                info(name, "openai", spec, new Capabilities(true, true, true, 128_000)),
+        return langChain(
+                info(name, "openai", spec, OPENAI),
                 chat,
                 streaming,
-                request -> dev.langchain4j.model.chat.request.ChatRequest.builder()
-                        .messages(LangChainMapping.messages(request.messages()))
-                        .parameters(openAiParameters(request, spec.model()))
-                        .build(),
-                errors(name, spec),
-                spec.timeouts());
+                request -> openAiParameters(request, spec.model()),
+                spec,
+                errors,
+                new HttpHealthProbe(
+                        URI.create(baseUrl + "/models"),
+                        spec.apiKey() == null ? Map.of() : Map.of("Authorization", "Bearer " + spec.apiKey()),
+                        spec.timeouts()));
     }
 
-    private static OpenAiChatRequestParameters openAiParameters(ChatRequest request, String model) {
+    private static ChatRequestParameters openAiParameters(ChatRequest request, String model) {
         var options = request.options();
         var raw = LangChainMapping.openAiPassthrough(request);
         return LangChainMapping.common(OpenAiChatRequestParameters.builder(), request, model)
-                .seed(options.seed() == null ? null : Math.toIntExact(options.seed()))
+                .seed(seed(request))
                 .logprobs(options.logprobs())
                 .topLogprobs(options.topLogprobs())
                 .parallelToolCalls(request.parallelToolCalls())
@@ -100,38 +130,141 @@ public final class BackendFactory {
                 .build();
     }
 
-    private ModelBackend ollama(String name, BackendSpec spec) {
+    private GuardedBackend ollama(String name, BackendSpec spec, UpstreamErrors errors) {
         String baseUrl = baseUrl(spec, "http://localhost:11434");
-        var chat = OllamaChatModel.builder()
+        ChatModel chat = OllamaChatModel.builder()
                 .httpClientBuilder(httpClient(spec))
                 .baseUrl(baseUrl)
                 .modelName(spec.model())
                 .maxRetries(0)
                 .build();
-        var streaming = OllamaStreamingChatModel.builder()
+        StreamingChatModel streaming = OllamaStreamingChatModel.builder()
                 .httpClientBuilder(httpClient(spec))
                 .baseUrl(baseUrl)
                 .modelName(spec.model())
                 .build();
-        return new LangChainBackend(
-                info(name, "ollama", spec, new Capabilities(false, true, false, 8192)),
+        return langChain(
+                info(name, "ollama", spec, OLLAMA),
+                chat,
+                streaming,
+                request -> LangChainMapping.tools(
+                                LangChainMapping.common(OllamaChatRequestParameters.builder(), request, spec.model()),
+                                request)
+                        .seed(seed(request))
+                        .build(),
+                spec,
+                errors,
+                new HttpHealthProbe(URI.create(baseUrl + "/api/tags"), Map.of(), spec.timeouts()));
+    }
+
+    private GuardedBackend anthropic(String name, BackendSpec spec, UpstreamErrors errors) {
+        String baseUrl = baseUrl(spec, "https://api.anthropic.com/v1");
+        ChatModel chat = AnthropicChatModel.builder()
+                .httpClientBuilder(httpClient(spec))
+                .baseUrl(baseUrl)
+                .apiKey(spec.apiKey())
+                .modelName(spec.model())
+                .maxRetries(0)
+                .build();
+        StreamingChatModel streaming = AnthropicStreamingChatModel.builder()
+                .httpClientBuilder(httpClient(spec))
+                .baseUrl(baseUrl)
+                .apiKey(spec.apiKey())
+                .modelName(spec.model())
+                .build();
+        return langChain(
+                info(name, "anthropic", spec, ANTHROPIC),
+                chat,
+                streaming,
+                request -> {
+                    var parameters = LangChainMapping.tools(
+                                    LangChainMapping.common(
+                                            AnthropicChatRequestParameters.builder(), request, spec.model()),
+                                    request)
+                            .userId(request.user());
+                    ToolChoice choice = request.toolChoice();
+                    if (choice != null
+                            && choice.mode() == ToolChoice.Mode.FUNCTION
+                            && !request.tools().isEmpty()) {
+                        parameters.toolChoiceName(choice.functionName());
+                    }
+                    if (Boolean.FALSE.equals(request.parallelToolCalls())
+                            && !request.tools().isEmpty()) {
+                        parameters.disableParallelToolUse(true);
+                    }
+                    return parameters.build();
+                },
+                spec,
+                errors,
+                new HttpHealthProbe(
+                        URI.create(baseUrl + "/models"),
+                        spec.apiKey() == null
+                                ? Map.of("anthropic-version", "2023-06-01")
+                                : Map.of("x-api-key", spec.apiKey(), "anthropic-version", "2023-06-01"),
+                        spec.timeouts()));
+    }
+
+    private GuardedBackend gemini(String name, BackendSpec spec, UpstreamErrors errors) {
+        String baseUrl = baseUrl(spec, "https://generativelanguage.googleapis.com/v1beta");
+        ChatModel chat = GoogleAiGeminiChatModel.builder()
+                .httpClientBuilder(httpClient(spec))
+                .baseUrl(baseUrl)
+                .apiKey(spec.apiKey())
+                .modelName(spec.model())
+                .maxRetries(0)
+                .build();
+        StreamingChatModel streaming = GoogleAiGeminiStreamingChatModel.builder()
+                .httpClientBuilder(httpClient(spec))
+                .baseUrl(baseUrl)
+                .apiKey(spec.apiKey())
+                .modelName(spec.model())
+                .build();
+        return langChain(
+                info(name, "gemini", spec, GEMINI),
+                chat,
+                streaming,
+                request -> LangChainMapping.tools(
+                                LangChainMapping.common(
+                                        GoogleAiGeminiChatRequestParameters.builder(), request, spec.model()),
+                                request)
+                        .build(),
+                spec,
+                errors,
+                new HttpHealthProbe(
+                        URI.create(baseUrl + "/models"),
+                        spec.apiKey() == null ? Map.of() : Map.of("x-goog-api-key", spec.apiKey()),
+                        spec.timeouts()));
+    }
+
+    private GuardedBackend langChain(
+            BackendInfo info,
+            ChatModel chat,
+            StreamingChatModel streaming,
+            Function<ChatRequest, ChatRequestParameters> parameters,
+            BackendSpec spec,
+            UpstreamErrors errors,
+            GuardedBackend.HealthProbe probe) {
+        ModelBackend backend = new LangChainBackend(
+                info,
                 chat,
                 streaming,
                 request -> dev.langchain4j.model.chat.request.ChatRequest.builder()
                         .messages(LangChainMapping.messages(request.messages()))
-                        .parameters(LangChainMapping.tools(
-                                        LangChainMapping.common(
-                                                OllamaChatRequestParameters.builder(), request, spec.model()),
-                                        request)
-                                .seed(
-                                        request.options().seed() == null
-                                                ? null
-                                                : Math.toIntExact(
-                                                        request.options().seed()))
-                                .build())
+                        .parameters(parameters.apply(request))
                         .build(),
-                errors(name, spec),
+                errors,
                 spec.timeouts());
+        return guard(backend, spec, errors, probe);
+    }
+
+    private GuardedBackend guard(
+            ModelBackend backend, BackendSpec spec, UpstreamErrors errors, GuardedBackend.HealthProbe probe) {
+        return new GuardedBackend(backend, spec.resilience(), errors, probe, clock);
+    }
+
+    private static Integer seed(ChatRequest request) {
+        Long seed = request.options().seed();
+        return seed == null ? null : Math.toIntExact(seed);
     }
 
     private static BackendInfo info(String name, String type, BackendSpec spec, Capabilities defaults) {
@@ -140,7 +273,8 @@ public final class BackendFactory {
     }
 
     private static String baseUrl(BackendSpec spec, String fallback) {
-        return spec.baseUrl() == null || spec.baseUrl().isBlank() ? fallback : spec.baseUrl();
+        String url = spec.baseUrl() == null || spec.baseUrl().isBlank() ? fallback : spec.baseUrl();
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     /** Connect timeout on the socket; the total timeout bounds the wait for a response's headers. */
@@ -148,9 +282,5 @@ public final class BackendFactory {
         return UpstreamHttpClient.builder()
                 .connectTimeout(spec.timeouts().connect())
                 .readTimeout(spec.timeouts().total());
-    }
-
-    private UpstreamErrors errors(String name, BackendSpec spec) {
-        return new UpstreamErrors(name, spec.apiKey(), clock);
     }
 }

@@ -6,11 +6,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * How to reach one backend, as an operator configures it under {@code ponder.backends.<name>} (the name is the key). The gateway binds
- * configuration straight onto this record; absent parts take the defaults the compact constructors give.
+ * How to reach one backend, as an operator configures it under {@code ponder.backends.<name>} (the name is the key).
+ * The gateway binds configuration straight onto this record; absent parts take the defaults the compact
+ * constructors give. {@link #toString()} leaves the API key out.
  *
- * @param type {@code openai}, {@code ollama}, {@code anthropic} or {@code replay}
+ * @param type {@code openai}, {@code ollama}, {@code anthropic}, {@code gemini} or {@code replay}
+ * @param baseUrl the server's URL; null for the provider's public endpoint (Ollama: {@code http://localhost:11434})
  * @param model the model name sent upstream (for replay: the key of {@code outcomes} to answer as)
+ * @param price USD per 1M input and output tokens; for a local server, what the operator says its GPU time costs
+ * @param capabilities what the backend accepts; null for its type's defaults
+ * @param dataset for replay: a file in the routing-outcome format, or {@code classpath:<resource>}
  */
 public record BackendSpec(
         String type,
@@ -37,6 +42,14 @@ public record BackendSpec(
         replay = replay == null ? Replay.DEFAULTS : replay;
     }
 
+    @Override
+    public String toString() {
+        return "BackendSpec[type=" + type + ", baseUrl=" + baseUrl + ", apiKey="
+                + (apiKey == null ? null : "[redacted]")
+                + ", model=" + model + ", price=" + price + ", capabilities=" + capabilities + ", timeouts=" + timeouts
+                + ", resilience=" + resilience + ", replay=" + replay + ", dataset=" + dataset + "]";
+    }
+
     /** Connect, first-token and total timeouts for one call. */
     public record Timeouts(Duration connect, Duration firstToken, Duration total) {
         public static final Timeouts DEFAULTS =
@@ -59,16 +72,52 @@ public record BackendSpec(
         }
     }
 
-    /** Retry, circuit breaker and bulkhead settings (Resilience4j). */
+    /**
+     * Retry, circuit breaker and bulkhead settings (Resilience4j).
+     *
+     * @param maxAttempts calls per request, the first included (retries happen on 429, 5xx and reset connections)
+     * @param initialBackoff the pause before the first retry; it doubles each time, with +-50% jitter
+     * @param maxConcurrentCalls the bulkhead: calls in flight at once (a local GPU server's capacity)
+     * @param maxWaitForSlot how long a call may queue for the bulkhead; zero fails fast (the cascade skips the tier)
+     * @param maxBackoff the longest pause between attempts
+     * @param maxRetryAfter the longest Retry-After honoured; a longer one escalates at once instead of waiting
+     * @param failureRateThreshold the percentage of failed calls that opens the circuit
+     * @param slidingWindowSize how many recent calls the failure rate is computed over
+     * @param minimumCalls calls needed before the failure rate counts
+     * @param openDuration how long an open circuit rejects calls before letting trial calls through
+     * @param halfOpenCalls trial calls in the half-open state that decide whether the circuit closes again
+     */
     public record Resilience(
-            Integer maxAttempts, Duration initialBackoff, Integer maxConcurrentCalls, Duration maxWaitForSlot) {
-        public static final Resilience DEFAULTS = new Resilience(null, null, null, null);
+            Integer maxAttempts,
+            Duration initialBackoff,
+            Integer maxConcurrentCalls,
+            Duration maxWaitForSlot,
+            Duration maxBackoff,
+            Duration maxRetryAfter,
+            Integer failureRateThreshold,
+            Integer slidingWindowSize,
+            Integer minimumCalls,
+            Duration openDuration,
+            Integer halfOpenCalls) {
+        public static final Resilience DEFAULTS =
+                new Resilience(null, null, null, null, null, null, null, null, null, null, null);
 
         public Resilience {
             maxAttempts = atLeastOne("max-attempts", maxAttempts, 3);
-            initialBackoff = initialBackoff == null ? Duration.ofMillis(200) : initialBackoff;
+            initialBackoff = notNegative("initial-backoff", initialBackoff, Duration.ofMillis(200));
             maxConcurrentCalls = atLeastOne("max-concurrent-calls", maxConcurrentCalls, 64);
-            maxWaitForSlot = maxWaitForSlot == null ? Duration.ZERO : maxWaitForSlot;
+            maxWaitForSlot = notNegative("max-wait-for-slot", maxWaitForSlot, Duration.ZERO);
+            maxBackoff = notNegative("max-backoff", maxBackoff, Duration.ofSeconds(5));
+            maxRetryAfter = notNegative("max-retry-after", maxRetryAfter, Duration.ofSeconds(10));
+            failureRateThreshold = atLeastOne("failure-rate-threshold", failureRateThreshold, 50);
+            if (failureRateThreshold > 100) {
+                throw new IllegalArgumentException(
+                        "failure-rate-threshold is a percentage, at most 100, but was " + failureRateThreshold);
+            }
+            slidingWindowSize = atLeastOne("sliding-window-size", slidingWindowSize, 20);
+            minimumCalls = atLeastOne("minimum-calls", minimumCalls, 10);
+            openDuration = notNegative("open-duration", openDuration, Duration.ofSeconds(30));
+            halfOpenCalls = atLeastOne("half-open-calls", halfOpenCalls, 3);
         }
 
         private static int atLeastOne(String what, Integer value, int fallback) {
@@ -90,18 +139,18 @@ public record BackendSpec(
         public static final Replay DEFAULTS = new Replay(null, null, null);
 
         public Replay {
-            latencyPerOutputToken = notNegative("latency-per-output-token", latencyPerOutputToken);
-            firstTokenLatency = notNegative("first-token-latency", firstTokenLatency);
+            latencyPerOutputToken = notNegative("latency-per-output-token", latencyPerOutputToken, Duration.ZERO);
+            firstTokenLatency = notNegative("first-token-latency", firstTokenLatency, Duration.ZERO);
         }
+    }
 
-        private static Duration notNegative(String what, Duration value) {
-            if (value == null) {
-                return Duration.ZERO;
-            }
-            if (value.isNegative()) {
-                throw new IllegalArgumentException(what + " must not be negative but was " + value);
-            }
-            return value;
+    private static Duration notNegative(String what, Duration value, Duration fallback) {
+        if (value == null) {
+            return fallback;
         }
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(what + " must not be negative but was " + value);
+        }
+        return value;
     }
 }

@@ -28,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * subclasses are the protocols. By default it answers {@code "echo: <last user message>"}. Script it with
  * {@link #reply}, {@link #replyWith} (tool calls), {@link #failNext}, {@link #delayFirstByte} and
  * {@link #cutNextStreamAfter}; inspect what it received with {@link #requestBodies()}. Usage is counted as one
- * token per 4 characters. Thread-safe; close it to stop it (a closed server refuses connections).
+ * token per 4 characters. A GET under the same prefix (a health probe, e.g. {@code /v1/models}) answers 200
+ * {@code {}} and is not recorded. Thread-safe; close it to stop it (a closed server refuses connections).
  */
 public abstract class FakeLlmServer implements AutoCloseable {
 
@@ -146,6 +147,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
         executor.shutdownNow();
     }
 
+    /** The request as the protocol methods see it; a protocol that names the model in the URL adds it here. */
+    protected JsonNode withUrlParameters(HttpExchange exchange, JsonNode body) {
+        return body;
+    }
+
     /** The last user message's text in this protocol's request. */
     protected abstract String lastUserMessage(JsonNode request);
 
@@ -214,6 +220,12 @@ public abstract class FakeLlmServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        if ("GET".equals(exchange.getRequestMethod())) {
+            try (exchange) {
+                sendJson(exchange, 200, "{}");
+            }
+            return;
+        }
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         boolean cut = false;
@@ -231,7 +243,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
                 sendJson(exchange, failure.status(), failure.body());
                 return;
             }
-            JsonNode request = JSON.readTree(body.isEmpty() ? "{}" : body);
+            JsonNode request = withUrlParameters(exchange, JSON.readTree(body.isEmpty() ? "{}" : body));
             Reply reply = replies.apply(lastUserMessage(request));
             String replied = reply.text()
                     + reply.toolCalls().stream()

@@ -15,7 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeOllamaServer extends FakeLlmServer {
 
     private FakeOllamaServer() {
-        super("/api/chat");
+        super("/api/");
     }
 
     public static FakeOllamaServer start() {
@@ -45,7 +45,11 @@ public final class FakeOllamaServer extends FakeLlmServer {
 
     @Override
     protected boolean wantsStream(HttpExchange exchange, JsonNode request) {
-        return request.path("stream").asBoolean(true);
+        boolean stream = request.path("stream").asBoolean(true);
+        if (stream) {
+            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+        }
+        return stream;
     }
 
     @Override

@@ -16,7 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeOpenAiServer extends FakeLlmServer {
 
     private FakeOpenAiServer() {
-        super("/v1/chat/completions");
+        super("/v1/");
     }
 
     public static FakeOpenAiServer start() {
@@ -65,7 +65,11 @@ public final class FakeOpenAiServer extends FakeLlmServer {
 
     @Override
     protected boolean wantsStream(HttpExchange exchange, JsonNode request) {
-        return request.path("stream").asBoolean(false);
+        boolean stream = request.path("stream").asBoolean(false);
+        if (stream) {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        }
+        return stream;
     }
 
     @Override
