@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Runs a request through a policy's tiers: it starts at the tier the difficulty score picks and climbs when a
@@ -31,7 +32,41 @@ public final class CascadeEngine {
                 policy.name(), score, policy.thresholds(), start, policy.tiers().get(start));
     }
 
+    /** Runs the request and returns the accepted answer whole. */
     public CascadeResult run(ChatRequest request, CascadePolicy policy) {
+        return climb(
+                request,
+                policy,
+                (tier, last, firstToken) -> new Call(tier.backend().chat(request), false),
+                null);
+    }
+
+    /**
+     * Runs the request and streams the accepted answer to {@code sink} as it is produced (see {@link StreamMode}).
+     * The sink is called on the calling thread; the result is returned once the stream is complete.
+     */
+    public CascadeResult stream(ChatRequest request, CascadePolicy policy, StreamMode mode, Consumer<Delta> sink) {
+        return climb(
+                request,
+                policy,
+                (tier, last, firstToken) -> {
+                    if (mode == StreamMode.VERIFY_THEN_STREAM && !last) {
+                        return new Call(tier.backend().chat(request), false);
+                    }
+                    ChatAnswer answer = tier.backend().stream(request, delta -> {
+                        firstToken.mark();
+                        sink.accept(delta);
+                    });
+                    return new Call(answer, true);
+                },
+                sink);
+    }
+
+    /**
+     * The one escalation loop. An answer already streamed live is final (the client has it); a buffered answer that
+     * is accepted goes to {@code replay}, when streaming, as deltas.
+     */
+    private CascadeResult climb(ChatRequest request, CascadePolicy policy, TierCall call, Consumer<Delta> replay) {
         Instant started = clock.instant();
         RouteDecision decision = route(request, policy);
         List<Attempt> attempts = new ArrayList<>();
@@ -45,17 +80,24 @@ public final class CascadeEngine {
             }
             boolean last = isLastTry(request, policy, i, attempts.size(), budget, spent, started);
             Instant callStart = clock.instant();
+            FirstToken firstToken = new FirstToken(clock, callStart);
             try {
-                ChatAnswer answer = tier.backend().chat(request);
+                Call result = call.call(tier, last, firstToken);
+                ChatAnswer answer = result.answer();
                 Duration latency = Duration.between(callStart, clock.instant());
                 spent += answer.costUsd();
                 boolean abstained = abstention.abstains(answer);
-                boolean accept = !abstained || last || overBudget(budget, spent, started, attempts.size() + 1);
-                Attempt attempt = attempt(
+                boolean accept = result.streamedLive()
+                        || !abstained
+                        || last
+                        || overBudget(budget, spent, started, attempts.size() + 1);
+                Attempt attempt = new Attempt(
                         i,
-                        tier,
+                        tier.name(),
+                        tier.backend().info().name(),
                         answer.model(),
                         latency,
+                        firstToken.elapsed(),
                         answer.usage(),
                         answer.costUsd(),
                         Map.of("abstained", abstained ? 1.0 : 0.0),
@@ -63,23 +105,30 @@ public final class CascadeEngine {
                         null);
                 attempts.add(attempt);
                 if (accept) {
+                    if (replay != null && !result.streamedLive()) {
+                        Delta.of(answer).forEach(replay);
+                    }
                     return new CascadeResult.Answered(answer, attempt, trail(policy, decision, started, attempts));
                 }
             } catch (BackendException e) {
                 Duration latency = Duration.between(callStart, clock.instant());
-                attempts.add(attempt(
+                attempts.add(new Attempt(
                         i,
-                        tier,
+                        tier.name(),
+                        tier.backend().info().name(),
                         tier.backend().info().model(),
                         latency,
+                        firstToken.elapsed(),
                         TokenUsage.NONE,
                         0,
                         Map.of(),
                         Verdict.FAILED,
                         e.getMessage()));
                 lastError = e;
+                // Once tokens reached the client, another tier's answer cannot be spliced in: the stream fails.
                 if (e.action() == BackendException.Action.GIVE_UP
                         || last
+                        || firstToken.elapsed() != null
                         || overBudget(budget, spent, started, attempts.size())) {
                     break;
                 }
@@ -95,6 +144,36 @@ public final class CascadeEngine {
                     null);
         }
         return new CascadeResult.Failed(lastError, trail(policy, decision, started, attempts));
+    }
+
+    /** One attempt at one tier: the answer, and whether it already went to the client live. */
+    private record Call(ChatAnswer answer, boolean streamedLive) {}
+
+    @FunctionalInterface
+    private interface TierCall {
+        Call call(Tier tier, boolean last, FirstToken firstToken);
+    }
+
+    /** Records when the first delta of an attempt arrived. */
+    private static final class FirstToken {
+        private final Clock clock;
+        private final Instant start;
+        private Duration elapsed;
+
+        FirstToken(Clock clock, Instant start) {
+            this.clock = clock;
+            this.start = start;
+        }
+
+        void mark() {
+            if (elapsed == null) {
+                elapsed = Duration.between(start, clock.instant());
+            }
+        }
+
+        Duration elapsed() {
+            return elapsed;
+        }
     }
 
     private boolean isLastTry(
@@ -128,30 +207,6 @@ public final class CascadeEngine {
             }
         }
         return from;
-    }
-
-    private static Attempt attempt(
-            int index,
-            Tier tier,
-            String model,
-            Duration latency,
-            TokenUsage usage,
-            double cost,
-            Map<String, Double> signals,
-            Verdict verdict,
-            String error) {
-        return new Attempt(
-                index,
-                tier.name(),
-                tier.backend().info().name(),
-                model,
-                latency,
-                null,
-                usage,
-                cost,
-                signals,
-                verdict,
-                error);
     }
 
     private Trail trail(CascadePolicy policy, RouteDecision decision, Instant started, List<Attempt> attempts) {

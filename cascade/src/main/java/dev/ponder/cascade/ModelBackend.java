@@ -19,13 +19,7 @@ public interface ModelBackend {
      */
     default ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
         ChatAnswer answer = chat(request);
-        if (!answer.text().isEmpty()) {
-            onDelta.accept(new Delta.Text(answer.text()));
-        }
-        for (int i = 0; i < answer.toolCalls().size(); i++) {
-            ToolCall call = answer.toolCalls().get(i);
-            onDelta.accept(new Delta.ToolCallFragment(i, call.id(), call.name(), call.argumentsJson()));
-        }
+        Delta.of(answer).forEach(onDelta);
         return answer;
     }
 }

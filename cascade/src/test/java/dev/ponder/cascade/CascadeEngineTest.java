@@ -131,6 +131,58 @@ class CascadeEngineTest {
     }
 
     @Test
+    void routeThenStreamStreamsTheChosenTierLiveAndCannotTakeItBack() {
+        FakeBackend small = new FakeBackend("small", "I don't know");
+        FakeBackend large = new FakeBackend("large", "Paris");
+        List<Delta> deltas = new ArrayList<>();
+        CascadeResult result =
+                engine(0.1).stream(HELLO, policy(small, large), StreamMode.ROUTE_THEN_STREAM, deltas::add);
+
+        assertThat(deltas).containsExactly(new Delta.Text("I don't know"));
+        assertThat(((CascadeResult.Answered) result).by().backend()).isEqualTo("small");
+        assertThat(result.trail().attempts().getFirst().firstToken()).isNotNull();
+        assertThat(large.calls).isEmpty();
+    }
+
+    @Test
+    void verifyThenStreamChecksTheBufferedAnswerAndStreamsOnlyTheAcceptedOne() {
+        FakeBackend small = new FakeBackend("small", "I don't know");
+        FakeBackend large = new FakeBackend("large", "Paris");
+        List<Delta> deltas = new ArrayList<>();
+        CascadeResult result =
+                engine(0.1).stream(HELLO, policy(small, large), StreamMode.VERIFY_THEN_STREAM, deltas::add);
+
+        assertThat(deltas).containsExactly(new Delta.Text("Paris"));
+        assertThat(result.trail().attempts())
+                .extracting(Attempt::verdict)
+                .containsExactly(Verdict.ESCALATED, Verdict.ACCEPTED);
+        assertThat(result.trail().attempts().getFirst().firstToken()).isNull();
+    }
+
+    @Test
+    void verifyThenStreamReplaysAnAcceptedBufferedAnswer() {
+        FakeBackend small = new FakeBackend("small", "Hi there");
+        FakeBackend large = new FakeBackend("large", "Hello!");
+        List<Delta> deltas = new ArrayList<>();
+        engine(0.1).stream(HELLO, policy(small, large), StreamMode.VERIFY_THEN_STREAM, deltas::add);
+
+        assertThat(deltas).containsExactly(new Delta.Text("Hi there"));
+        assertThat(large.calls).isEmpty();
+    }
+
+    @Test
+    void aStreamThatFailsBeforeItsFirstTokenEscalates() {
+        FakeBackend small = new FakeBackend("small", null);
+        FakeBackend large = new FakeBackend("large", "Paris");
+        List<Delta> deltas = new ArrayList<>();
+        CascadeResult result =
+                engine(0.1).stream(HELLO, policy(small, large), StreamMode.ROUTE_THEN_STREAM, deltas::add);
+
+        assertThat(deltas).containsExactly(new Delta.Text("Paris"));
+        assertThat(((CascadeResult.Answered) result).by().backend()).isEqualTo("large");
+    }
+
+    @Test
     void policyRejectsThresholdsThatDoNotMatchItsTiers() {
         FakeBackend small = new FakeBackend("small", "x");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CascadePolicy(

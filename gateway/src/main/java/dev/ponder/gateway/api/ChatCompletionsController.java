@@ -6,17 +6,18 @@ import dev.ponder.cascade.CascadeResult;
 import dev.ponder.cascade.Trail;
 import dev.ponder.gateway.config.PonderProperties;
 import dev.ponder.gateway.outcomes.Outcome;
-import dev.ponder.gateway.outcomes.OutcomeLog;
+import dev.ponder.gateway.outcomes.OutcomeListener;
 import dev.ponder.gateway.routing.Routes;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,7 +32,7 @@ class ChatCompletionsController {
     private final ChatRequestParser parser;
     private final Routes routes;
     private final CascadeEngine engine;
-    private final OutcomeLog outcomes;
+    private final List<OutcomeListener> outcomeListeners;
     private final Clock clock;
     private final boolean logContent;
 
@@ -39,19 +40,20 @@ class ChatCompletionsController {
             JsonMapper json,
             Routes routes,
             CascadeEngine engine,
-            OutcomeLog outcomes,
+            List<OutcomeListener> outcomeListeners,
             Clock clock,
             PonderProperties properties) {
         this.parser = new ChatRequestParser(json);
         this.routes = routes;
         this.engine = engine;
-        this.outcomes = outcomes;
+        this.outcomeListeners = List.copyOf(outcomeListeners);
         this.clock = clock;
         this.logContent = properties.outcomes().logContent();
     }
 
     @PostMapping(path = "/v1/chat/completions", produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<Map<String, Object>> complete(@RequestBody(required = false) byte[] body) {
+    ResponseEntity<Map<String, Object>> complete(
+            @RequestBody(required = false) byte[] body, @RequestAttribute(RequestIds.ATTRIBUTE) String id) {
         Instant received = clock.instant();
         long startNanos = System.nanoTime();
         ParsedChatRequest parsed = parser.parse(body == null ? new byte[0] : body);
@@ -60,13 +62,12 @@ class ChatCompletionsController {
         if (parsed.stream()) {
             throw ApiException.invalid("stream", "Streaming is not supported by this Ponder version yet.");
         }
-        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         CascadeResult result = engine.run(parsed.request(), policy);
         Trail trail = result.trail();
         double totalMs = (System.nanoTime() - startNanos) / 1e6;
         switch (result) {
             case CascadeResult.Answered answered -> {
-                outcomes.record(new Outcome(
+                publish(new Outcome(
                         id,
                         received,
                         parsed.model(),
@@ -95,7 +96,7 @@ class ChatCompletionsController {
             }
             case CascadeResult.Failed failed -> {
                 ApiException error = ErrorResponses.fromBackend(failed.error());
-                outcomes.record(new Outcome(
+                publish(new Outcome(
                         id,
                         received,
                         parsed.model(),
@@ -112,6 +113,10 @@ class ChatCompletionsController {
                 throw error;
             }
         }
+    }
+
+    private void publish(Outcome outcome) {
+        outcomeListeners.forEach(listener -> listener.onOutcome(outcome));
     }
 
     /** The headers that let a client check what Ponder decided and what it cost; see the README. */

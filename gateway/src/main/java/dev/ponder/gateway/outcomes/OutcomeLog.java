@@ -16,11 +16,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Writes outcomes to PostgreSQL off the request path: {@link #record} only enqueues; one writer thread drains the
+ * Writes outcomes to PostgreSQL off the request path: {@link #onOutcome} only enqueues; one writer thread drains the
  * bounded queue in batches of multi-row inserts. Inserts are idempotent on the request id, so a batch retried after
  * a failure never doubles a row.
  */
-public final class OutcomeLog implements AutoCloseable {
+public final class OutcomeLog implements OutcomeListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeLog.class);
 
@@ -40,7 +40,8 @@ public final class OutcomeLog implements AutoCloseable {
     }
 
     /** Enqueues an outcome; never blocks the request. A full queue drops it and counts the loss. */
-    public void record(Outcome outcome) {
+    @Override
+    public void onOutcome(Outcome outcome) {
         if (!queue.offer(outcome)) {
             long lost = dropped.incrementAndGet();
             if (Long.bitCount(lost) == 1) {
