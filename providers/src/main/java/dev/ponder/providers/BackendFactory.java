@@ -279,8 +279,7 @@ public final class BackendFactory {
 
     /** Connect timeout on the socket; the total timeout bounds the wait for a response's headers. */
     private static UpstreamHttpClient.Builder httpClient(BackendSpec spec) {
-        return UpstreamHttpClient.builder()
-                .connectTimeout(spec.timeouts().connect())
-                .readTimeout(spec.timeouts().total());
+        return new UpstreamHttpClient.Builder(
+                spec.timeouts().connect(), spec.timeouts().total());
     }
 }

@@ -16,6 +16,7 @@ import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
 import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.openai.LogProb;
 import dev.langchain4j.model.openai.OpenAiChatResponseMetadata;
 import dev.langchain4j.model.output.FinishReason;
 import dev.ponder.cascade.ChatAnswer;
@@ -280,9 +281,17 @@ final class LangChainMapping {
         if (!(response.metadata() instanceof OpenAiChatResponseMetadata openAi) || openAi.logProbs() == null) {
             return List.of();
         }
-        return openAi.logProbs().stream()
+        return tokenLogprobs(openAi.logProbs());
+    }
+
+    private static List<TokenLogprob> tokenLogprobs(List<LogProb> logprobs) {
+        if (logprobs == null) {
+            return List.of();
+        }
+        // Rounding can put a near-certain token a hair above zero; a probability is never above 1.
+        return logprobs.stream()
                 .filter(p -> p.token() != null && p.logprob() != null)
-                .map(p -> new TokenLogprob(p.token(), Math.min(0, p.logprob())))
+                .map(p -> new TokenLogprob(p.token(), Math.min(0, p.logprob()), tokenLogprobs(p.topLogprobs())))
                 .toList();
     }
 }

@@ -69,7 +69,7 @@ final class UpstreamErrors {
             return "";
         }
         String out = apiKey == null ? text : text.replace(apiKey, "[redacted]");
-        return KEY_LIKE.matcher(out).replaceAll(m -> m.group(3) != null ? m.group(3) + "[redacted]" : "[redacted]");
+        return KEY_LIKE.matcher(out).replaceAll(m -> m.group(2) != null ? m.group(2) + "[redacted]" : "[redacted]");
     }
 
     private BackendException fromStatus(HttpException http, Throwable failure) {

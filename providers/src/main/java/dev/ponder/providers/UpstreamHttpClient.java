@@ -39,10 +39,6 @@ final class UpstreamHttpClient implements HttpClient {
         this.readTimeout = builder.readTimeout;
     }
 
-    static Builder builder() {
-        return new Builder();
-    }
-
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
         try {
@@ -168,9 +164,19 @@ final class UpstreamHttpClient implements HttpClient {
         }
     }
 
+    /**
+     * Carries the backend's own timeouts. LangChain4j's model builders overwrite a client builder's timeouts with
+     * their defaults (15 s connect, 60 s read) unless given one {@code timeout} for both; this builder keeps the
+     * values it was made with and ignores those calls.
+     */
     static final class Builder implements HttpClientBuilder {
-        private Duration connectTimeout;
-        private Duration readTimeout;
+        private final Duration connectTimeout;
+        private final Duration readTimeout;
+
+        Builder(Duration connectTimeout, Duration readTimeout) {
+            this.connectTimeout = connectTimeout;
+            this.readTimeout = readTimeout;
+        }
 
         @Override
         public Duration connectTimeout() {
@@ -178,8 +184,7 @@ final class UpstreamHttpClient implements HttpClient {
         }
 
         @Override
-        public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
+        public Builder connectTimeout(Duration ignored) {
             return this;
         }
 
@@ -189,8 +194,7 @@ final class UpstreamHttpClient implements HttpClient {
         }
 
         @Override
-        public Builder readTimeout(Duration timeout) {
-            this.readTimeout = timeout;
+        public Builder readTimeout(Duration ignored) {
             return this;
         }
 

@@ -1,85 +1,175 @@
 package dev.ponder.providers;
 
-import static dev.ponder.providers.ReplayBackendTest.ask;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.cascade.BackendException;
 import dev.ponder.cascade.ChatAnswer;
-import dev.ponder.cascade.Delta;
-import dev.ponder.cascade.ModelBackend;
-import dev.ponder.cascade.Price;
-import dev.ponder.providers.testing.FakeOllamaServer;
+import dev.ponder.cascade.ChatMessage;
+import dev.ponder.cascade.ChatRequest;
+import dev.ponder.cascade.ContentPart;
+import dev.ponder.cascade.ResponseFormat;
+import dev.ponder.cascade.Role;
+import dev.ponder.cascade.SamplingOptions;
+import dev.ponder.cascade.TokenLogprob;
+import dev.ponder.cascade.ToolChoice;
+import dev.ponder.cascade.ToolSpec;
+import dev.ponder.providers.testing.FakeAnthropicServer;
+import dev.ponder.providers.testing.FakeLlmServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
+/** What goes beyond the common contract: OpenAI's verbatim passthrough and logprobs, Anthropic's named tool. */
 class LangChainBackendTest {
+
+    private static final ToolSpec WEATHER = new ToolSpec(
+            "get_weather",
+            null,
+            "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+            true);
 
     private final BackendFactory factory = new BackendFactory(Clock.systemUTC());
 
     @Test
-    void openAiAnswersWithTheReportedModelAndPricedUsage() {
+    void openAiReturnsTokenLogprobsWithTheirTopAlternatives() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
-            server.reportModel("gpt-4o-mini-2024-07-18");
-            ModelBackend backend = factory.create(
-                    "openai",
-                    new BackendSpec(
-                            "openai",
-                            server.baseUrl(),
-                            "sk-test",
-                            "gpt-4o-mini",
-                            new Price(1_000_000, 2_000_000),
-                            null,
-                            null,
-                            null,
-                            null,
-                            null));
+            GuardedBackend backend = backend("openai", server);
+            ChatRequest request = ask("one two")
+                    .withOptions(new SamplingOptions(null, null, null, null, null, null, true, 2, null, null));
 
-            ChatAnswer answer = backend.chat(ask("hello"));
+            ChatAnswer answer = backend.chat(request);
+            ChatAnswer streamed = backend.stream(request, delta -> {});
 
-            assertThat(answer.text()).isEqualTo("echo: hello");
-            assertThat(answer.model()).isEqualTo("gpt-4o-mini-2024-07-18");
-            assertThat(answer.costUsd())
-                    .isEqualTo(
-                            answer.usage().inputTokens() + 2.0 * answer.usage().outputTokens());
-            assertThat(answer.usage().outputTokens()).isEqualTo(3);
+            assertThat(answer.logprobs()).extracting(TokenLogprob::token).containsExactly("echo:", " one", " two");
+            assertThat(answer.logprobs().get(1).logprob()).isEqualTo(-0.1);
+            assertThat(answer.logprobs().get(1).top())
+                    .extracting(TokenLogprob::token)
+                    .containsExactly(" one", "alt1");
+            assertThat(streamed.logprobs()).extracting(TokenLogprob::token).containsExactly("echo:", " one", " two");
         }
     }
 
     @Test
-    void ollamaStreamsNdjsonDeltas() {
-        try (FakeOllamaServer server = FakeOllamaServer.start()) {
-            ModelBackend backend = factory.create(
-                    "local",
-                    new BackendSpec("ollama", server.baseUrl(), null, "llama3", null, null, null, null, null, null));
-            List<Delta> deltas = new ArrayList<>();
+    void openAiGetsToolChoiceResponseFormatAndImagesVerbatim() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            ChatRequest request = new ChatRequest(
+                    List.of(new ChatMessage(
+                            Role.USER,
+                            List.of(
+                                    new ContentPart.Text("what is this?"),
+                                    new ContentPart.Image("https://example.com/cat.png", "low")),
+                            null,
+                            null,
+                            null)),
+                    null,
+                    List.of(WEATHER),
+                    new ToolChoice(ToolChoice.Mode.FUNCTION, "get_weather"),
+                    false,
+                    new ResponseFormat(
+                            ResponseFormat.Type.JSON_SCHEMA,
+                            "answer",
+                            "{\"type\":\"object\",\"minProperties\":1}",
+                            true),
+                    "user-7",
+                    null);
 
-            ChatAnswer answer = backend.stream(ask("one two"), deltas::add);
+            backend.chat(request);
 
-            assertThat(deltas).containsExactly(new Delta.Text("echo:"), new Delta.Text(" one"), new Delta.Text(" two"));
-            assertThat(answer.text()).isEqualTo("echo: one two");
-            assertThat(answer.usage().outputTokens()).isEqualTo(4);
+            JsonNode sent = JsonMapper.shared().readTree(server.requestBodies().getLast());
+            assertThat(sent.at("/tool_choice/function/name").asString()).isEqualTo("get_weather");
+            assertThat(sent.at("/tools/0/function/strict").asBoolean()).isTrue();
+            assertThat(sent.at("/tools/0/function/parameters/additionalProperties")
+                            .asBoolean(true))
+                    .isFalse();
+            assertThat(sent.at("/response_format/json_schema/schema/minProperties")
+                            .asInt())
+                    .isEqualTo(1);
+            assertThat(sent.at("/parallel_tool_calls").asBoolean(true)).isFalse();
+            assertThat(sent.at("/user").asString()).isEqualTo("user-7");
+            assertThat(sent.at("/messages/0/content/1/image_url/url").asString())
+                    .isEqualTo("https://example.com/cat.png");
         }
     }
 
     @Test
-    void aCallersBadRequestIsGiveUpWithTheUpstreamStatusAndMessage() {
-        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
-            server.failNext(400, FakeOpenAiServer.errorBody("invalid_request_error", "messages is too long"));
-            ModelBackend backend = factory.create(
-                    "openai",
-                    new BackendSpec(
-                            "openai", server.baseUrl(), "sk-secret123456", "m", null, null, null, null, null, null));
+    void anthropicIsToldToUseTheNamedTool() {
+        try (FakeAnthropicServer server = FakeAnthropicServer.start()) {
+            GuardedBackend backend = backend("anthropic", server);
+            ChatRequest request = new ChatRequest(
+                    List.of(ChatMessage.of(Role.SYSTEM, "be brief"), ChatMessage.of(Role.USER, "weather?")),
+                    null,
+                    List.of(WEATHER),
+                    new ToolChoice(ToolChoice.Mode.FUNCTION, "get_weather"),
+                    null,
+                    null,
+                    null,
+                    null);
 
-            assertThatThrownBy(() -> backend.chat(ask("x"))).isInstanceOfSatisfying(BackendException.class, e -> {
-                assertThat(e.action()).isEqualTo(BackendException.Action.GIVE_UP);
-                assertThat(e.httpStatus()).isEqualTo(400);
-                assertThat(e.errorType()).isEqualTo("invalid_request_error");
-                assertThat(e.getMessage()).isEqualTo("messages is too long");
+            backend.chat(request);
+
+            JsonNode sent = JsonMapper.shared().readTree(server.requestBodies().getLast());
+            assertThat(sent.at("/tool_choice/type").asString()).isEqualTo("tool");
+            assertThat(sent.at("/tool_choice/name").asString()).isEqualTo("get_weather");
+            assertThat(sent.at("/tools/0/input_schema/properties/city/type").asString())
+                    .isEqualTo("string");
+        }
+    }
+
+    @Test
+    void aConsumerThatFailsGetsItsOwnExceptionBackAndIsNotRetried() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            IllegalStateException clientGone = new IllegalStateException("client went away");
+
+            assertThatThrownBy(() -> backend.stream(ask("hello"), delta -> {
+                        throw clientGone;
+                    }))
+                    .isSameAs(clientGone);
+            assertThat(server.requestCount()).isEqualTo(1);
+            assertThat(backend.state().bufferedCalls()).isZero();
+        }
+    }
+
+    @Test
+    void anInterruptedStreamGivesUpPromptlyWithoutCountingAgainstTheServer() throws InterruptedException {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.delayFirstByte(Duration.ofSeconds(20));
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread caller = Thread.ofVirtual().start(() -> {
+                try {
+                    backend.stream(ask("hello"), delta -> {});
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                }
             });
+            Thread.sleep(300);
+
+            caller.interrupt();
+
+            assertThat(caller.join(Duration.ofSeconds(5))).isTrue();
+            assertThat(failure.get()).isInstanceOfSatisfying(BackendException.class, e -> {
+                assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                assertThat(e.errorType()).isEqualTo("cancelled");
+            });
+            assertThat(backend.state().bufferedCalls()).isZero();
         }
+    }
+
+    private GuardedBackend backend(String type, FakeLlmServer server) {
+        return factory.create(
+                type,
+                new BackendSpec(type, server.baseUrl(), "sk-test", "model-a", null, null, null, null, null, null));
+    }
+
+    private static ChatRequest ask(String prompt) {
+        return ChatRequest.of(List.of(ChatMessage.of(Role.USER, prompt)));
     }
 }

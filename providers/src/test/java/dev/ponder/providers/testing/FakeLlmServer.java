@@ -186,7 +186,9 @@ public abstract class FakeLlmServer implements AutoCloseable {
 
         public void send(String text) throws IOException {
             if (remainingBeforeCut == 0) {
-                // Thrown out of the handler, it makes the JDK server drop the connection mid-body.
+                // Give the client time to read what was sent (a broken connection can overtake buffered data),
+                // then drop the connection mid-body: thrown out of the handler, this makes the JDK server do so.
+                pause(Duration.ofMillis(200));
                 throw new StreamCut();
             }
             remainingBeforeCut--;

@@ -1,0 +1,65 @@
+package dev.ponder.providers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.cascade.BackendException;
+import dev.ponder.cascade.BackendException.Action;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+class UpstreamErrorsTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-22T12:00:00Z");
+
+    private final UpstreamErrors errors =
+            new UpstreamErrors("b", "sk-configured-key-123456", Clock.fixed(NOW, ZoneOffset.UTC));
+
+    @Test
+    void retriesTheJdkClientsStaleKeepAliveFailure() {
+        BackendException e = errors.map(new RuntimeException(
+                new UncheckedIOException(new IOException("HTTP/1.1 header parser received no bytes"))));
+
+        assertThat(e.action()).isEqualTo(Action.RETRY);
+        assertThat(e.getMessage()).contains("header parser received no bytes");
+    }
+
+    @Test
+    void escalatesWhenTheServerCannotBeReached() {
+        assertThat(errors.map(new ConnectException("Connection refused")).action())
+                .isEqualTo(Action.ESCALATE);
+        assertThat(errors.map(new HttpConnectTimeoutException("connect timed out"))
+                        .errorType())
+                .isEqualTo("timeout");
+    }
+
+    @Test
+    void readsRetryAfterAsSecondsOrAnHttpDate() {
+        assertThat(errors.retryAfter("2")).isEqualTo(Duration.ofSeconds(2));
+        assertThat(errors.retryAfter("Sun, 22 Nov 2026 12:00:30 GMT")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(errors.retryAfter("soon")).isNull();
+    }
+
+    @Test
+    void keepsTheStatusTypeAndRetryAfterOfARateLimit() {
+        BackendException e = errors.map(new UpstreamHttpClient.UpstreamHttpException(
+                429, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit_error\"}}", "7"));
+
+        assertThat(e.action()).isEqualTo(Action.RETRY);
+        assertThat(e.httpStatus()).isEqualTo(429);
+        assertThat(e.errorType()).isEqualTo("rate_limit_error");
+        assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void redactsTheConfiguredKeyAndAnythingThatLooksLikeOne() {
+        assertThat(errors.redact("bad key sk-configured-key-123456 and sk-other-abcdefgh at /m?key=AIzaSyX&alt=sse"))
+                .isEqualTo("bad key [redacted] and [redacted] at /m?key=[redacted]&alt=sse");
+    }
+}
