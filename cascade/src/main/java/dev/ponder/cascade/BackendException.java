@@ -19,15 +19,44 @@ public final class BackendException extends RuntimeException {
         GIVE_UP
     }
 
+    /**
+     * Why no answer came, grouped by what the gateway should tell its client: try later (the backend cannot serve
+     * now), the backend took too long, the backend answered wrongly, or the request itself was refused.
+     */
+    public enum Failure {
+        /** Down, unreachable, an open circuit, a full bulkhead, rate-limited, HTTP 503: another try later may work. */
+        UNAVAILABLE,
+        /** No answer within the time allowed: a call timed out, or the request's deadline passed. */
+        TIMEOUT,
+        /** The backend answered with a server error or something unreadable. */
+        BAD_UPSTREAM,
+        /** The backend refused the request itself (a caller's 4xx). */
+        REJECTED
+    }
+
     private final Action action;
+    private final Failure failure;
     private final int httpStatus;
     private final String errorType;
     private final Duration retryAfter;
 
+    /** A failure whose {@link Failure} is inferred from the status, the error type and the cause. */
     public BackendException(
             Action action, String message, int httpStatus, String errorType, Duration retryAfter, Throwable cause) {
+        this(action, infer(action, httpStatus, errorType, cause), message, httpStatus, errorType, retryAfter, cause);
+    }
+
+    public BackendException(
+            Action action,
+            Failure failure,
+            String message,
+            int httpStatus,
+            String errorType,
+            Duration retryAfter,
+            Throwable cause) {
         super(message, cause);
         this.action = Objects.requireNonNull(action, "action");
+        this.failure = Objects.requireNonNull(failure, "failure");
         this.httpStatus = httpStatus;
         this.errorType = errorType;
         this.retryAfter = retryAfter;
@@ -37,8 +66,48 @@ public final class BackendException extends RuntimeException {
         return new BackendException(Action.ESCALATE, message, 0, null, null, cause);
     }
 
+    /** The request ran out of time before any tier answered. */
+    public static BackendException timeout(String message, Throwable cause) {
+        return new BackendException(Action.ESCALATE, Failure.TIMEOUT, message, 0, "timeout", null, cause);
+    }
+
+    /**
+     * Providers may say outright; otherwise: a refusal of the request is REJECTED, a timeout anywhere in the cause
+     * chain (or the error type providers give timeouts) is TIMEOUT, 429/503 and failures with no HTTP answer are
+     * UNAVAILABLE, and other HTTP answers are BAD_UPSTREAM.
+     */
+    private static Failure infer(Action action, int httpStatus, String errorType, Throwable cause) {
+        if (action == Action.GIVE_UP) {
+            return Failure.REJECTED;
+        }
+        if ("timeout".equals(errorType) || httpStatus == 504 || timedOut(cause)) {
+            return Failure.TIMEOUT;
+        }
+        if (httpStatus == 0 || httpStatus == 429 || httpStatus == 503) {
+            return Failure.UNAVAILABLE;
+        }
+        return Failure.BAD_UPSTREAM;
+    }
+
+    private static boolean timedOut(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof java.net.http.HttpTimeoutException
+                    || t instanceof java.net.SocketTimeoutException
+                    || (t instanceof BackendException b && b.failure == Failure.TIMEOUT)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Action action() {
         return action;
+    }
+
+    /** Why no answer came: what the gateway maps to 503, 504, 502 or the upstream's own 4xx. */
+    public Failure failure() {
+        return failure;
     }
 
     /** The upstream HTTP status, or 0 when there was no HTTP answer (timeout, refused connection). */

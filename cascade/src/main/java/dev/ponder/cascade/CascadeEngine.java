@@ -5,24 +5,43 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Runs a request through a policy's tiers: it starts at the tier the difficulty score picks and climbs when a
- * tier fails or its answer abstains. The top tier's answer is final. It never calls a tier twice, so it ends.
+ * Runs a request through a policy's tiers: it starts at the tier the difficulty score picks (skipping tiers
+ * predicted to fail), asks the policy's {@link IdkCheck} about each answer, and climbs when the check doubts it or
+ * the tier fails. The last tier's answer is final. It calls each tier at most once and only climbs, so it ends;
+ * the {@link Budget} bounds how far and for how long.
  */
 public final class CascadeEngine {
 
     private final DifficultyScorer scorer;
-    private final AbstentionDetector abstention;
+    private final IdkChecker checker;
     private final Clock clock;
 
+    /** An engine without an answer scorer: {@link Signal#SCORER} is left out of every check. */
     public CascadeEngine(DifficultyScorer scorer, AbstentionDetector abstention, Clock clock) {
+        this(scorer, abstention, null, LogprobConfidence.PRIOR, clock);
+    }
+
+    /**
+     * @param answerSignal the {@link Signal#SCORER} signal; null leaves it out
+     * @param logprobs the {@link Signal#LOGPROBS} aggregation
+     */
+    public CascadeEngine(
+            DifficultyScorer scorer,
+            AbstentionDetector abstention,
+            AnswerSignal answerSignal,
+            LogprobConfidence logprobs,
+            Clock clock) {
         this.scorer = Objects.requireNonNull(scorer, "scorer");
-        this.abstention = Objects.requireNonNull(abstention, "abstention");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.checker = new IdkChecker(
+                Objects.requireNonNull(abstention, "abstention"),
+                answerSignal,
+                Objects.requireNonNull(logprobs, "logprobs"),
+                clock);
     }
 
     public RouteDecision route(ChatRequest request, CascadePolicy policy) {
@@ -34,184 +53,308 @@ public final class CascadeEngine {
 
     /** Runs the request and returns the accepted answer whole. */
     public CascadeResult run(ChatRequest request, CascadePolicy policy) {
-        return climb(
-                request,
-                policy,
-                (tier, last, firstToken) -> new Call(tier.backend().chat(request), false),
-                null);
+        return climb(request, policy, (backend, ask, last, progress) -> new Call(backend.chat(ask), false, null), null);
     }
 
     /**
      * Runs the request and streams the accepted answer to {@code sink} as it is produced (see {@link StreamMode}).
-     * The sink is called on the calling thread; the result is returned once the stream is complete.
+     * Every attempt streams, so that its time to first token is recorded; in verify-then-stream the deltas of a
+     * tier below the last are buffered until its answer is accepted. The sink is called on the calling thread; the
+     * result is returned once the stream is complete.
      */
     public CascadeResult stream(ChatRequest request, CascadePolicy policy, StreamMode mode, Consumer<Delta> sink) {
+        Objects.requireNonNull(mode, "mode");
         return climb(
                 request,
                 policy,
-                (tier, last, firstToken) -> {
-                    if (mode == StreamMode.VERIFY_THEN_STREAM && !last) {
-                        return new Call(tier.backend().chat(request), false);
-                    }
-                    ChatAnswer answer = tier.backend().stream(request, delta -> {
-                        firstToken.mark();
-                        sink.accept(delta);
+                (backend, ask, last, progress) -> {
+                    boolean live = mode == StreamMode.ROUTE_THEN_STREAM || last;
+                    List<Delta> buffer = live ? null : new ArrayList<>();
+                    ChatAnswer answer = backend.stream(ask, delta -> {
+                        progress.firstToken();
+                        if (live) {
+                            progress.delivered = true;
+                            sink.accept(delta);
+                        } else {
+                            buffer.add(delta);
+                        }
                     });
-                    return new Call(answer, true);
+                    return new Call(answer, live, buffer);
                 },
                 sink);
     }
 
     /**
      * The one escalation loop. An answer already streamed live is final (the client has it); a buffered answer that
-     * is accepted goes to {@code replay}, when streaming, as deltas.
+     * is accepted goes to {@code replay}, when streaming, as the deltas it arrived in.
      */
     private CascadeResult climb(ChatRequest request, CascadePolicy policy, TierCall call, Consumer<Delta> replay) {
         Instant started = clock.instant();
         RouteDecision decision = route(request, policy);
-        List<Attempt> attempts = new ArrayList<>();
-        BackendException lastError = null;
         Budget budget = policy.budget();
+        List<Attempt> attempts = new ArrayList<>();
         double spent = 0;
+        BackendException lastError = null;
         for (int i = decision.startTier(); i < policy.tiers().size(); i++) {
             Tier tier = policy.tiers().get(i);
-            if (!tier.backend().info().capabilities().accepts(request)) {
+            if (!accepts(tier.backend(), request)) {
                 continue;
             }
-            boolean last = isLastTry(request, policy, i, attempts.size(), budget, spent, started);
-            Instant callStart = clock.instant();
-            FirstToken firstToken = new FirstToken(clock, callStart);
-            try {
-                Call result = call.call(tier, last, firstToken);
-                ChatAnswer answer = result.answer();
-                Duration latency = Duration.between(callStart, clock.instant());
-                spent += answer.costUsd();
-                boolean abstained = abstention.abstains(answer);
-                boolean accept = result.streamedLive()
-                        || !abstained
-                        || last
-                        || overBudget(budget, spent, started, attempts.size() + 1);
-                Attempt attempt = new Attempt(
-                        i,
-                        tier.name(),
-                        tier.backend().info().name(),
-                        answer.model(),
-                        latency,
-                        firstToken.elapsed(),
-                        answer.usage(),
-                        answer.costUsd(),
-                        Map.of("abstained", abstained ? 1.0 : 0.0),
-                        accept ? Verdict.ACCEPTED : Verdict.ESCALATED,
-                        null);
-                attempts.add(attempt);
-                if (accept) {
-                    if (replay != null && !result.streamedLive()) {
-                        Delta.of(answer).forEach(replay);
-                    }
-                    return new CascadeResult.Answered(answer, attempt, trail(policy, decision, started, attempts));
+            // The escalation budget counts every attempt after the first, failed ones too.
+            String finalBy = noHigherTier(request, policy, i)
+                    ? Attempt.BY_LAST_TIER
+                    : attempts.size() >= budget.maxEscalations() ? Attempt.BY_BUDGET : null;
+            boolean last = finalBy != null;
+            Step step = attempt(i, tier, request, policy, call, finalBy, spent, started);
+            attempts.add(step.attempt());
+            spent += step.attempt().costUsd();
+            if (step.attempt().verdict() == Verdict.ACCEPTED) {
+                return answered(step, replay, policy, decision, started, attempts);
+            }
+            if (step.error() != null) {
+                lastError = step.error();
+                // Once tokens reached the client, another answer cannot be spliced in: the stream fails.
+                if (lastError.action() == BackendException.Action.GIVE_UP || step.delivered()) {
+                    return new CascadeResult.Failed(lastError, trail(decision, started, attempts));
                 }
-            } catch (BackendException e) {
-                Duration latency = Duration.between(callStart, clock.instant());
-                attempts.add(new Attempt(
-                        i,
-                        tier.name(),
-                        tier.backend().info().name(),
-                        tier.backend().info().model(),
-                        latency,
-                        firstToken.elapsed(),
-                        TokenUsage.NONE,
-                        0,
-                        Map.of(),
-                        Verdict.FAILED,
-                        e.getMessage()));
-                lastError = e;
-                // Once tokens reached the client, another tier's answer cannot be spliced in: the stream fails.
-                if (e.action() == BackendException.Action.GIVE_UP
-                        || last
-                        || firstToken.elapsed() != null
-                        || overBudget(budget, spent, started, attempts.size())) {
+                if (last || !roomLeft(budget, spent, started)) {
                     break;
                 }
             }
         }
-        if (lastError == null) {
-            lastError = new BackendException(
-                    BackendException.Action.GIVE_UP,
-                    "no tier of policy '" + policy.name() + "' accepts this request (images or tools)",
-                    400,
-                    "invalid_request_error",
-                    null,
-                    null);
+        BackendException error = lastError != null ? lastError : noTierAccepts(policy);
+        if (error.action() != BackendException.Action.GIVE_UP && deadlinePassed(budget, started)) {
+            error = BackendException.timeout(
+                    "policy '" + policy.name() + "' ran out of its " + budget.deadline() + " deadline after "
+                            + attempts.size() + " attempt(s); the last failed with: " + error.getMessage(),
+                    error);
         }
-        return new CascadeResult.Failed(lastError, trail(policy, decision, started, attempts));
+        if (policy.fallback() != null && error.action() != BackendException.Action.GIVE_UP) {
+            return fallback(request, policy, call, replay, error, decision, started, attempts, spent);
+        }
+        return new CascadeResult.Failed(error, trail(decision, started, attempts));
     }
 
-    /** One attempt at one tier: the answer, and whether it already went to the client live. */
-    private record Call(ChatAnswer answer, boolean streamedLive) {}
+    /** A fixed answer, or one call to the fallback backend if the budget leaves room for it. */
+    private CascadeResult fallback(
+            ChatRequest request,
+            CascadePolicy policy,
+            TierCall call,
+            Consumer<Delta> replay,
+            BackendException error,
+            RouteDecision decision,
+            Instant started,
+            List<Attempt> attempts,
+            double spent) {
+        Fallback fallback = policy.fallback();
+        int index = policy.tiers().size();
+        if (fallback.answer() != null) {
+            ChatAnswer answer = new ChatAnswer(Attempt.BY_FALLBACK, fallback.answer(), null, null, null, null, 0);
+            attempts.add(new Attempt(
+                    index,
+                    Attempt.BY_FALLBACK,
+                    Attempt.BY_FALLBACK,
+                    answer.model(),
+                    Duration.ZERO,
+                    null,
+                    TokenUsage.NONE,
+                    0,
+                    null,
+                    Verdict.ACCEPTED,
+                    null,
+                    Attempt.BY_FALLBACK));
+            return answered(
+                    new Step(attempts.getLast(), new Call(answer, false, null), null, false),
+                    replay,
+                    policy,
+                    decision,
+                    started,
+                    attempts);
+        }
+        if (!roomLeft(policy.budget(), spent, started) || !accepts(fallback.backend(), request)) {
+            return new CascadeResult.Failed(error, trail(decision, started, attempts));
+        }
+        Step step = attempt(
+                index,
+                new Tier(Attempt.BY_FALLBACK, fallback.backend()),
+                request,
+                policy,
+                call,
+                Attempt.BY_FALLBACK,
+                spent,
+                started);
+        attempts.add(step.attempt());
+        return step.error() == null
+                ? answered(step, replay, policy, decision, started, attempts)
+                : new CascadeResult.Failed(step.error(), trail(decision, started, attempts));
+    }
+
+    /**
+     * Calls one tier and judges its answer. {@code finalBy} is null when the answer may still escalate, else the
+     * reason it cannot (the last tier, the escalation budget, the fallback).
+     */
+    private Step attempt(
+            int index,
+            Tier tier,
+            ChatRequest request,
+            CascadePolicy policy,
+            TierCall call,
+            String finalBy,
+            double spentBefore,
+            Instant started) {
+        ModelBackend backend = tier.backend();
+        boolean last = finalBy != null;
+        Instant callStart = clock.instant();
+        Progress progress = new Progress(callStart);
+        try {
+            Call result = call.call(backend, ask(request, policy, backend, last), last, progress);
+            ChatAnswer answer = result.answer();
+            Duration latency = Duration.between(callStart, clock.instant());
+            // An answer the client already has, or the last one, cannot be improved on: checking it buys nothing.
+            IdkChecker.Result check =
+                    result.streamedLive() || last ? null : checker.check(policy.idk(), backend, request, answer);
+            double cost = answer.costUsd() + (check == null ? 0 : check.extraCost());
+            String decidedBy;
+            if (result.streamedLive()) {
+                decidedBy = Attempt.BY_STREAMED;
+            } else if (last) {
+                decidedBy = finalBy;
+            } else if (check.failed() == null) {
+                decidedBy = Attempt.BY_SIGNALS;
+            } else if (!roomLeft(policy.budget(), spentBefore + cost, started)) {
+                decidedBy = Attempt.BY_BUDGET;
+            } else {
+                decidedBy = check.failed().key();
+            }
+            boolean escalate = check != null
+                    && check.failed() != null
+                    && decidedBy.equals(check.failed().key());
+            Attempt attempt = new Attempt(
+                    index,
+                    tier.name(),
+                    backend.info().name(),
+                    answer.model(),
+                    check == null ? latency : latency.plus(check.extraTime()),
+                    progress.firstToken,
+                    check == null ? answer.usage() : answer.usage().plus(check.extra()),
+                    cost,
+                    check == null ? null : check.signals(),
+                    escalate ? Verdict.ESCALATED : Verdict.ACCEPTED,
+                    null,
+                    decidedBy);
+            return new Step(attempt, result, null, false);
+        } catch (BackendException e) {
+            Attempt attempt = new Attempt(
+                    index,
+                    tier.name(),
+                    backend.info().name(),
+                    backend.info().model(),
+                    Duration.between(callStart, clock.instant()),
+                    progress.firstToken,
+                    TokenUsage.NONE,
+                    0,
+                    null,
+                    Verdict.FAILED,
+                    e.getMessage(),
+                    Attempt.BY_ERROR);
+            return new Step(attempt, null, e, progress.delivered);
+        }
+    }
+
+    private CascadeResult.Answered answered(
+            Step step,
+            Consumer<Delta> replay,
+            CascadePolicy policy,
+            RouteDecision decision,
+            Instant started,
+            List<Attempt> attempts) {
+        Call call = step.call();
+        if (replay != null && !call.streamedLive()) {
+            (call.buffered() != null ? call.buffered() : Delta.of(call.answer())).forEach(replay);
+        }
+        return new CascadeResult.Answered(call.answer(), step.attempt(), trail(decision, started, attempts));
+    }
+
+    /** Asks for logprobs from a tier that offers them when the check reads them. */
+    private static ChatRequest ask(ChatRequest request, CascadePolicy policy, ModelBackend backend, boolean last) {
+        boolean wanted = !last
+                && policy.idk().uses(Signal.LOGPROBS)
+                && backend.info().capabilities().logprobs()
+                && !Boolean.TRUE.equals(request.options().logprobs());
+        return wanted ? request.withOptions(request.options().withLogprobs()) : request;
+    }
+
+    /** One attempt's result: the call (when it answered), or the error, and whether the client got tokens of it. */
+    private record Step(Attempt attempt, Call call, BackendException error, boolean delivered) {}
+
+    /** One call to one backend: the answer, whether it already went to the client live, its buffered deltas. */
+    private record Call(ChatAnswer answer, boolean streamedLive, List<Delta> buffered) {}
 
     @FunctionalInterface
     private interface TierCall {
-        Call call(Tier tier, boolean last, FirstToken firstToken);
+        Call call(ModelBackend backend, ChatRequest request, boolean last, Progress progress);
     }
 
-    /** Records when the first delta of an attempt arrived. */
-    private static final class FirstToken {
-        private final Clock clock;
+    /** How far one call got: when its first delta arrived, and whether any delta reached the client. */
+    private final class Progress {
         private final Instant start;
-        private Duration elapsed;
+        private Duration firstToken;
+        private boolean delivered;
 
-        FirstToken(Clock clock, Instant start) {
-            this.clock = clock;
+        Progress(Instant start) {
             this.start = start;
         }
 
-        void mark() {
-            if (elapsed == null) {
-                elapsed = Duration.between(start, clock.instant());
+        void firstToken() {
+            if (firstToken == null) {
+                firstToken = Duration.between(start, clock.instant());
             }
-        }
-
-        Duration elapsed() {
-            return elapsed;
         }
     }
 
-    private boolean isLastTry(
-            ChatRequest request,
-            CascadePolicy policy,
-            int tier,
-            int attemptsSoFar,
-            Budget budget,
-            double spent,
-            Instant started) {
-        boolean noHigherTier = true;
+    private boolean roomLeft(Budget budget, double spent, Instant started) {
+        return spent < budget.maxCostUsd() && !deadlinePassed(budget, started);
+    }
+
+    private boolean deadlinePassed(Budget budget, Instant started) {
+        return Duration.between(started, clock.instant()).compareTo(budget.deadline()) >= 0;
+    }
+
+    private static boolean accepts(ModelBackend backend, ChatRequest request) {
+        return backend.info().capabilities().accepts(request);
+    }
+
+    private static boolean noHigherTier(ChatRequest request, CascadePolicy policy, int tier) {
         for (int j = tier + 1; j < policy.tiers().size(); j++) {
-            if (policy.tiers().get(j).backend().info().capabilities().accepts(request)) {
-                noHigherTier = false;
-                break;
+            if (accepts(policy.tiers().get(j).backend(), request)) {
+                return false;
             }
         }
-        return noHigherTier || attemptsSoFar >= budget.maxEscalations() || overBudget(budget, spent, started, 0);
-    }
-
-    private boolean overBudget(Budget budget, double spent, Instant started, int attempts) {
-        return spent >= budget.maxCostUsd()
-                || Duration.between(started, clock.instant()).compareTo(budget.deadline()) >= 0
-                || attempts > budget.maxEscalations();
+        return true;
     }
 
     private static int firstAcceptingTier(ChatRequest request, CascadePolicy policy, int from) {
         for (int i = from; i < policy.tiers().size(); i++) {
-            if (policy.tiers().get(i).backend().info().capabilities().accepts(request)) {
+            if (accepts(policy.tiers().get(i).backend(), request)) {
                 return i;
             }
         }
         return from;
     }
 
-    private Trail trail(CascadePolicy policy, RouteDecision decision, Instant started, List<Attempt> attempts) {
+    private static BackendException noTierAccepts(CascadePolicy policy) {
+        return new BackendException(
+                BackendException.Action.GIVE_UP,
+                "no tier of policy '" + policy.name() + "' accepts this request (images or tools)",
+                400,
+                "invalid_request_error",
+                null,
+                null);
+    }
+
+    private Trail trail(RouteDecision decision, Instant started, List<Attempt> attempts) {
         return new Trail(
-                policy.name(),
+                decision.policy(),
                 decision.score(),
                 decision.startTier(),
                 started,

@@ -6,9 +6,23 @@ import java.util.Objects;
 /**
  * An ordered list of tiers, cheapest first, with the difficulty thresholds that pick where a request starts:
  * {@code thresholds.get(i)} is the highest difficulty tier {@code i} is trusted with, so a request starts at
- * the first tier whose threshold is not below its score (the top tier takes the rest).
+ * the first tier whose threshold is not below its score (the top tier takes the rest). {@code idk} decides whether a
+ * tier's answer is accepted or climbs; {@code streamMode} is how streamed requests meet the cascade;
+ * {@code fallback} (may be null) answers when no tier could.
  */
-public record CascadePolicy(String name, List<Tier> tiers, List<Double> thresholds, Budget budget) {
+public record CascadePolicy(
+        String name,
+        List<Tier> tiers,
+        List<Double> thresholds,
+        Budget budget,
+        IdkCheck idk,
+        StreamMode streamMode,
+        Fallback fallback) {
+
+    /** A policy that escalates on abstentions, verifies before streaming, and has no fallback. */
+    public CascadePolicy(String name, List<Tier> tiers, List<Double> thresholds, Budget budget) {
+        this(name, tiers, thresholds, budget, null, null, null);
+    }
 
     public CascadePolicy {
         if (name == null || name.isBlank()) {
@@ -32,6 +46,8 @@ public record CascadePolicy(String name, List<Tier> tiers, List<Double> threshol
             }
         }
         budget = budget == null ? Budget.UNLIMITED : budget;
+        idk = idk == null ? IdkCheck.ABSTENTION_ONLY : idk;
+        streamMode = streamMode == null ? StreamMode.VERIFY_THEN_STREAM : streamMode;
     }
 
     /** Thresholds that split [0, 1] into equal shares, one per tier. */

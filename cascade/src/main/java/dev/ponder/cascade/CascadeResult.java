@@ -9,5 +9,10 @@ public sealed interface CascadeResult {
     record Answered(ChatAnswer answer, Attempt by, Trail trail) implements CascadeResult {}
 
     /** No tier produced an answer; {@code error} is the failure that ended it (the last one). */
-    record Failed(BackendException error, Trail trail) implements CascadeResult {}
+    record Failed(BackendException error, Trail trail) implements CascadeResult {
+        /** What the gateway maps to its status: 503, 504, 502, or the upstream's refusal. */
+        public BackendException.Failure failure() {
+            return error.failure();
+        }
+    }
 }
