@@ -115,13 +115,7 @@ public final class GuardedBackend implements ModelBackend {
             } catch (BackendException e) {
                 if (e.action() == Action.RETRY && delivered.get()) {
                     // The caller already holds part of this answer; a second one would garble it.
-                    throw new BackendException(
-                            Action.ESCALATE,
-                            e.getMessage() + " (mid-stream, not retried)",
-                            e.httpStatus(),
-                            e.errorType(),
-                            e.retryAfter(),
-                            e);
+                    throw escalated(e, "mid-stream, not retried");
                 }
                 throw e;
             }
@@ -182,16 +176,16 @@ public final class GuardedBackend implements ModelBackend {
         } catch (BackendException e) {
             remember(e);
             if (e.action() == Action.RETRY) {
-                throw new BackendException(
-                        Action.ESCALATE,
-                        e.getMessage() + " (retries exhausted)",
-                        e.httpStatus(),
-                        e.errorType(),
-                        e.retryAfter(),
-                        e);
+                throw escalated(e, "retries exhausted");
             }
             throw e;
         }
+    }
+
+    /** A transient failure the guard will not retry, as the caller should treat it: move on to another tier. */
+    private static BackendException escalated(BackendException e, String why) {
+        return new BackendException(
+                Action.ESCALATE, e.getMessage() + " (" + why + ")", e.httpStatus(), e.errorType(), e.retryAfter(), e);
     }
 
     private void remember(BackendException e) {

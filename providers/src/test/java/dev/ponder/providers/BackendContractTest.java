@@ -151,8 +151,8 @@ class BackendContractTest {
     @ParameterizedTest
     @EnumSource(WireProtocol.class)
     void retriesA429AfterItsRetryAfterInsteadOfTheBackoff(WireProtocol protocol) {
-        // A 10 s backoff: only honouring "Retry-After: 0" lets the retry come at once.
-        GuardedBackend backend = backend(protocol, resilience(3, Duration.ofSeconds(10)));
+        // A 60 s backoff: only honouring "Retry-After: 0" lets the retry come at once.
+        GuardedBackend backend = backend(protocol, resilience(3, Duration.ofSeconds(60)));
         server.failNext(429, protocol.errorBody(429, "rate_limit_error", "slow down"), Map.of("Retry-After", "0"));
 
         long start = System.nanoTime();
@@ -160,12 +160,12 @@ class BackendContractTest {
 
         assertThat(answer.text()).isEqualTo("echo: again");
         assertThat(server.requestCount()).isEqualTo(2);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
     }
 
     @ParameterizedTest
     @EnumSource(WireProtocol.class)
-    void escalatesAt0nceWhenRetryAfterIsLongerThanItWillWait(WireProtocol protocol) {
+    void escalatesAtOnceWhenRetryAfterIsLongerThanItWillWait(WireProtocol protocol) {
         GuardedBackend backend = backend(protocol, fast());
         server.failNext(429, protocol.errorBody(429, "rate_limit_error", "slow down"), Map.of("Retry-After", "3600"));
 
@@ -245,11 +245,11 @@ class BackendContractTest {
     }
 
     private GuardedBackend backend(WireProtocol protocol, BackendSpec.Resilience resilience) {
-        // Generous: a cold JVM's first call through a LangChain4j model takes a while.
+        // Generous: a cold JVM's first call through a LangChain4j model takes seconds on a busy machine.
         return backend(
                 protocol,
                 resilience,
-                new BackendSpec.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(5)));
+                new BackendSpec.Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(20)));
     }
 
     private GuardedBackend backend(
@@ -276,7 +276,7 @@ class BackendContractTest {
 
     private static BackendSpec.Resilience resilience(int attempts, Duration backoff) {
         return new BackendSpec.Resilience(
-                attempts, backoff, null, null, null, Duration.ofSeconds(5), null, null, null, null, null);
+                attempts, backoff, null, null, backoff, Duration.ofSeconds(5), null, null, null, null, null);
     }
 
     private static ChatRequest ask(String prompt) {

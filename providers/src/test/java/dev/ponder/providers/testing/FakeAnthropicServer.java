@@ -16,7 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeAnthropicServer extends FakeLlmServer {
 
     private FakeAnthropicServer() {
-        super("/v1/");
+        super("/v1/", "/v1", "messages", "content", "text/event-stream");
     }
 
     public static FakeAnthropicServer start() {
@@ -31,41 +31,8 @@ public final class FakeAnthropicServer extends FakeLlmServer {
     }
 
     @Override
-    public String baseUrl() {
-        return origin() + "/v1";
-    }
-
-    @Override
-    protected String lastUserMessage(JsonNode request) {
-        String last = "";
-        for (JsonNode message : request.path("messages")) {
-            if (!"user".equals(message.path("role").asString(""))) {
-                continue;
-            }
-            JsonNode content = message.path("content");
-            if (content.isString()) {
-                last = content.asString();
-            } else {
-                StringBuilder text = new StringBuilder();
-                for (JsonNode block : content) {
-                    if ("text".equals(block.path("type").asString(""))) {
-                        text.append(text.isEmpty() ? "" : "\n")
-                                .append(block.path("text").asString(""));
-                    }
-                }
-                last = text.toString();
-            }
-        }
-        return last;
-    }
-
-    @Override
     protected boolean wantsStream(HttpExchange exchange, JsonNode request) {
-        boolean stream = request.path("stream").asBoolean(false);
-        if (stream) {
-            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
-        }
-        return stream;
+        return request.path("stream").asBoolean(false);
     }
 
     @Override

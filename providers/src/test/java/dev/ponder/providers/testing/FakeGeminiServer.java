@@ -16,7 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeGeminiServer extends FakeLlmServer {
 
     private FakeGeminiServer() {
-        super("/v1beta/models");
+        super("/v1beta/models", "/v1beta", "contents", "parts", "text/event-stream");
     }
 
     public static FakeGeminiServer start() {
@@ -30,11 +30,6 @@ public final class FakeGeminiServer extends FakeLlmServer {
         return body.toString();
     }
 
-    @Override
-    public String baseUrl() {
-        return origin() + "/v1beta";
-    }
-
     /** Gemini names the model in the path ({@code /models/<model>:generateContent}): it becomes {@code model}. */
     @Override
     protected JsonNode withUrlParameters(HttpExchange exchange, JsonNode body) {
@@ -44,33 +39,8 @@ public final class FakeGeminiServer extends FakeLlmServer {
     }
 
     @Override
-    protected String lastUserMessage(JsonNode request) {
-        String last = "";
-        for (JsonNode content : request.path("contents")) {
-            if (!"user".equals(content.path("role").asString(""))) {
-                continue;
-            }
-            StringBuilder text = new StringBuilder();
-            for (JsonNode part : content.path("parts")) {
-                if (part.has("text")) {
-                    text.append(text.isEmpty() ? "" : "\n")
-                            .append(part.path("text").asString(""));
-                }
-            }
-            if (!text.isEmpty()) {
-                last = text.toString();
-            }
-        }
-        return last;
-    }
-
-    @Override
     protected boolean wantsStream(HttpExchange exchange, JsonNode request) {
-        boolean stream = exchange.getRequestURI().getPath().endsWith(":streamGenerateContent");
-        if (stream) {
-            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
-        }
-        return stream;
+        return exchange.getRequestURI().getPath().endsWith(":streamGenerateContent");
     }
 
     @Override

@@ -72,7 +72,24 @@ public abstract class FakeLlmServer implements AutoCloseable {
     private volatile Duration firstByteDelay = Duration.ZERO;
     private volatile String reportedModel;
 
-    protected FakeLlmServer(String pathPrefix) {
+    private final String basePath;
+    private final String messagesField;
+    private final String contentField;
+    private final String streamContentType;
+
+    /**
+     * @param pathPrefix the requests this server takes ({@code /v1/}: chat and the health probe's model list)
+     * @param basePath what {@link #baseUrl()} adds to the origin
+     * @param messagesField the request's list of messages; each has a {@code role}
+     * @param contentField a message's content: a string, or parts with {@code text}
+     * @param streamContentType the Content-Type of a streamed answer
+     */
+    protected FakeLlmServer(
+            String pathPrefix, String basePath, String messagesField, String contentField, String streamContentType) {
+        this.basePath = basePath;
+        this.messagesField = messagesField;
+        this.contentField = contentField;
+        this.streamContentType = streamContentType;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
@@ -84,7 +101,9 @@ public abstract class FakeLlmServer implements AutoCloseable {
     }
 
     /** The base URL a client of this protocol is configured with. */
-    public abstract String baseUrl();
+    public String baseUrl() {
+        return origin() + basePath;
+    }
 
     /** {@code http://127.0.0.1:<port>}, without a path. */
     public String origin() {
@@ -152,11 +171,35 @@ public abstract class FakeLlmServer implements AutoCloseable {
         return body;
     }
 
-    /** The last user message's text in this protocol's request. */
-    protected abstract String lastUserMessage(JsonNode request);
-
     /** Whether this request asks for a streamed answer. */
     protected abstract boolean wantsStream(HttpExchange exchange, JsonNode request);
+
+    /**
+     * The text of the last message with role {@code user}: its content is a string, or a list of parts whose
+     * {@code text} fields are joined by newlines (images and other parts are skipped).
+     */
+    private String lastUserMessage(JsonNode request) {
+        String last = "";
+        for (JsonNode message : request.path(messagesField)) {
+            if (!"user".equals(message.path("role").asString(""))) {
+                continue;
+            }
+            JsonNode content = message.path(contentField);
+            if (content.isString()) {
+                last = content.asString();
+                continue;
+            }
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : content) {
+                if (part.path("text").isString()) {
+                    text.append(text.isEmpty() ? "" : "\n")
+                            .append(part.path("text").asString());
+                }
+            }
+            last = text.toString();
+        }
+        return last;
+    }
 
     /** Writes the whole answer as one JSON response. */
     protected abstract void answer(HttpExchange exchange, JsonNode request, Reply reply, Usage usage)
@@ -253,6 +296,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
                             .reduce("", String::concat);
             Usage usage = new Usage(tokens(body), tokens(replied));
             if (wantsStream(exchange, request)) {
+                exchange.getResponseHeaders().set("Content-Type", streamContentType);
                 exchange.sendResponseHeaders(200, 0);
                 stream(new Stream(exchange.getResponseBody(), cutAfterChunks.getAndSet(-1)), request, reply, usage);
             } else {

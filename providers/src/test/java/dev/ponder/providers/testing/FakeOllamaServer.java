@@ -15,7 +15,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeOllamaServer extends FakeLlmServer {
 
     private FakeOllamaServer() {
-        super("/api/");
+        super("/api/", "", "messages", "content", "application/x-ndjson");
     }
 
     public static FakeOllamaServer start() {
@@ -26,30 +26,9 @@ public final class FakeOllamaServer extends FakeLlmServer {
         return JSON.createObjectNode().put("error", message).toString();
     }
 
-    /** Ollama clients take the server's root URL. */
-    @Override
-    public String baseUrl() {
-        return origin();
-    }
-
-    @Override
-    protected String lastUserMessage(JsonNode request) {
-        String last = "";
-        for (JsonNode message : request.path("messages")) {
-            if ("user".equals(message.path("role").asString(""))) {
-                last = message.path("content").asString("");
-            }
-        }
-        return last;
-    }
-
     @Override
     protected boolean wantsStream(HttpExchange exchange, JsonNode request) {
-        boolean stream = request.path("stream").asBoolean(true);
-        if (stream) {
-            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
-        }
-        return stream;
+        return request.path("stream").asBoolean(true);
     }
 
     @Override

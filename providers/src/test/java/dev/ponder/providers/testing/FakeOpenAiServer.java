@@ -16,7 +16,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class FakeOpenAiServer extends FakeLlmServer {
 
     private FakeOpenAiServer() {
-        super("/v1/");
+        super("/v1/", "/v1", "messages", "content", "text/event-stream");
     }
 
     public static FakeOpenAiServer start() {
@@ -35,41 +35,8 @@ public final class FakeOpenAiServer extends FakeLlmServer {
     }
 
     @Override
-    public String baseUrl() {
-        return origin() + "/v1";
-    }
-
-    @Override
-    protected String lastUserMessage(JsonNode request) {
-        String last = "";
-        for (JsonNode message : request.path("messages")) {
-            if ("user".equals(message.path("role").asString(""))) {
-                last = text(message.path("content"));
-            }
-        }
-        return last;
-    }
-
-    private static String text(JsonNode content) {
-        if (content.isString()) {
-            return content.asString();
-        }
-        StringBuilder out = new StringBuilder();
-        for (JsonNode part : content) {
-            if ("text".equals(part.path("type").asString(""))) {
-                out.append(out.isEmpty() ? "" : "\n").append(part.path("text").asString(""));
-            }
-        }
-        return out.toString();
-    }
-
-    @Override
     protected boolean wantsStream(HttpExchange exchange, JsonNode request) {
-        boolean stream = request.path("stream").asBoolean(false);
-        if (stream) {
-            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
-        }
-        return stream;
+        return request.path("stream").asBoolean(false);
     }
 
     @Override
