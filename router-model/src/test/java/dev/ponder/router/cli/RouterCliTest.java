@@ -88,38 +88,15 @@ class RouterCliTest {
         Path model = dir.resolve("m.bin");
         Path report = dir.resolve("report");
 
-        assertThat(run(
-                        "train",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--out",
-                        model.toString(),
-                        "--features",
-                        "lexical,ngrams:10",
-                        "--answer-bits",
-                        "10"))
+        String pair = "--data " + data + " --weak weak --strong strong ";
+
+        assertThat(run(("train " + pair + "--out " + model + " --features lexical,ngrams:10 --answer-bits 10")
+                        .split(" ")))
                 .as(err())
                 .isZero();
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString(),
-                        "--rows",
-                        "heldout",
-                        "--out",
-                        report.toString(),
-                        "--tiers",
-                        "weak,strong"))
+        assertThat(run(("eval " + pair + "--router " + model + " --rows heldout --out " + report
+                                + " --tiers weak,strong")
+                        .split(" ")))
                 .as(err())
                 .isZero();
 

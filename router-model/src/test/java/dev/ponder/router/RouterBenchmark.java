@@ -1,0 +1,111 @@
+package dev.ponder.router;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Latency of scoring one prompt, uncached: the lexical path (lexical descriptors + hashed n-grams) and the encoder
+ * path (plus the MiniLM embedding), for a 30-token and a 300-token prompt; and a cache hit on the default model. Run:
+ * {@code ./mvnw -q -pl router-model test-compile exec:exec@jmh} (sample mode: read the p0.50 lines).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Threads(1)
+public class RouterBenchmark {
+    @Param({"30", "300"})
+    int tokens;
+
+    private String prompt;
+    private PromptFeaturizer lexicalFeatures;
+    private LinearModel lexicalModel;
+    private PromptFeaturizer encoderFeatures;
+    private LinearModel encoderModel;
+    private RouterModel defaultModel;
+
+    @Setup
+    public void setUp() {
+        prompt = prompt(tokens);
+        Standardizer lexical = Standardizer.fit(List.of(LexicalFeatures.of(prompt), LexicalFeatures.of("Hello?")));
+        SentenceEncoder encoder = MiniLmEncoder.load();
+        lexicalFeatures = new PromptFeaturizer(new FeatureSpec(true, false, 16), lexical, () -> encoder);
+        encoderFeatures = new PromptFeaturizer(new FeatureSpec(true, true, 16), lexical, () -> encoder);
+        lexicalModel = randomModel(lexicalFeatures.dimension());
+        encoderModel = randomModel(encoderFeatures.dimension());
+        defaultModel = RouterModel.loadDefault();
+        defaultModel.difficulty(prompt);
+    }
+
+    @Benchmark
+    public double lexical() {
+        return lexicalModel.probability(lexicalFeatures.features(prompt));
+    }
+
+    @Benchmark
+    public double encoder() {
+        return encoderModel.probability(encoderFeatures.features(prompt));
+    }
+
+    @Benchmark
+    public double cachedDefault() {
+        return defaultModel.difficulty(prompt);
+    }
+
+    /** About {@code n} tokens of question-like text ending in a question. */
+    static String prompt(int n) {
+        String[] words = {
+            "the",
+            "integral",
+            "of",
+            "a",
+            "function",
+            "over",
+            "interval",
+            "show",
+            "that",
+            "value",
+            "is",
+            "bounded",
+            "by",
+            "constant",
+            "when",
+            "x",
+            "tends",
+            "to",
+            "infinity",
+            "and",
+            "why"
+        };
+        SplittableRandom random = new SplittableRandom(n);
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n - 1; i++) {
+            s.append(words[random.nextInt(words.length)]).append(i % 17 == 16 ? ". " : " ");
+        }
+        return s.append("?").toString();
+    }
+
+    private static LinearModel randomModel(int dimension) {
+        SplittableRandom random = new SplittableRandom(5);
+        float[] w = new float[dimension];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian() * 0.01f;
+        }
+        return new LinearModel(w, 0.1);
+    }
+}
