@@ -9,6 +9,7 @@ import java.util.Objects;
  *
  * @param httpStatus what the client got
  * @param answeredTier the index of the tier whose answer was returned, or -1 when none was
+ * @param keyId the API key that sent the request, or null in open mode
  */
 public record Outcome(
         String requestId,
@@ -23,11 +24,44 @@ public record Outcome(
         Trail trail,
         String error,
         String prompt,
-        String answer) {
+        String answer,
+        String keyId) {
 
     public Outcome {
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(trail, "trail");
+    }
+
+    /** An outcome of open mode, where no API key identifies the caller. */
+    public Outcome(
+            String requestId,
+            Instant createdAt,
+            String requestedModel,
+            boolean stream,
+            int httpStatus,
+            int answeredTier,
+            String answeredBy,
+            String answeredModel,
+            double totalMs,
+            Trail trail,
+            String error,
+            String prompt,
+            String answer) {
+        this(
+                requestId,
+                createdAt,
+                requestedModel,
+                stream,
+                httpStatus,
+                answeredTier,
+                answeredBy,
+                answeredModel,
+                totalMs,
+                trail,
+                error,
+                prompt,
+                answer,
+                null);
     }
 }

@@ -20,24 +20,32 @@ class OutcomeConfiguration {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final PonderProperties.Outcomes settings;
+    private final JournalProperties journal;
 
-    OutcomeConfiguration(JdbcTemplate jdbc, Clock clock, PonderProperties properties) {
+    OutcomeConfiguration(JdbcTemplate jdbc, Clock clock, PonderProperties properties, JournalProperties journal) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.settings = properties.outcomes();
+        this.journal = journal;
     }
 
     @Bean(destroyMethod = "close")
     OutcomeLog outcomeLog() {
-        return new OutcomeLog(jdbc, settings.queueCapacity(), settings.batchSize());
+        return new OutcomeLog(
+                jdbc, journal.dir(), settings.queueCapacity(), settings.batchSize(), journal.probeInterval());
     }
 
-    /** Keeps a week of partitions ready ahead, so that no insert finds its day missing, and drops expired days. */
+    /**
+     * Keeps a week of partitions ready ahead, so that no insert finds its day missing; rolls up yesterday's and
+     * today's usage, so that the rollups hold every day before retention drops its partition; drops expired days.
+     */
     @Scheduled(initialDelay = 0, fixedDelayString = "PT1H")
     void maintainPartitions() {
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
         try {
             jdbc.queryForList("SELECT ponder_ensure_partitions(?, 9)", today.minusDays(1));
+            jdbc.queryForList("SELECT ponder_rollup_usage(?)", today.minusDays(1));
+            jdbc.queryForList("SELECT ponder_rollup_usage(?)", today);
             Integer dropped = jdbc.queryForObject(
                     "SELECT ponder_drop_partitions_before(?)",
                     Integer.class,

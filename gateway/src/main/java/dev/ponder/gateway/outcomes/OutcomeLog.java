@@ -1,41 +1,58 @@
 package dev.ponder.gateway.outcomes;
 
-import dev.ponder.cascade.Attempt;
-import java.sql.Timestamp;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Writes outcomes to PostgreSQL off the request path: {@link #onOutcome} only enqueues; one writer thread drains the
- * bounded queue in batches of multi-row inserts. Inserts are idempotent on the request id, so a batch retried after
- * a failure never doubles a row.
+ * Writes outcomes to PostgreSQL off the request path. {@link #onOutcome} only enqueues into a bounded queue; one
+ * writer thread drains it in batches of multi-row inserts. When a write fails (PostgreSQL down), the batch and every
+ * later one go to a local append-only journal instead, so that order is kept and memory stays bounded; the writer
+ * probes the database and, once it answers, replays the journal in order before writing anything new. Writes are
+ * idempotent on the request id, so a batch written twice (a retry, a replay after a crash) never doubles a row.
+ *
+ * <p>The getters are the writer's metrics: queue depth, journal (spill) size, write latency, rows written.
  */
 public final class OutcomeLog implements OutcomeListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeLog.class);
 
-    private final JdbcTemplate jdbc;
+    private final OutcomeStore store;
+    private final Journal journal;
     private final BlockingQueue<Outcome> queue;
     private final int batchSize;
+    private final Duration probeInterval;
     private final Thread writer;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
+    private final AtomicLong spilled = new AtomicLong();
+    private volatile long journalBytes;
+    private volatile double lastWriteMillis;
+    private volatile double maxWriteMillis;
     private volatile boolean running = true;
+    private long nextProbeNanos;
 
-    public OutcomeLog(JdbcTemplate jdbc, int queueCapacity, int batchSize) {
-        this.jdbc = jdbc;
+    /**
+     * @param journalDir where the journal lives while PostgreSQL is unreachable; a journal left there by an earlier
+     *     run is replayed first
+     * @param probeInterval how often the writer checks whether PostgreSQL is back while it spills
+     */
+    public OutcomeLog(JdbcTemplate jdbc, Path journalDir, int queueCapacity, int batchSize, Duration probeInterval) {
+        this.store = new OutcomeStore(jdbc);
+        this.journal = new Journal(journalDir);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.batchSize = batchSize;
+        this.probeInterval = probeInterval;
+        this.journalBytes = journal.size();
         this.writer = Thread.ofPlatform().name("ponder-outcome-writer").daemon().start(this::drain);
     }
 
@@ -50,152 +67,135 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         }
     }
 
+    /** Outcomes waiting in memory for the writer. */
     public int queueDepth() {
         return queue.size();
     }
 
+    /** Bytes in the local journal that PostgreSQL does not have yet; 0 when the database keeps up. */
+    public long journalBytes() {
+        return journalBytes;
+    }
+
+    /** Outcomes that went to the journal because PostgreSQL was unreachable, since start. */
+    public long spilled() {
+        return spilled.get();
+    }
+
+    /** Outcomes lost because the queue was full (the writer fell behind even its journal). */
     public long dropped() {
         return dropped.get();
     }
 
+    /** Outcomes stored in PostgreSQL, directly or replayed from the journal, since start. */
     public long written() {
         return written.get();
     }
 
+    /** How long the last batch write to PostgreSQL took, in milliseconds. */
+    public double lastWriteMillis() {
+        return lastWriteMillis;
+    }
+
+    /** The longest batch write to PostgreSQL since start, in milliseconds. */
+    public double maxWriteMillis() {
+        return maxWriteMillis;
+    }
+
     private void drain() {
         List<Outcome> batch = new ArrayList<>(batchSize);
-        Duration backoff = Duration.ofMillis(100);
-        while (running || !queue.isEmpty() || !batch.isEmpty()) {
+        while (running || !queue.isEmpty()) {
             try {
-                if (batch.isEmpty()) {
-                    Outcome first = queue.poll(200, TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        continue;
-                    }
-                    batch.add(first);
-                    queue.drainTo(batch, batchSize - 1);
+                replayWhenDue();
+                Outcome first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
                 }
-                write(batch);
-                written.addAndGet(batch.size());
+                batch.add(first);
+                queue.drainTo(batch, batchSize - 1);
+                List<OutcomeRecord> records = new ArrayList<>(batch.size());
+                batch.forEach(o -> records.add(OutcomeRecord.of(o)));
                 batch.clear();
-                backoff = Duration.ofMillis(100);
+                if (journalBytes > 0 || !store(records)) {
+                    spill(records);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                log.warn(
-                        "Outcome log write of {} rows failed, retrying in {} ms: {}",
-                        batch.size(),
-                        backoff.toMillis(),
-                        e.getMessage());
-                sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
-                        ? Duration.ofSeconds(10)
-                        : backoff.multipliedBy(2);
-                if (!running) {
-                    return;
-                }
+                log.error("Outcome writer failed on a batch of {} outcomes; they are lost", batch.size(), e);
+                batch.clear();
             }
         }
+        replayWhenDue();
     }
 
-    private void write(List<Outcome> batch) {
-        jdbc.batchUpdate("""
-                INSERT INTO requests (request_id, created_at, policy, requested_model, score, start_tier, status,
-                    http_status, answered_by, answered_model, answered_tier, attempts, escalations, total_ms,
-                    backend_ms, input_tokens, output_tokens, cost_usd, stream, error, prompt, answer)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """, batch, batch.size(), (ps, o) -> {
-            var t = o.trail();
-            int in =
-                    t.attempts().stream().mapToInt(a -> a.usage().inputTokens()).sum();
-            int out = t.attempts().stream()
-                    .mapToInt(a -> a.usage().outputTokens())
-                    .sum();
-            ps.setString(1, o.requestId());
-            ps.setTimestamp(2, Timestamp.from(o.createdAt()));
-            ps.setString(3, t.policy());
-            ps.setString(4, o.requestedModel());
-            ps.setDouble(5, t.score());
-            ps.setInt(6, t.startTier());
-            ps.setString(7, o.answeredTier() >= 0 ? "answered" : "failed");
-            ps.setInt(8, o.httpStatus());
-            ps.setString(9, o.answeredBy());
-            ps.setString(10, o.answeredModel());
-            ps.setObject(11, o.answeredTier() >= 0 ? o.answeredTier() : null);
-            ps.setInt(12, t.attempts().size());
-            ps.setInt(13, t.escalations());
-            ps.setDouble(14, o.totalMs());
-            ps.setDouble(15, millis(t.backendTime()));
-            ps.setInt(16, in);
-            ps.setInt(17, out);
-            ps.setDouble(18, t.costUsd());
-            ps.setBoolean(19, o.stream());
-            ps.setString(20, o.error());
-            ps.setString(21, o.prompt());
-            ps.setString(22, o.answer());
-        });
-        List<Object[]> attempts = new ArrayList<>();
-        for (Outcome o : batch) {
-            List<Attempt> list = o.trail().attempts();
-            for (int seq = 0; seq < list.size(); seq++) {
-                Attempt a = list.get(seq);
-                attempts.add(new Object[] {
-                    o.requestId(),
-                    Timestamp.from(o.createdAt()),
-                    seq,
-                    a.tier(),
-                    a.tierName(),
-                    a.backend(),
-                    a.model(),
-                    a.verdict().name().toLowerCase(java.util.Locale.ROOT),
-                    millis(a.latency()),
-                    a.firstToken() == null ? null : millis(a.firstToken()),
-                    a.usage().inputTokens(),
-                    a.usage().outputTokens(),
-                    a.costUsd(),
-                    signalsJson(a.signals()),
-                    a.error()
-                });
-            }
-        }
-        if (!attempts.isEmpty()) {
-            jdbc.batchUpdate("""
-                    INSERT INTO attempts (request_id, created_at, seq, tier, tier_name, backend, model, verdict,
-                        latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, signals, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
-                    ON CONFLICT DO NOTHING
-                    """, attempts);
-        }
-    }
-
-    /** Signals are finite numbers keyed by signal name, so the JSON is written directly. */
-    static String signalsJson(Map<String, Double> signals) {
-        return signals.entrySet().stream()
-                .filter(e -> Double.isFinite(e.getValue()))
-                .map(e -> "\"" + e.getKey().replace("\\", "\\\\").replace("\"", "\\\"") + "\":" + e.getValue())
-                .collect(Collectors.joining(",", "{", "}"));
-    }
-
-    private static double millis(Duration d) {
-        return d.toNanos() / 1_000_000d;
-    }
-
-    private static void sleep(Duration d) {
+    /** Writes to PostgreSQL; false (and logged) when it is unreachable or refuses. */
+    private boolean store(List<OutcomeRecord> records) {
+        long start = System.nanoTime();
         try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            store.write(records);
+        } catch (RuntimeException e) {
+            log.warn(
+                    "Outcome log write of {} rows failed, spilling to {}: {}",
+                    records.size(),
+                    journal.file(),
+                    e.getMessage());
+            nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
+            return false;
+        }
+        double ms = (System.nanoTime() - start) / 1e6;
+        lastWriteMillis = ms;
+        maxWriteMillis = Math.max(maxWriteMillis, ms);
+        written.addAndGet(records.size());
+        return true;
+    }
+
+    private void spill(List<OutcomeRecord> records) {
+        try {
+            journal.append(records);
+            spilled.addAndGet(records.size());
+        } catch (IOException e) {
+            long lost = dropped.addAndGet(records.size());
+            log.error("Outcome journal {} is not writable: {} outcomes lost so far", journal.file(), lost, e);
+        }
+        journalBytes = journal.size();
+    }
+
+    /** While there is a journal, tries to replay it every probe interval (and once at start, and at close). */
+    private void replayWhenDue() {
+        if (journalBytes <= 0 || (running && System.nanoTime() < nextProbeNanos)) {
+            return;
+        }
+        long before = journalBytes;
+        try {
+            journal.replay(batchSize, records -> {
+                if (!store(records)) {
+                    throw new Unreachable();
+                }
+            });
+            log.info("Outcome log replayed {} journal bytes into PostgreSQL", before);
+        } catch (Unreachable e) {
+            // still down: the next probe tries again from where this one stopped
+        } catch (IOException | RuntimeException e) {
+            log.error("Outcome journal {} could not be replayed; it is kept for inspection", journal.file(), e);
+            nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
+        }
+        journalBytes = journal.size();
+    }
+
+    private static final class Unreachable extends RuntimeException {
+        Unreachable() {
+            super(null, null, false, false);
         }
     }
 
-    /** Stops taking new work and flushes what is queued, waiting up to a few seconds. */
+    /** Stops taking new work and flushes what is queued (to the journal if PostgreSQL is down), within seconds. */
     @Override
     public void close() {
         running = false;
         try {
-            writer.join(Duration.ofSeconds(5));
+            writer.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

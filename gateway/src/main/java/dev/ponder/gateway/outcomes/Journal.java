@@ -1,0 +1,107 @@
+package dev.ponder.gateway.outcomes;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The local append-only journal the outcome writer spills to while PostgreSQL is unreachable: one JSON record a line,
+ * forced to disk on every append. It is replayed in order on recovery and deleted once all of it is stored. Not
+ * thread-safe: the writer thread alone uses it.
+ */
+final class Journal {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+
+    private final Path file;
+    private long replayed;
+
+    Journal(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the outcome journal directory " + dir, e);
+        }
+        this.file = dir.resolve("outcomes.journal");
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Bytes spilled and not yet replayed. */
+    long size() {
+        try {
+            return Files.exists(file) ? Files.size(file) - replayed : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    boolean isEmpty() {
+        return size() <= 0;
+    }
+
+    void append(List<OutcomeRecord> records) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (OutcomeRecord r : records) {
+            lines.append(JSON.writeValueAsString(r)).append('\n');
+        }
+        try (FileChannel channel = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(false);
+        }
+    }
+
+    /**
+     * Hands the unreplayed records to {@code store} in order, {@code batchSize} at a time, and deletes the journal when
+     * all are stored. When {@code store} throws, the batches before it stay replayed and the next call resumes there;
+     * a record whose batch failed half-way is written again, which the idempotent store absorbs.
+     */
+    void replay(int batchSize, Consumer<List<OutcomeRecord>> store) throws IOException {
+        if (isEmpty()) {
+            return;
+        }
+        try (InputStream raw = Files.newInputStream(file)) {
+            // `replayed` always ends at a line break, so the reader starts on a whole record.
+            raw.skipNBytes(replayed);
+            BufferedReader in = new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8));
+            List<OutcomeRecord> batch = new ArrayList<>(batchSize);
+            long batchBytes = 0;
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (!line.isBlank()) {
+                    batch.add(JSON.readValue(line, OutcomeRecord.class));
+                }
+                batchBytes += line.getBytes(StandardCharsets.UTF_8).length + 1;
+                if (batch.size() == batchSize) {
+                    store.accept(batch);
+                    replayed += batchBytes;
+                    batch = new ArrayList<>(batchSize);
+                    batchBytes = 0;
+                }
+            }
+            if (!batch.isEmpty()) {
+                store.accept(batch);
+            }
+        }
+        Files.deleteIfExists(file);
+        replayed = 0;
+    }
+}
