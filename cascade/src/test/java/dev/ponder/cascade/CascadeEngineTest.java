@@ -1,193 +1,156 @@
 package dev.ponder.cascade;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Clock;
+import dev.ponder.cascade.ScriptedBackend.Reply;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class CascadeEngineTest {
 
     private static final ChatRequest HELLO = ChatRequest.of(List.of(ChatMessage.of(Role.USER, "hello")));
 
-    @Test
-    void startsAtTheTierTheScorePicksAndAcceptsItsAnswer() {
-        FakeBackend small = new FakeBackend("small", "Hi there");
-        FakeBackend large = new FakeBackend("large", "Hello!");
-        CascadeResult result = engine(0.2).run(HELLO, policy(small, large));
+    private final ManualClock clock = new ManualClock();
 
-        assertThat(result).isInstanceOf(CascadeResult.Answered.class);
-        assertThat(((CascadeResult.Answered) result).answer().text()).isEqualTo("Hi there");
-        assertThat(small.calls).hasSize(1);
-        assertThat(large.calls).isEmpty();
-        assertThat(result.trail().attempts()).extracting(Attempt::verdict).containsExactly(Verdict.ACCEPTED);
+    @Test
+    void climbsAsManyTiersAsAPolicyHas() {
+        int n = 7;
+        List<ScriptedBackend> backends = IntStream.range(0, n)
+                .mapToObj(i -> new ScriptedBackend("t" + i, clock, Reply.text(i < n - 2 ? "I don't know" : "Hi")))
+                .toList();
+        List<Tier> tiers =
+                backends.stream().map(b -> new Tier(b.info().name(), b)).toList();
+
+        CascadeResult result = engine(0.0).run(HELLO, new CascadePolicy("seven", tiers, null, null));
+
+        assertThat(((CascadeResult.Answered) result).by().tierName()).isEqualTo("t5");
+        assertThat(result.trail().escalations()).isEqualTo(5);
+        assertThat(backends).extracting(b -> b.calls.size()).containsExactly(1, 1, 1, 1, 1, 1, 0);
     }
 
     @Test
-    void hardRequestsSkipTheCheapTier() {
-        FakeBackend small = new FakeBackend("small", "Hi there");
-        FakeBackend large = new FakeBackend("large", "Hello!");
-        CascadeResult result = engine(0.9).run(HELLO, policy(small, large));
+    void evenlySpacedThresholdsStartEachScoreBandAtItsOwnTier() {
+        List<Tier> tiers = IntStream.range(0, 4)
+                .mapToObj(i -> new Tier("t" + i, new ScriptedBackend("t" + i, clock, Reply.text("Hi"))))
+                .toList();
+        CascadePolicy policy = new CascadePolicy("four", tiers, null, null);
 
-        assertThat(((CascadeResult.Answered) result).by().backend()).isEqualTo("large");
-        assertThat(small.calls).isEmpty();
-        assertThat(result.trail().startTier()).isEqualTo(1);
+        assertThat(List.of(0.1, 0.3, 0.6, 0.9))
+                .extracting(score -> engine(score).route(HELLO, policy).startTier())
+                .containsExactly(0, 1, 2, 3);
     }
 
     @Test
-    void anAbstainingAnswerEscalatesToTheNextTier() {
-        FakeBackend small = new FakeBackend("small", "I don't know.");
-        FakeBackend large = new FakeBackend("large", "Paris");
-        CascadeResult result = engine(0.1).run(HELLO, policy(small, large));
-
-        assertThat(((CascadeResult.Answered) result).answer().text()).isEqualTo("Paris");
-        assertThat(result.trail().attempts())
-                .extracting(Attempt::verdict)
-                .containsExactly(Verdict.ESCALATED, Verdict.ACCEPTED);
-        assertThat(result.trail().escalations()).isEqualTo(1);
-    }
-
-    @Test
-    void aFailingTierEscalatesAndTheTrailKeepsTheError() {
-        FakeBackend small = new FakeBackend("small", null);
-        FakeBackend large = new FakeBackend("large", "Paris");
-        CascadeResult result = engine(0.1).run(HELLO, policy(small, large));
-
-        assertThat(((CascadeResult.Answered) result).by().backend()).isEqualTo("large");
-        assertThat(result.trail().attempts().getFirst().verdict()).isEqualTo(Verdict.FAILED);
-        assertThat(result.trail().attempts().getFirst().error()).contains("small is down");
-    }
-
-    @Test
-    void theTopTiersAbstentionIsFinal() {
-        FakeBackend small = new FakeBackend("small", "I don't know");
-        FakeBackend large = new FakeBackend("large", "I'm not sure.");
-        CascadeResult result = engine(0.1).run(HELLO, policy(small, large));
-
-        assertThat(((CascadeResult.Answered) result).answer().text()).isEqualTo("I'm not sure.");
-        assertThat(small.calls).hasSize(1);
-        assertThat(large.calls).hasSize(1);
-    }
-
-    @Test
-    void failsWithTheLastErrorWhenEveryTierFails() {
-        CascadeResult result =
-                engine(0.1).run(HELLO, policy(new FakeBackend("small", null), new FakeBackend("large", null)));
-
-        assertThat(result).isInstanceOf(CascadeResult.Failed.class);
-        assertThat(((CascadeResult.Failed) result).error().getMessage()).contains("large is down");
-        assertThat(result.trail().attempts()).hasSize(2);
-    }
-
-    @Test
-    void escalationBudgetStopsTheClimb() {
-        FakeBackend small = new FakeBackend("small", "I don't know");
-        FakeBackend large = new FakeBackend("large", "Paris");
+    void asksForLogprobsOnlyWhereTheCheckReadsThemAndTheTierOffersThem() {
+        ScriptedBackend capable =
+                new ScriptedBackend("small", clock, Reply.text("Hi").withLogprobs(-0.1, -0.2));
+        ScriptedBackend top = new ScriptedBackend("large", clock, Reply.text("Hello"));
         CascadePolicy policy = new CascadePolicy(
                 "p",
-                List.of(new Tier("small", small), new Tier("large", large)),
+                List.of(new Tier("small", capable), new Tier("large", top)),
                 List.of(0.5),
-                new Budget(0, java.time.Duration.ofSeconds(30), 1.0));
-        CascadeResult result = engine(0.1).run(HELLO, policy);
+                null,
+                new IdkCheck(Map.of(Signal.LOGPROBS, 0.5), 2, 1),
+                null,
+                null);
 
-        assertThat(((CascadeResult.Answered) result).answer().text()).isEqualTo("I don't know");
+        CascadeResult result = engine(0.0).run(HELLO, policy);
+
+        assertThat(capable.calls.getFirst().options().logprobs()).isTrue();
+        assertThat(HELLO.options().logprobs()).isNull();
+        assertThat(result.trail().attempts().getFirst().signals())
+                .containsKeys("logprobs", "logprobs.mean", "logprobs.min", "logprobs.unsure", "logprobs.length");
+    }
+
+    @Test
+    void signalCallsAreChargedToTheirAttempt() {
+        ScriptedBackend small = new ScriptedBackend(
+                "small",
+                clock,
+                Reply.text("Answer: 4").costing(0.001),
+                Reply.text("Answer: 4").costing(0.002));
+        CascadePolicy policy = new CascadePolicy(
+                "p",
+                List.of(
+                        new Tier("small", small),
+                        new Tier("large", new ScriptedBackend("large", clock, Reply.text("4")))),
+                List.of(0.5),
+                null,
+                new IdkCheck(Map.of(Signal.AGREEMENT, 0.5), 3, 1),
+                null,
+                null);
+
+        Attempt attempt = ((CascadeResult.Answered) engine(0.0).run(HELLO, policy)).by();
+
+        assertThat(small.calls).hasSize(3);
+        assertThat(attempt.costUsd()).isCloseTo(0.005, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(attempt.signals()).containsEntry("agreement", 1.0);
+        assertThat(attempt.usage().inputTokens()).isEqualTo(30);
+    }
+
+    @Test
+    void verifyThenStreamReplaysAnAcceptedBufferedAnswerAsItArrived() {
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("Hi there you"));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Hello!"));
+        List<Delta> deltas = new ArrayList<>();
+
+        engine(0.1).stream(HELLO, policy(small, large), StreamMode.VERIFY_THEN_STREAM, deltas::add);
+
+        assertThat(deltas).containsExactly(new Delta.Text("Hi"), new Delta.Text(" there"), new Delta.Text(" you"));
         assertThat(large.calls).isEmpty();
-    }
-
-    private static CascadeEngine engine(double score) {
-        return new CascadeEngine(request -> score, new AbstentionDetector(), Clock.systemUTC());
-    }
-
-    private static CascadePolicy policy(FakeBackend small, FakeBackend large) {
-        return new CascadePolicy(
-                "default", List.of(new Tier("small", small), new Tier("large", large)), List.of(0.5), null);
-    }
-
-    /** Answers with a fixed text, or fails as a down server does when the text is null. */
-    static final class FakeBackend implements ModelBackend {
-        final String name;
-        final String reply;
-        final List<ChatRequest> calls = new ArrayList<>();
-
-        FakeBackend(String name, String reply) {
-            this.name = name;
-            this.reply = reply;
-        }
-
-        @Override
-        public BackendInfo info() {
-            return new BackendInfo(name, "fake", name + "-model", null, null);
-        }
-
-        @Override
-        public ChatAnswer chat(ChatRequest request) {
-            calls.add(request);
-            if (reply == null) {
-                throw BackendException.escalate(name + " is down", null);
-            }
-            return new ChatAnswer(name + "-model", reply, null, null, new TokenUsage(3, 2), null, 0.001);
-        }
     }
 
     @Test
     void routeThenStreamStreamsTheChosenTierLiveAndCannotTakeItBack() {
-        FakeBackend small = new FakeBackend("small", "I don't know");
-        FakeBackend large = new FakeBackend("large", "Paris");
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("I don't know"));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
         List<Delta> deltas = new ArrayList<>();
+
         CascadeResult result =
                 engine(0.1).stream(HELLO, policy(small, large), StreamMode.ROUTE_THEN_STREAM, deltas::add);
 
-        assertThat(deltas).containsExactly(new Delta.Text("I don't know"));
-        assertThat(((CascadeResult.Answered) result).by().backend()).isEqualTo("small");
-        assertThat(result.trail().attempts().getFirst().firstToken()).isNotNull();
+        assertThat(((CascadeResult.Answered) result).by().decidedBy()).isEqualTo(Attempt.BY_STREAMED);
         assertThat(large.calls).isEmpty();
     }
 
     @Test
-    void verifyThenStreamChecksTheBufferedAnswerAndStreamsOnlyTheAcceptedOne() {
-        FakeBackend small = new FakeBackend("small", "I don't know");
-        FakeBackend large = new FakeBackend("large", "Paris");
-        List<Delta> deltas = new ArrayList<>();
-        CascadeResult result =
-                engine(0.1).stream(HELLO, policy(small, large), StreamMode.VERIFY_THEN_STREAM, deltas::add);
+    void aRequestNoTierCanServeIsRefused() {
+        ChatRequest withImage = ChatRequest.of(List.of(new ChatMessage(
+                Role.USER, List.of(new ContentPart.Image("https://example.com/cat.png", null)), null, null, null)));
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("Hi"));
 
-        assertThat(deltas).containsExactly(new Delta.Text("Paris"));
-        assertThat(result.trail().attempts())
-                .extracting(Attempt::verdict)
-                .containsExactly(Verdict.ESCALATED, Verdict.ACCEPTED);
-        assertThat(result.trail().attempts().getFirst().firstToken()).isNotNull();
-    }
+        CascadeResult result = engine(0.1).run(withImage, policy(small, small));
 
-    @Test
-    void verifyThenStreamReplaysAnAcceptedBufferedAnswer() {
-        FakeBackend small = new FakeBackend("small", "Hi there");
-        FakeBackend large = new FakeBackend("large", "Hello!");
-        List<Delta> deltas = new ArrayList<>();
-        engine(0.1).stream(HELLO, policy(small, large), StreamMode.VERIFY_THEN_STREAM, deltas::add);
-
-        assertThat(deltas).containsExactly(new Delta.Text("Hi there"));
-        assertThat(large.calls).isEmpty();
-    }
-
-    @Test
-    void aStreamThatFailsBeforeItsFirstTokenEscalates() {
-        FakeBackend small = new FakeBackend("small", null);
-        FakeBackend large = new FakeBackend("large", "Paris");
-        List<Delta> deltas = new ArrayList<>();
-        CascadeResult result =
-                engine(0.1).stream(HELLO, policy(small, large), StreamMode.ROUTE_THEN_STREAM, deltas::add);
-
-        assertThat(deltas).containsExactly(new Delta.Text("Paris"));
-        assertThat(((CascadeResult.Answered) result).by().backend()).isEqualTo("large");
+        assertThat(((CascadeResult.Failed) result).failure()).isEqualTo(BackendException.Failure.REJECTED);
+        assertThat(small.calls).isEmpty();
     }
 
     @Test
     void policyRejectsThresholdsThatDoNotMatchItsTiers() {
-        FakeBackend small = new FakeBackend("small", "x");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new CascadePolicy(
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("x"));
+        assertThatThrownBy(() -> new CascadePolicy(
                         "p", List.of(new Tier("small", small), new Tier("large", small)), List.of(0.3, 0.6), null))
                 .hasMessageContaining("needs 1 thresholds")
                 .hasMessageContaining("[0.3, 0.6]");
+    }
+
+    @Test
+    void idkCheckRejectsThresholdsOutsideTheUnitInterval() {
+        assertThatThrownBy(() -> new IdkCheck(Map.of(Signal.SCORER, 1.5), 2, 1))
+                .hasMessageContaining("scorer")
+                .hasMessageContaining("1.5");
+    }
+
+    private CascadeEngine engine(double score) {
+        return new CascadeEngine(request -> score, new AbstentionDetector(), clock);
+    }
+
+    private static CascadePolicy policy(ModelBackend small, ModelBackend large) {
+        return new CascadePolicy(
+                "default", List.of(new Tier("small", small), new Tier("large", large)), List.of(0.5), null);
     }
 }
