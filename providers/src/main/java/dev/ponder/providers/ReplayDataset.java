@@ -9,68 +9,57 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Recorded answers from a routing-outcome file (one JSON object a line: {@code prompt} and
- * {@code outcomes.<model>.{response, cost_usd, score}}), looked up by whitespace-normalised prompt. Loaded once
- * per location by {@link BackendFactory}; immutable after loading, so any number of backends share it.
+ * {@code outcomes.<model>.{response, cost_usd}}), looked up by whitespace-normalised prompt. Loaded once per
+ * location by {@link BackendFactory}; immutable after loading, so any number of backends share it.
  */
 final class ReplayDataset {
 
     /** One model's recorded outcome; {@code response} or {@code costUsd} is null when the file has none. */
     record Outcome(String response, Double costUsd) {}
 
+    private record Row(String prompt, Map<String, Outcome> outcomes) {}
+
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
     private static final String CLASSPATH = "classpath:";
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     private final String location;
     private final Map<String, Map<String, Outcome>> byPrompt;
     private final Set<String> models;
 
-    private ReplayDataset(String location, Map<String, Map<String, Outcome>> byPrompt, Set<String> models) {
+    private ReplayDataset(String location, Map<String, Map<String, Outcome>> byPrompt) {
         this.location = location;
         this.byPrompt = byPrompt;
-        this.models = models;
+        this.models = byPrompt.values().stream()
+                .flatMap(outcomes -> outcomes.keySet().stream())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
-    /** Reads a file path, or a resource when the location starts with {@code classpath:}. */
+    /**
+     * Reads a file path, or a resource when the location starts with {@code classpath:}. Lines are parsed in
+     * parallel (a 100k-row file takes seconds); the first row of a repeated prompt wins, as in the file's order.
+     */
     static ReplayDataset load(String location) {
-        try (InputStream in = open(location);
-                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            JsonMapper json = JsonMapper.shared();
-            Map<String, Map<String, Outcome>> byPrompt = new HashMap<>();
-            Set<String> models = new HashSet<>();
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode row;
-                try {
-                    row = json.readTree(line);
-                } catch (JacksonException e) {
-                    throw new IllegalArgumentException(
-                            "replay dataset " + location + " line " + number + " is not JSON: "
-                                    + e.getOriginalMessage(),
-                            e);
-                }
-                // The first row of a repeated prompt wins: the file's order is its authority.
-                Map<String, Outcome> outcomes =
-                        byPrompt.computeIfAbsent(normalise(row.path("prompt").asString("")), prompt -> outcomes(row));
-                models.addAll(outcomes.keySet());
-            }
-            return new ReplayDataset(location, Map.copyOf(byPrompt), Set.copyOf(models));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read replay dataset " + location, e);
+        try (Stream<String> lines = lines(location)) {
+            Map<String, Map<String, Outcome>> byPrompt = lines.parallel()
+                    .filter(line -> !line.isBlank())
+                    .map(line -> row(location, line))
+                    .collect(Collectors.toMap(Row::prompt, Row::outcomes, (first, later) -> first, HashMap::new));
+            return new ReplayDataset(location, byPrompt);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot read replay dataset " + location, e.getCause());
         }
     }
 
@@ -88,27 +77,66 @@ final class ReplayDataset {
         return models;
     }
 
-    int size() {
-        return byPrompt.size();
-    }
-
     String location() {
         return location;
     }
 
-    private static Map<String, Outcome> outcomes(JsonNode row) {
+    /** Reads only the fields replay uses, with a streaming parser: no tree per row. */
+    private static Row row(String location, String line) {
+        try (JsonParser parser = JSON.createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            String prompt = "";
+            Map<String, Outcome> outcomes = Map.of();
+            for (String name = parser.nextName(); name != null; name = parser.nextName()) {
+                JsonToken value = parser.nextToken();
+                if ("prompt".equals(name) && value == JsonToken.VALUE_STRING) {
+                    prompt = parser.getString();
+                } else if ("outcomes".equals(name) && value == JsonToken.START_OBJECT) {
+                    outcomes = outcomes(parser);
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return new Row(normalise(prompt), outcomes);
+        } catch (JacksonException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "replay dataset " + location + " has a bad line (" + e.getMessage() + "): "
+                            + line.substring(0, Math.min(80, line.length())),
+                    e);
+        }
+    }
+
+    private static Map<String, Outcome> outcomes(JsonParser parser) {
         Map<String, Outcome> outcomes = new HashMap<>();
-        row.path("outcomes").forEachEntry((model, outcome) -> {
-            JsonNode cost = outcome.path("cost_usd");
-            outcomes.put(
-                    model,
-                    new Outcome(outcome.path("response").asString(null), cost.isNumber() ? cost.asDouble() : null));
-        });
+        for (String model = parser.nextName(); model != null; model = parser.nextName()) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                parser.skipChildren();
+                continue;
+            }
+            String response = null;
+            Double cost = null;
+            for (String field = parser.nextName(); field != null; field = parser.nextName()) {
+                JsonToken value = parser.nextToken();
+                if ("response".equals(field) && value == JsonToken.VALUE_STRING) {
+                    response = parser.getString();
+                } else if ("cost_usd".equals(field) && value.isNumeric()) {
+                    cost = parser.getDoubleValue();
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            outcomes.put(model, new Outcome(response, cost));
+        }
         return Map.copyOf(outcomes);
     }
 
-    private static InputStream open(String location) throws IOException {
-        if (location.startsWith(CLASSPATH)) {
+    private static Stream<String> lines(String location) {
+        try {
+            if (!location.startsWith(CLASSPATH)) {
+                return Files.lines(Path.of(location));
+            }
             String resource = location.substring(CLASSPATH.length()).replaceFirst("^/+", "");
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             InputStream in =
@@ -116,8 +144,16 @@ final class ReplayDataset {
             if (in == null) {
                 throw new IllegalArgumentException("replay dataset " + location + " is not on the classpath");
             }
-            return in;
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            return reader.lines().onClose(() -> {
+                try {
+                    reader.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read replay dataset " + location, e);
         }
-        return Files.newInputStream(Path.of(location));
     }
 }
