@@ -1,0 +1,57 @@
+package dev.ponder.gateway.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class LoadGeneratorTest {
+
+    @Test
+    void streamsTimeTheFirstContentTokenAndTheWholeStreamFromWhenEachRequestWasDue() {
+        try (MockLlmServer mock = MockLlmServer.start(Duration.ofMillis(100), 5, Duration.ofMillis(20));
+                LoadGenerator generator = new LoadGenerator()) {
+            LoadGenerator.Result result = generator.run(new LoadGenerator.Load(
+                    URI.create(mock.baseUrl() + "/chat/completions"),
+                    "{\"model\":\"mock\",\"stream\":true}",
+                    true,
+                    50,
+                    10,
+                    Duration.ofSeconds(10)));
+
+            assertThat(result.errors()).isEmpty();
+            assertThat(result.ok()).isEqualTo(10);
+            assertThat(result.ttft().p50()).isGreaterThanOrEqualTo(100);
+            assertThat(result.latency().p50())
+                    .isGreaterThanOrEqualTo(180)
+                    .isGreaterThan(result.ttft().p50());
+            assertThat(result.maxInFlight()).isGreaterThan(1);
+        }
+    }
+
+    @Test
+    void failuresAreCountedByKindAndLeftOutOfTheLatencies() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (LoadGenerator generator = new LoadGenerator()) {
+            LoadGenerator.Result result = generator.run(new LoadGenerator.Load(
+                    URI.create("http://127.0.0.1:" + closedPort + "/v1/chat/completions"),
+                    "{}",
+                    false,
+                    100,
+                    5,
+                    Duration.ofSeconds(5)));
+
+            assertThat(result.ok()).isZero();
+            assertThat(result.errorCount()).isEqualTo(5);
+            assertThat(result.errors()).hasSize(1);
+            assertThat(result.errors().keySet().iterator().next()).startsWith("ConnectException");
+            assertThat(result.latency().count()).isZero();
+        }
+    }
+}
