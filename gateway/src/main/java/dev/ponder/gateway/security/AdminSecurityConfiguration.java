@@ -1,0 +1,140 @@
+package dev.ponder.gateway.security;
+
+import dev.ponder.gateway.api.ApiException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.core.userdetails.jdbc.JdbcDaoImpl;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+
+/**
+ * Admin authentication for {@code /admin/**}, separate from virtual keys: administrators in {@code admin_users}
+ * with BCrypt password hashes, form login with a session and CSRF protection for the console, and for the JSON API
+ * also a bearer token (see {@link AdminTokenFilter}). The bootstrap administrator's password comes from
+ * {@code PONDER_ADMIN_PASSWORD} or a file; each start stores its hash, so changing the secret changes the password.
+ * Nothing outside {@code /admin/**} passes through Spring Security: {@code /v1} has its own filter.
+ */
+@Configuration(proxyBeanMethods = false)
+class AdminSecurityConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminSecurityConfiguration.class);
+
+    private static final RequestMatcher API =
+            PathPatternRequestMatcher.withDefaults().matcher("/admin/api/**");
+
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    @Bean
+    UserDetailsService adminUsers(
+            JdbcTemplate jdbc, PasswordEncoder encoder, SecurityProperties security, Clock clock) {
+        SecurityProperties.Admin admin = security.admin();
+        String password = admin.resolvedPassword();
+        if (password != null) {
+            bootstrap(jdbc, encoder, admin.username(), password, clock);
+        }
+        if (password == null && admin.resolvedToken() == null) {
+            log.warn("No admin credential configured (PONDER_ADMIN_PASSWORD or PONDER_ADMIN_TOKEN): /admin is"
+                    + " locked for administrators not already in the database");
+        }
+        JdbcDaoImpl users = new JdbcDaoImpl();
+        users.setJdbcTemplate(jdbc);
+        users.setUsersByUsernameQuery("SELECT username, password_hash, true FROM admin_users WHERE username = ?");
+        users.setAuthoritiesByUsernameQuery("SELECT username, 'ROLE_ADMIN' FROM admin_users WHERE username = ?");
+        return users;
+    }
+
+    private static void bootstrap(
+            JdbcTemplate jdbc, PasswordEncoder encoder, String user, String password, Clock clock) {
+        String stored =
+                jdbc
+                        .queryForList("SELECT password_hash FROM admin_users WHERE username = ?", String.class, user)
+                        .stream()
+                        .findFirst()
+                        .orElse(null);
+        if (stored != null && encoder.matches(password, stored)) {
+            return;
+        }
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.update("""
+                INSERT INTO admin_users (username, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash,
+                    updated_at = EXCLUDED.updated_at
+                """, user, encoder.encode(password), now, now);
+        log.info(
+                "Bootstrap administrator '{}' {} from the configured password",
+                user,
+                stored == null ? "created" : "updated");
+    }
+
+    @Bean
+    SecurityFilterChain adminChain(
+            HttpSecurity http,
+            SecurityProperties security,
+            @Qualifier("handlerExceptionResolver") HandlerExceptionResolver errors)
+            throws Exception {
+        AuthenticationEntryPoint apiUnauthorized = (request, response, e) -> errors.resolveException(
+                request,
+                response,
+                null,
+                new ApiException(
+                        401,
+                        "invalid_request_error",
+                        null,
+                        "unauthorized",
+                        "The admin API needs an administrator: log in at /admin/login or send the admin token"
+                                + " as a Bearer token.",
+                        null));
+        AccessDeniedHandler apiDenied = (request, response, e) -> errors.resolveException(
+                request,
+                response,
+                null,
+                new ApiException(
+                        403,
+                        "invalid_request_error",
+                        null,
+                        "forbidden",
+                        "Forbidden: a change through a session needs its CSRF token (see GET /admin/api/session).",
+                        null));
+        http.securityMatcher("/admin/**")
+                .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.GET, "/admin/login")
+                        .permitAll()
+                        .anyRequest()
+                        .hasRole("ADMIN"))
+                .formLogin(f -> f.loginPage("/admin/login")
+                        .loginProcessingUrl("/admin/login")
+                        .defaultSuccessUrl("/admin/", false)
+                        .failureUrl("/admin/login?error")
+                        .permitAll())
+                .logout(l -> l.logoutUrl("/admin/logout").logoutSuccessUrl("/admin/login"))
+                .csrf(c -> c.ignoringRequestMatchers(AdminTokenFilter::carriesBearer))
+                .httpBasic(b -> b.disable())
+                .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(apiUnauthorized, API)
+                        .defaultAuthenticationEntryPointFor(
+                                new LoginUrlAuthenticationEntryPoint("/admin/login"), request -> true)
+                        .defaultAccessDeniedHandlerFor(apiDenied, API))
+                .addFilterBefore(
+                        new AdminTokenFilter(security.admin().resolvedToken(), apiUnauthorized),
+                        UsernamePasswordAuthenticationFilter.class);
+        return http.build();
+    }
+}

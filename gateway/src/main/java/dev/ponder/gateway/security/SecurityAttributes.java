@@ -1,0 +1,19 @@
+package dev.ponder.gateway.security;
+
+/** Request attributes the request path sets for the code behind it. */
+public final class SecurityAttributes {
+
+    /**
+     * The id of the virtual key that made the request ({@code key_...}); absent in open mode. A key may read and label
+     * only requests it made: check with {@link RequestOwners#owns}.
+     */
+    public static final String KEY_ID = "ponder.keyId";
+
+    /**
+     * A {@code dev.ponder.cascade.CascadePolicy} to run instead of the one the request's {@code model} names: the
+     * free tiers of that policy, when the key's budget is spent and the policy allows it.
+     */
+    public static final String POLICY = "ponder.policy";
+
+    private SecurityAttributes() {}
+}

@@ -1,0 +1,251 @@
+package dev.ponder.gateway.security;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The background half of enforcement, run every sync interval. In one transaction, serialised across replicas by an
+ * advisory lock: add this replica's settled usage to {@code key_usage}, read all replicas' totals, and take this
+ * replica's share of what each limited key has left ({@code key_shares}). Then reload the keys and write which key
+ * made which request. A failed sync changes nothing and is retried; meanwhile enforcement goes on from memory
+ * within the shares already held, so an unreachable database can only make a replica stricter.
+ */
+final class UsageSync implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(UsageSync.class);
+
+    /** The advisory lock that serialises the replicas' syncs ("ponder" in ASCII). */
+    private static final long LOCK = 0x706f6e646572L;
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
+    private final UsageMeter meter;
+    private final KeyStore keys;
+    private final KeyCache cache;
+    private final RequestOwners owners;
+    private final Clock clock;
+    private final Duration interval;
+    private final String replicaId;
+    private boolean failing;
+    private ScheduledExecutorService schedule;
+
+    UsageSync(
+            JdbcTemplate jdbc,
+            TransactionTemplate transaction,
+            UsageMeter meter,
+            KeyStore keys,
+            KeyCache cache,
+            RequestOwners owners,
+            Clock clock,
+            Duration interval,
+            String replicaId) {
+        this.jdbc = jdbc;
+        this.transaction = transaction;
+        this.meter = meter;
+        this.keys = keys;
+        this.cache = cache;
+        this.owners = owners;
+        this.clock = clock;
+        this.interval = interval;
+        this.replicaId = replicaId;
+    }
+
+    /** Syncs once now, so that the keys are loaded before the first request, then every interval. */
+    void start() {
+        run();
+        schedule = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("ponder-usage-sync").daemon().factory());
+        schedule.scheduleWithFixedDelay(this::run, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Stops, and writes what was used since the last sync so that the other replicas count it. */
+    @Override
+    public void close() {
+        if (schedule != null) {
+            schedule.shutdownNow();
+        }
+        run();
+    }
+
+    synchronized void run() {
+        try {
+            long mark = cache.changes();
+            cache.replaceAll(keys.all(), mark);
+            syncUsage();
+            owners.write();
+            if (failing) {
+                log.info("Usage sync with PostgreSQL works again");
+                failing = false;
+            }
+        } catch (RuntimeException e) {
+            if (!failing) {
+                log.warn("Usage sync with PostgreSQL failed, enforcing from memory until it works: {}", e.toString());
+                failing = true;
+            }
+        }
+    }
+
+    private record Synced(Map<UsageMeter.Delta, Usage> totals, Map<UsageMeter.Delta, Usage> shares, int replicas) {}
+
+    private void syncUsage() {
+        Instant now = clock.instant();
+        List<String> periods = new ArrayList<>(UsageMeter.periods(now));
+        periods.addAll(UsageMeter.nextPeriods(now));
+        Map<UsageMeter.Delta, Usage> taken = meter.take();
+        Synced synced;
+        try {
+            synced = transaction.execute(status -> {
+                jdbc.queryForList("SELECT pg_advisory_xact_lock(?)", LOCK);
+                int replicas = heartbeat(now);
+                writeUsage(taken);
+                Map<UsageMeter.Delta, Usage> totals = read("""
+                        SELECT key_id, period, requests, tokens, cost_usd FROM key_usage WHERE period = ANY (?)
+                        """, periods, null);
+                Map<UsageMeter.Delta, Usage> others = read("""
+                        SELECT key_id, period, sum(requests), sum(tokens), sum(cost_usd) FROM key_shares
+                        WHERE period = ANY (?) AND replica_id <> ? GROUP BY key_id, period
+                        """, periods, replicaId);
+                Map<UsageMeter.Delta, Usage> shares = shares(periods, totals, others, meter.unsynced(taken), replicas);
+                writeShares(shares);
+                return new Synced(totals, shares, replicas);
+            });
+        } catch (RuntimeException e) {
+            meter.restore(taken);
+            throw e;
+        }
+        meter.written(taken);
+        meter.apply(synced.totals(), synced.shares(), synced.replicas());
+    }
+
+    /** Shares of every key with a limit, for the current periods and the next ones. */
+    private Map<UsageMeter.Delta, Usage> shares(
+            List<String> periods,
+            Map<UsageMeter.Delta, Usage> totals,
+            Map<UsageMeter.Delta, Usage> others,
+            Map<UsageMeter.Delta, Usage> mine,
+            int replicas) {
+        Map<UsageMeter.Delta, Usage> shares = new HashMap<>();
+        for (VirtualKey key : cache.all()) {
+            if (key.limits().equals(Limits.NONE)) {
+                continue;
+            }
+            for (String period : periods) {
+                UsageMeter.Delta delta = new UsageMeter.Delta(key.id(), period);
+                shares.put(
+                        delta,
+                        UsageMeter.share(
+                                key.limits(),
+                                period,
+                                totals.getOrDefault(delta, Usage.NONE),
+                                others.getOrDefault(delta, Usage.NONE),
+                                mine.getOrDefault(delta, Usage.NONE),
+                                replicas));
+            }
+        }
+        return shares;
+    }
+
+    /** Counts the live replicas, and forgets those gone silent, with their shares and old periods' rows. */
+    private int heartbeat(Instant now) {
+        jdbc.update("""
+                INSERT INTO gateway_replicas (replica_id, last_seen) VALUES (?, ?)
+                ON CONFLICT (replica_id) DO UPDATE SET last_seen = EXCLUDED.last_seen
+                """, replicaId, Timestamp.from(now));
+        Timestamp silentSince = Timestamp.from(now.minus(interval.multipliedBy(3)));
+        jdbc.update("DELETE FROM gateway_replicas WHERE last_seen <= ?", silentSince);
+        jdbc.update("""
+                DELETE FROM key_shares s WHERE NOT EXISTS
+                    (SELECT 1 FROM gateway_replicas r WHERE r.replica_id = s.replica_id)
+                """);
+        String oldMinutes =
+                UsageMeter.periods(now.minus(Duration.ofMinutes(10))).getFirst();
+        jdbc.update("DELETE FROM key_usage WHERE period LIKE 'm%' AND period < ?", oldMinutes);
+        jdbc.update("DELETE FROM key_shares WHERE period LIKE 'm%' AND period < ?", oldMinutes);
+        Integer live = jdbc.queryForObject("SELECT count(*) FROM gateway_replicas", Integer.class);
+        return live == null ? 1 : live;
+    }
+
+    private void writeUsage(Map<UsageMeter.Delta, Usage> taken) {
+        if (taken.isEmpty()) {
+            return;
+        }
+        upsert("""
+                INSERT INTO key_usage (key_id, period, requests, tokens, cost_usd)
+                SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[])
+                ON CONFLICT (period, key_id) DO UPDATE SET requests = key_usage.requests + EXCLUDED.requests,
+                    tokens = key_usage.tokens + EXCLUDED.tokens, cost_usd = key_usage.cost_usd + EXCLUDED.cost_usd
+                """, taken, null);
+    }
+
+    private void writeShares(Map<UsageMeter.Delta, Usage> shares) {
+        jdbc.update("DELETE FROM key_shares WHERE replica_id = ?", replicaId);
+        if (!shares.isEmpty()) {
+            upsert("""
+                    INSERT INTO key_shares (key_id, period, requests, tokens, cost_usd, replica_id)
+                    SELECT *, ? FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[])
+                    """, shares, replicaId);
+        }
+    }
+
+    /** One statement over arrays, so that a whole batch is written at once. */
+    private void upsert(String sql, Map<UsageMeter.Delta, Usage> rows, String replica) {
+        int n = rows.size();
+        String[] keyIds = new String[n];
+        String[] periods = new String[n];
+        Long[] requests = new Long[n];
+        Long[] tokens = new Long[n];
+        Double[] costs = new Double[n];
+        int i = 0;
+        for (Map.Entry<UsageMeter.Delta, Usage> e : rows.entrySet()) {
+            keyIds[i] = e.getKey().keyId();
+            periods[i] = e.getKey().period();
+            requests[i] = e.getValue().requests();
+            tokens[i] = e.getValue().tokens();
+            costs[i] = e.getValue().costUsd();
+            i++;
+        }
+        jdbc.update(sql, ps -> {
+            var c = ps.getConnection();
+            int p = 1;
+            if (replica != null) {
+                ps.setString(p++, replica);
+            }
+            ps.setArray(p++, c.createArrayOf("text", keyIds));
+            ps.setArray(p++, c.createArrayOf("text", periods));
+            ps.setArray(p++, c.createArrayOf("bigint", requests));
+            ps.setArray(p++, c.createArrayOf("bigint", tokens));
+            ps.setArray(p, c.createArrayOf("float8", costs));
+        });
+    }
+
+    private Map<UsageMeter.Delta, Usage> read(String sql, List<String> periods, String replica) {
+        Map<UsageMeter.Delta, Usage> rows = new HashMap<>();
+        jdbc.query(
+                sql,
+                ps -> {
+                    ps.setArray(1, ps.getConnection().createArrayOf("text", periods.toArray()));
+                    if (replica != null) {
+                        ps.setString(2, replica);
+                    }
+                },
+                rs -> {
+                    rows.put(
+                            new UsageMeter.Delta(rs.getString(1), rs.getString(2)),
+                            new Usage(rs.getLong(3), rs.getLong(4), rs.getDouble(5)));
+                });
+        return rows;
+    }
+}

@@ -1,0 +1,259 @@
+package dev.ponder.gateway.security;
+
+import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.Price;
+import dev.ponder.cascade.Tier;
+import dev.ponder.gateway.api.ApiException;
+import dev.ponder.gateway.api.RequestIds;
+import dev.ponder.gateway.routing.Routes;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerExceptionResolver;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The request path of {@code /v1/**}: authenticates the virtual key from memory, checks the model against what the
+ * key may use, reserves the request's estimated tokens and cost against the key's limits, and settles the
+ * reservation when the request ends. Also decides, in every mode, what the outcome log may keep of the content.
+ * Rejections leave through the API's error handling, in OpenAI's format.
+ */
+final class VirtualKeyFilter extends OncePerRequestFilter {
+
+    private final KeyCache keys;
+    private final KeyHasher hasher;
+    private final UsageMeter meter;
+    private final Metering metering;
+    private final Routes routes;
+    private final SecurityProperties properties;
+    private final JsonMapper json;
+    private final HandlerExceptionResolver errors;
+    private final Clock clock;
+    private final boolean openMode;
+
+    VirtualKeyFilter(
+            KeyCache keys,
+            KeyHasher hasher,
+            UsageMeter meter,
+            Metering metering,
+            Routes routes,
+            SecurityProperties properties,
+            JsonMapper json,
+            HandlerExceptionResolver errors,
+            Clock clock,
+            boolean openMode) {
+        this.keys = keys;
+        this.hasher = hasher;
+        this.meter = meter;
+        this.metering = metering;
+        this.routes = routes;
+        this.properties = properties;
+        this.json = json;
+        this.errors = errors;
+        this.clock = clock;
+        this.openMode = openMode;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String requestId = (String) request.getAttribute(RequestIds.ATTRIBUTE);
+        HttpServletRequest forward = request;
+        boolean reserved = false;
+        try {
+            VirtualKey key = openMode ? null : authenticate(request);
+            RequestPeek peek = null;
+            if ("POST".equals(request.getMethod())) {
+                byte[] body = request.getInputStream().readAllBytes();
+                forward = new CachedBodyRequest(request, body);
+                peek = RequestPeek.of(json, body, properties.defaultMaxOutputTokens());
+            }
+            Optional<CascadePolicy> policy =
+                    peek == null || peek.model() == null ? Optional.empty() : routes.resolve(peek.model());
+            ContentLogging content =
+                    policy.map(p -> properties.rules(p.name()).contentLogging()).orElse(ContentLogging.FULL);
+            if (key != null) {
+                request.setAttribute(SecurityAttributes.KEY_ID, key.id());
+                content = content.stricter(key.contentLogging());
+                if (policy.isPresent() && !allowed(key, peek.model(), policy.get())) {
+                    throw ApiException.modelNotFound(peek.model());
+                }
+                metering.begin(requestId, admit(request, key, peek, policy));
+                reserved = true;
+            }
+            request.setAttribute(ContentLogging.ATTRIBUTE, content);
+        } catch (ApiException e) {
+            errors.resolveException(request, response, null, e);
+            return;
+        }
+        try {
+            chain.doFilter(forward, response);
+        } finally {
+            if (reserved) {
+                settleAtEnd(request, requestId);
+            }
+        }
+    }
+
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return true;
+    }
+
+    private VirtualKey authenticate(HttpServletRequest request) {
+        String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+        if (header == null
+                || !header.regionMatches(true, 0, "Bearer ", 0, 7)
+                || header.substring(7).isBlank()) {
+            throw unauthorized(
+                    null,
+                    "You didn't provide an API key. You need to provide your API key in an Authorization header"
+                            + " using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
+        }
+        VirtualKey key = keys.byHash(hasher.hash(header.substring(7).strip()))
+                .orElseThrow(() -> unauthorized("invalid_api_key", "Incorrect API key provided."));
+        if (key.revokedAt() != null) {
+            throw unauthorized("invalid_api_key", "This API key has been revoked.");
+        }
+        if (!key.usableAt(clock.instant())) {
+            throw unauthorized("invalid_api_key", "This API key has expired.");
+        }
+        return key;
+    }
+
+    /**
+     * A policy route needs the policy allowed and, when the key lists backends, each of its tiers among them. A
+     * backend named directly needs the backend allowed; a key limited to some policies but no listed backends may
+     * not bypass its policies that way.
+     */
+    private static boolean allowed(VirtualKey key, String model, CascadePolicy policy) {
+        if (model.equals(Routes.AUTO) || model.startsWith(Routes.AUTO + "/")) {
+            return key.allowsPolicy(policy.name())
+                    && policy.tiers().stream().allMatch(t -> key.allowsBackend(t.name()));
+        }
+        return key.allowsBackend(model)
+                && (key.allowedPolicies().isEmpty() || !key.allowedBackends().isEmpty());
+    }
+
+    private Reservation admit(
+            HttpServletRequest request, VirtualKey key, RequestPeek peek, Optional<CascadePolicy> policy) {
+        long inputTokens = peek == null ? 0 : peek.inputTokens();
+        long outputTokens = peek == null ? 0 : peek.maxOutputTokens();
+        double cost =
+                policy.map(p -> cost(p.tiers(), inputTokens, outputTokens)).orElse(0.0);
+        Usage estimate = new Usage(1, inputTokens + outputTokens, cost);
+        Admission admission = meter.admit(key.id(), key.limits(), estimate);
+        if (admission instanceof Admission.Rejected rejected
+                && rejected.reason() == Admission.Reason.BUDGET_SPENT
+                && policy.isPresent()
+                && properties.rules(policy.get().name()).freeTiersWhenOverBudget()) {
+            Optional<CascadePolicy> free = freeTiers(policy.get());
+            if (free.isPresent()) {
+                admission = meter.admit(key.id(), key.limits(), new Usage(1, estimate.tokens(), 0));
+                request.setAttribute(SecurityAttributes.POLICY, free.get());
+            }
+        }
+        return switch (admission) {
+            case Admission.Admitted admitted -> admitted.reservation();
+            case Admission.Rejected rejected -> throw rejection(key, rejected);
+        };
+    }
+
+    /** The most the request can cost: every tier tried, each reading the whole input and writing the maximum. */
+    private static double cost(List<Tier> tiers, long inputTokens, long outputTokens) {
+        return tiers.stream()
+                .map(t -> t.backend().info().price())
+                .mapToDouble(p -> (inputTokens * p.input() + outputTokens * p.output()) / 1_000_000d)
+                .sum();
+    }
+
+    private static Optional<CascadePolicy> freeTiers(CascadePolicy policy) {
+        List<Tier> free = policy.tiers().stream()
+                .filter(t -> Price.FREE.equals(t.backend().info().price()))
+                .toList();
+        return free.isEmpty()
+                ? Optional.empty()
+                : Optional.of(new CascadePolicy(policy.name(), free, null, policy.budget()));
+    }
+
+    private static ApiException rejection(VirtualKey key, Admission.Rejected rejected) {
+        return switch (rejected.reason()) {
+            case REQUESTS_PER_MINUTE ->
+                new ApiException(
+                        429,
+                        "requests",
+                        null,
+                        "rate_limit_exceeded",
+                        "Rate limit reached for key " + key.id() + " on requests per min (RPM): limit "
+                                + key.limits().rpm() + ".",
+                        rejected.retryAfter());
+            case TOKENS_PER_MINUTE ->
+                new ApiException(
+                        429,
+                        "tokens",
+                        null,
+                        "rate_limit_exceeded",
+                        "Rate limit reached for key " + key.id() + " on tokens per min (TPM): limit "
+                                + key.limits().tpm() + ".",
+                        rejected.retryAfter());
+            case REPLICA_SHARE ->
+                new ApiException(
+                        429,
+                        "requests",
+                        null,
+                        "rate_limit_exceeded",
+                        "This gateway replica's share of key " + key.id() + "'s limits is used until the next sync.",
+                        rejected.retryAfter());
+            case BUDGET_SPENT ->
+                new ApiException(
+                        429,
+                        "insufficient_quota",
+                        null,
+                        "insufficient_quota",
+                        "You exceeded the budget of key " + key.id() + ".",
+                        null);
+        };
+    }
+
+    private static ApiException unauthorized(String code, String message) {
+        return new ApiException(401, "invalid_request_error", null, code, message, null);
+    }
+
+    /** Settles now, or when an asynchronous (streamed) answer completes. */
+    private void settleAtEnd(HttpServletRequest request, String requestId) {
+        if (!request.isAsyncStarted()) {
+            metering.end(requestId);
+            return;
+        }
+        request.getAsyncContext().addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                metering.end(requestId);
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                metering.end(requestId);
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                metering.end(requestId);
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // the same request goes on: it settles when that one ends
+            }
+        });
+    }
+}

@@ -1,0 +1,126 @@
+package dev.ponder.gateway.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.gateway.TestDatabase;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Several gateways share one PostgreSQL: a key's budget holds across them, within the documented overshoot. */
+class ReplicaSyncTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-22T12:00:10Z");
+    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    private JdbcTemplate jdbc;
+
+    @BeforeEach
+    void database() {
+        SingleConnectionDataSource db = new SingleConnectionDataSource(TestDatabase.create(), "postgres", "", true);
+        Flyway.configure()
+                .dataSource(db)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        jdbc = new JdbcTemplate(db);
+    }
+
+    private record Replica(UsageMeter meter, UsageSync sync) {}
+
+    private Replica replica(String id) {
+        UsageMeter meter = new UsageMeter(clock, Duration.ofSeconds(1));
+        UsageSync sync = new UsageSync(
+                jdbc,
+                new TransactionTemplate(new DataSourceTransactionManager(jdbc.getDataSource())),
+                meter,
+                new KeyStore(jdbc),
+                new KeyCache(),
+                new RequestOwners(jdbc),
+                clock,
+                Duration.ofSeconds(1),
+                id);
+        return new Replica(meter, sync);
+    }
+
+    private void key(Limits limits) {
+        new KeyStore(jdbc)
+                .insert(new VirtualKey(
+                        "k", "hash-of-k", "pk-abcde", "test", "team", null, null, limits, null, null, NOW, null));
+    }
+
+    @Test
+    void threeReplicasSpendingInTurnStayWithinTheBudgetAndAgreeOnTheTotal() {
+        Limits limits = new Limits(null, null, 1.0, null);
+        key(limits);
+        List<Replica> replicas = List.of(replica("a"), replica("b"), replica("c"));
+        // Twice: the first sync of each saw only the replicas started before it.
+        replicas.forEach(r -> r.sync().run());
+        replicas.forEach(r -> r.sync().run());
+        int admitted = 0;
+        // Each round every replica takes what requests its share lets it, then syncs, the syncs staggered.
+        for (int round = 0; round < 40; round++) {
+            for (Replica r : replicas) {
+                while (r.meter().admit("k", limits, new Usage(1, 10, 0.01)) instanceof Admission.Admitted a) {
+                    a.reservation().record(10, 0.01);
+                    r.meter().settle(a.reservation());
+                    admitted++;
+                }
+                r.sync().run();
+            }
+        }
+        replicas.forEach(r -> r.sync().run());
+
+        double total = jdbc.queryForObject(
+                "SELECT cost_usd FROM key_usage WHERE key_id = 'k' AND period = 'd2026-11-22'", Double.class);
+        assertThat(total).isCloseTo(admitted * 0.01, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(total).as("never over the budget").isLessThanOrEqualTo(1.0 + 1e-9);
+        assertThat(total).as("the shares converge on the budget").isGreaterThan(0.95);
+        for (Replica r : replicas) {
+            assertThat(r.meter().usage("k").get("d2026-11-22").costUsd())
+                    .isCloseTo(total, org.assertj.core.data.Offset.offset(1e-9));
+        }
+    }
+
+    @Test
+    void aReplicaAloneMayUseAllThatIsLeftAndReplicasThatStoppedNoLongerTakeAShare() {
+        Limits limits = new Limits(10, null, null, null);
+        key(limits);
+        Replica a = replica("a");
+        Replica b = replica("b");
+        // b, started first, took all while alone, and gives back half at its next sync.
+        for (Replica r : List.of(b, a, b, a)) {
+            r.sync().run();
+        }
+
+        int whileTwo = 0;
+        while (a.meter().admit("k", limits, new Usage(1, 0, 0)) instanceof Admission.Admitted x) {
+            a.meter().settle(x.reservation());
+            whileTwo++;
+        }
+        assertThat(whileTwo).as("half of 10 while two replicas are live").isEqualTo(5);
+        assertThat(a.meter().admit("k", limits, new Usage(1, 0, 0)))
+                .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(1)));
+
+        jdbc.update("DELETE FROM gateway_replicas WHERE replica_id = 'b'");
+        a.sync().run();
+        int alone = 0;
+        while (a.meter().admit("k", limits, new Usage(1, 0, 0)) instanceof Admission.Admitted x) {
+            a.meter().settle(x.reservation());
+            alone++;
+        }
+        assertThat(alone).isEqualTo(5);
+        assertThat(a.meter().admit("k", limits, new Usage(1, 0, 0)))
+                .isInstanceOf(Admission.Rejected.class)
+                .extracting(r -> ((Admission.Rejected) r).reason())
+                .isEqualTo(Admission.Reason.REQUESTS_PER_MINUTE);
+    }
+}
