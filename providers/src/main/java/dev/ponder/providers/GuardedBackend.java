@@ -19,6 +19,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,6 +42,8 @@ import java.util.function.Supplier;
  * {@link #state()} shows the circuit, the bulkhead, the last error and the last {@link #probe()}.
  */
 public final class GuardedBackend implements ModelBackend {
+
+    private static final Set<String> HEALTHY_FAILURES = Set.of("cancelled", ReplayBackend.UNKNOWN_PROMPT);
 
     private final ModelBackend inner;
     private final UpstreamErrors errors;
@@ -200,10 +203,11 @@ public final class GuardedBackend implements ModelBackend {
                 && (e.retryAfter() == null || e.retryAfter().compareTo(resilience.maxRetryAfter()) <= 0);
     }
 
+    /** Failures that say the server is unwell; a bad request, a cancelled call or an unknown replay prompt do not. */
     private static boolean serverFailure(Throwable failure) {
         return failure instanceof BackendException e
                 && e.action() != Action.GIVE_UP
-                && !"cancelled".equals(e.errorType());
+                && (e.errorType() == null || !HEALTHY_FAILURES.contains(e.errorType()));
     }
 
     /** Retry-After when the upstream sent one; else initial x 2^(n-1), capped, times a jitter in [0.5, 1.5). */

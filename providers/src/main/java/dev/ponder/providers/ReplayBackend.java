@@ -21,6 +21,9 @@ import java.util.regex.Pattern;
  */
 final class ReplayBackend implements ModelBackend {
 
+    /** The error type of a prompt the dataset has no answer for: no sign of ill health. */
+    static final String UNKNOWN_PROMPT = "unknown_prompt";
+
     private static final Pattern BEFORE_SPACE = Pattern.compile("(?= )");
 
     private final BackendInfo info;
@@ -64,10 +67,14 @@ final class ReplayBackend implements ModelBackend {
             text = replay.unknownPromptAnswer();
         }
         if (text == null) {
-            // Another tier may know this prompt; nothing is wrong with the request itself.
-            throw BackendException.escalate(
+            // Another tier may know this prompt; nothing is wrong with the request, nor with this backend.
+            throw new BackendException(
+                    BackendException.Action.ESCALATE,
                     "backend '" + info.name() + "': " + dataset.location() + " has no response of " + info.model()
                             + " for this prompt",
+                    0,
+                    UNKNOWN_PROMPT,
+                    null,
                     null);
         }
         TokenUsage usage = new TokenUsage(inputTokens(request), tokens(text));

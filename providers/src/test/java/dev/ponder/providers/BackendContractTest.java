@@ -196,6 +196,20 @@ class BackendContractTest {
 
     @ParameterizedTest
     @EnumSource(WireProtocol.class)
+    void retriesAStreamThatFailsBeforeItsFirstDelta(WireProtocol protocol) {
+        GuardedBackend backend = backend(protocol, fast());
+        server.failNext(502, protocol.errorBody(502, "server_error", "bad gateway"));
+        List<Delta> deltas = new ArrayList<>();
+
+        ChatAnswer answer = backend.stream(ask("again"), deltas::add);
+
+        assertThat(answer.text()).isEqualTo("echo: again");
+        assertThat(deltas).hasSize(2);
+        assertThat(server.requestCount()).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
     void aSlowFirstByteTimesOutAndEscalates(WireProtocol protocol) {
         GuardedBackend backend = backend(
                 protocol,

@@ -103,6 +103,38 @@ class ReplayBackendTest {
     }
 
     @Test
+    void unknownPromptsDoNotOpenTheCircuit() {
+        ModelBackend small = factory.create(
+                "small",
+                new BackendSpec(
+                        "replay",
+                        null,
+                        null,
+                        "small",
+                        null,
+                        null,
+                        null,
+                        new BackendSpec.Resilience(1, null, null, null, null, null, 50, 2, 2, null, null),
+                        null,
+                        Path.of(DATASET)));
+        for (int i = 0; i < 4; i++) {
+            assertThatThrownBy(() -> small.chat(ask("unknown"))).isInstanceOf(BackendException.class);
+        }
+
+        assertThat(small.chat(ask("What is 2+2?")).text()).isEqualTo("4");
+    }
+
+    @Test
+    void rejectsADatasetLineThatIsNotJson() throws IOException {
+        Path file = Files.writeString(dir.resolve("bad.jsonl"), "{\"prompt\": \"a\", \"outcomes\": {}}\nnot json\n");
+
+        assertThatThrownBy(() -> factory.create("bad", spec(file, "small", null, null)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad.jsonl")
+                .hasMessageContaining("not json");
+    }
+
+    @Test
     void rejectsAModelTheDatasetDoesNotHave() {
         assertThatThrownBy(() -> replay("medium", null, null))
                 .isInstanceOf(IllegalArgumentException.class)
