@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The load benchmark: a mock OpenAI-compatible server, Ponder from its jar in a JVM of its own with outcome logging
@@ -33,6 +34,8 @@ public final class LoadBenchmark {
 
     private static final String PROMPT = "What is the capital of France? Answer in one word.";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    // Below the file descriptor limit (ulimit -n 20000 here) with room for the mock's side of each connection.
+    private static final int IN_FLIGHT_LIMIT = 8000;
 
     private final BenchSettings settings;
     private final Report report = new Report();
@@ -86,11 +89,17 @@ public final class LoadBenchmark {
             through = ponderRun(load, load(gateway, "ponder", true, settings.streamRate(), settings.streamPhase()));
             report.compare(base, through, true);
 
-            report.section("Maximum sustainable RPS through Ponder (steps of "
+            report.section("Maximum sustainable RPS, non-streaming (steps of "
                     + settings.stepPhase().toSeconds()
                     + " s; sustained = errors <= " + settings.maxErrorRate() * 100 + " %, p99 <= "
                     + settings.maxP99Ms() + " ms, achieved >= 90 % of the target)");
-            double sustained = stepUp(load, gateway);
+            report.line("The mock called directly, for the ceiling of the generator and the mock on these cores:");
+            report.line("");
+            stepUp(load::run, direct, "mock");
+            report.line("");
+            report.line("Through Ponder:");
+            report.line("");
+            double sustained = stepUp(l -> ponderRun(load, l), gateway, "ponder");
             report.goal("max RPS >= 4,000", sustained >= 4000, sustained);
             report.memory("after the rate steps", ponder.memory());
 
@@ -98,13 +107,19 @@ public final class LoadBenchmark {
                     + settings.slowLatency().toMillis() + " ms latency (started within "
                     + settings.concurrentRamp().toMillis() + " ms)");
             double rate = settings.concurrent() / (settings.concurrentRamp().toMillis() / 1000.0);
-            base = load.run(
-                    new LoadGenerator.Load(slowDirect, body("mock", true), true, rate, settings.concurrent(), TIMEOUT));
+            base = load.run(new LoadGenerator.Load(
+                    slowDirect, body("mock", true), true, rate, settings.concurrent(), TIMEOUT, IN_FLIGHT_LIMIT));
             RssSampler sampler = RssSampler.start(ponder);
             through = ponderRun(
                     load,
                     new LoadGenerator.Load(
-                            gateway, body("ponder/slow", true), true, rate, settings.concurrent(), TIMEOUT));
+                            gateway,
+                            body("ponder/slow", true),
+                            true,
+                            rate,
+                            settings.concurrent(),
+                            TIMEOUT,
+                            IN_FLIGHT_LIMIT));
             double peak = sampler.stop();
             report.compare(base, through, true);
             report.line(String.format(
@@ -116,6 +131,7 @@ public final class LoadBenchmark {
             report.goal("no errors", through.errorCount() == 0, through.errorCount());
             report.goal("RSS <= 1 GiB (1024 MiB)", peak <= 1024, peak);
             report.memory("at the end", ponder.memory());
+            report.line("- load average of the machine at the end: " + Report.loadAverage());
             report.section("Outcome log");
             report.line(String.format(
                     Locale.ROOT,
@@ -134,13 +150,12 @@ public final class LoadBenchmark {
     }
 
     /** Raises the rate step by step until a step is not sustained; returns the last sustained rate (0 if none). */
-    private double stepUp(LoadGenerator generator, URI gateway) {
+    private double stepUp(Function<LoadGenerator.Load, LoadGenerator.Result> runner, URI uri, String model) {
         report.line("| target RPS | achieved RPS | ok | errors | p50 ms | p90 ms | p99 ms | max ms | sustained |");
         report.line("|---|---|---|---|---|---|---|---|---|");
         double sustained = 0;
         for (double rate = settings.stepStart(); rate <= settings.stepLimit(); rate += settings.stepSize()) {
-            LoadGenerator.Result step =
-                    ponderRun(generator, load(gateway, "ponder", false, rate, settings.stepPhase()));
+            LoadGenerator.Result step = runner.apply(load(uri, model, false, rate, settings.stepPhase()));
             int total = step.ok() + step.errorCount();
             boolean ok = step.errorCount() <= settings.maxErrorRate() * total
                     && step.latency().p99() <= settings.maxP99Ms()
@@ -166,7 +181,7 @@ public final class LoadBenchmark {
 
     private LoadGenerator.Load load(URI uri, String model, boolean stream, double rate, Duration length) {
         int requests = (int) Math.max(1, Math.round(rate * length.toMillis() / 1000.0));
-        return new LoadGenerator.Load(uri, body(model, stream), stream, rate, requests, TIMEOUT);
+        return new LoadGenerator.Load(uri, body(model, stream), stream, rate, requests, TIMEOUT, IN_FLIGHT_LIMIT);
     }
 
     private static String body(String model, boolean stream) {
@@ -291,6 +306,8 @@ public final class LoadBenchmark {
                     + "`, outcome logging on (content kept) to PostgreSQL, lexical classifier (bundled model)");
             line("- fast mock: " + fast.describe() + "; slow mock: " + slow.describe());
             line(String.format(Locale.ROOT, "- Ponder's RSS when ready, idle: %.0f MiB", idle.rssMib()));
+            line("- load average of the machine when starting (other engineers' builds share these cores): "
+                    + loadAverage());
             line("- latencies in ms from when each request was due (open loop); percentiles of successful requests");
         }
 
@@ -359,6 +376,14 @@ public final class LoadBenchmark {
 
         String text() {
             return text.toString();
+        }
+
+        static String loadAverage() {
+            try {
+                return Files.readString(Path.of("/proc/loadavg")).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         private static String cpuModel() {

@@ -38,12 +38,17 @@ final class LoadGenerator implements AutoCloseable {
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
 
-    /** What to send: {@code requests} POSTs of {@code body} to {@code uri} at {@code rate} per second. */
-    record Load(URI uri, String body, boolean stream, double rate, int requests, Duration timeout) {
+    /**
+     * What to send: {@code requests} POSTs of {@code body} to {@code uri} at {@code rate} per second. A request due
+     * while {@code inFlightLimit} are outstanding is not sent and counts as an error, so that an overloaded target
+     * cannot exhaust the generator's file descriptors, and no due request goes unreported.
+     */
+    record Load(URI uri, String body, boolean stream, double rate, int requests, Duration timeout, int inFlightLimit) {
         Load {
-            if (!(rate > 0) || requests < 1) {
+            if (!(rate > 0) || requests < 1 || inFlightLimit < 1) {
                 throw new IllegalArgumentException(
-                        "a load needs rate > 0 and requests >= 1 but got " + rate + " and " + requests);
+                        "a load needs rate > 0, requests >= 1 and inFlightLimit >= 1 but got " + rate + ", " + requests
+                                + " and " + inFlightLimit);
             }
         }
     }
@@ -92,9 +97,14 @@ final class LoadGenerator implements AutoCloseable {
             while ((wait = due - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(wait);
             }
+            if (inFlight.get() >= load.inFlightLimit()) {
+                count(errors, "not sent: " + load.inFlightLimit() + " requests in flight (the generator's limit)");
+                done.countDown();
+                continue;
+            }
             int index = i;
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             Thread.startVirtualThread(() -> {
-                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 try {
                     ok[index] = load.stream()
                             ? stream(request, due, ttft, index, errors)

@@ -20,7 +20,8 @@ class LoadGeneratorTest {
                     true,
                     50,
                     10,
-                    Duration.ofSeconds(10)));
+                    Duration.ofSeconds(10),
+                    100));
 
             assertThat(result.errors()).isEmpty();
             assertThat(result.ok()).isEqualTo(10);
@@ -29,6 +30,26 @@ class LoadGeneratorTest {
                     .isGreaterThanOrEqualTo(180)
                     .isGreaterThan(result.ttft().p50());
             assertThat(result.maxInFlight()).isGreaterThan(1);
+        }
+    }
+
+    @Test
+    void requestsDueBeyondTheInFlightLimitAreNotSentAndCountAsErrors() {
+        try (MockLlmServer mock = MockLlmServer.start(Duration.ofMillis(500), 1, Duration.ZERO);
+                LoadGenerator generator = new LoadGenerator()) {
+            LoadGenerator.Result result = generator.run(new LoadGenerator.Load(
+                    URI.create(mock.baseUrl() + "/chat/completions"),
+                    "{\"model\":\"mock\"}",
+                    false,
+                    100,
+                    5,
+                    Duration.ofSeconds(10),
+                    2));
+
+            assertThat(result.ok()).isEqualTo(2);
+            assertThat(result.errors()).containsOnlyKeys("not sent: 2 requests in flight (the generator's limit)");
+            assertThat(result.errorCount()).isEqualTo(3);
+            assertThat(result.maxInFlight()).isEqualTo(2);
         }
     }
 
@@ -45,7 +66,8 @@ class LoadGeneratorTest {
                     false,
                     100,
                     5,
-                    Duration.ofSeconds(5)));
+                    Duration.ofSeconds(5),
+                    100));
 
             assertThat(result.ok()).isZero();
             assertThat(result.errorCount()).isEqualTo(5);
