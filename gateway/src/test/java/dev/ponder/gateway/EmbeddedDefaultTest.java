@@ -60,7 +60,7 @@ class EmbeddedDefaultTest {
         assertThat(row.path("outcomes").has(model))
                 .as("answered as one of the recorded models")
                 .isTrue();
-        assertThat(completion.choices().getFirst().message().content())
+        assertThat(completion.choices().getFirst().message().content().orElseThrow())
                 .contains(row.path("outcomes")
                         .path(model)
                         .path("response")

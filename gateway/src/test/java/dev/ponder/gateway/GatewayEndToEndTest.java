@@ -31,7 +31,8 @@ class GatewayEndToEndTest extends GatewayTest {
                 client().chat().completions().withRawResponse().create(ask("ponder", "What is 2 + 2?"));
         ChatCompletion completion = response.parse();
 
-        assertThat(completion.choices().getFirst().message().content()).contains("Small says: What is 2 + 2?");
+        assertThat(completion.choices().getFirst().message().content().orElseThrow())
+                .contains("Small says: What is 2 + 2?");
         assertThat(completion.model()).isEqualTo("llama3.2:3b");
         assertThat(response.headers().values("x-ponder-backend")).containsExactly("small");
         assertThat(response.headers().values("x-ponder-escalations")).containsExactly("0");
@@ -49,7 +50,7 @@ class GatewayEndToEndTest extends GatewayTest {
         ChatCompletion completion = response.parse();
         String id = response.headers().values("x-ponder-request-id").getFirst();
 
-        assertThat(completion.choices().getFirst().message().content())
+        assertThat(completion.choices().getFirst().message().content().orElseThrow())
                 .isEqualTo("Large says: What is the capital of Atlantis?");
         assertThat(completion.model()).isEqualTo("gpt-4o");
         assertThat(completion.id()).isEqualTo(id);
@@ -92,7 +93,8 @@ class GatewayEndToEndTest extends GatewayTest {
         ChatCompletion completion = client().chat().completions().create(ask("large", "Hello"));
 
         assertThat(completion.model()).isEqualTo("gpt-4o");
-        assertThat(completion.choices().getFirst().message().content()).contains("Large says: Hello");
+        assertThat(completion.choices().getFirst().message().content().orElseThrow())
+                .contains("Large says: Hello");
     }
 
     @Test
