@@ -1,0 +1,540 @@
+package dev.ponder.gateway.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.gateway.TestDatabase;
+import dev.ponder.providers.testing.FakeOllamaServer;
+import dev.ponder.providers.testing.FakeOpenAiServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A gateway with keys required, in front of a free local backend ({@code small}) and a paid one ({@code large}).
+ * The clock stands still mid-minute, so that rate-limit windows cannot roll over during a test.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+class SecurityTest {
+
+    static final String UPSTREAM_KEY = "sk-upstream-planted-7f3a9c";
+    static final String ADMIN_PASSWORD = "planted-admin-password-51c2";
+    static final String ADMIN_TOKEN = "planted-admin-token-0d8e44b1";
+    static final String KEY_SECRET = "planted-key-secret-9e1b7c5a44";
+    static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MINUTES).plusSeconds(20);
+
+    static final FakeOllamaServer small = FakeOllamaServer.start();
+    static final FakeOpenAiServer large = FakeOpenAiServer.start();
+    private static final JsonMapper json = JsonMapper.builder().build();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Autowired
+    RequestOwners owners;
+
+    @TestConfiguration
+    static class StillClock {
+        @Bean
+        @Primary
+        Clock stillClock() {
+            return Clock.fixed(NOW, ZoneOffset.UTC);
+        }
+    }
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        TestDatabase.register(registry);
+        registry.add("ponder.security.open-mode", () -> "false");
+        registry.add("ponder.security.key-secret", () -> KEY_SECRET);
+        registry.add("ponder.security.admin.password", () -> ADMIN_PASSWORD);
+        registry.add("ponder.security.admin.token", () -> ADMIN_TOKEN);
+        registry.add("ponder.security.policies.fallback.free-tiers-when-over-budget", () -> "true");
+        registry.add("ponder.backends.small.type", () -> "ollama");
+        registry.add("ponder.backends.small.base-url", small::baseUrl);
+        registry.add("ponder.backends.small.model", () -> "llama3.2:3b");
+        registry.add("ponder.backends.small.resilience.max-attempts", () -> "1");
+        registry.add("ponder.backends.large.type", () -> "openai");
+        registry.add("ponder.backends.large.base-url", large::baseUrl);
+        registry.add("ponder.backends.large.api-key", () -> UPSTREAM_KEY);
+        registry.add("ponder.backends.large.model", () -> "gpt-4o");
+        registry.add("ponder.backends.large.resilience.max-attempts", () -> "1");
+        registry.add("ponder.backends.large.price.input", () -> "2.5");
+        registry.add("ponder.backends.large.price.output", () -> "10");
+        registry.add("ponder.policies.default.tiers", () -> "small,large");
+        registry.add("ponder.policies.default.thresholds", () -> "1.0");
+        registry.add("ponder.policies.hard.tiers", () -> "small,large");
+        registry.add("ponder.policies.hard.thresholds", () -> "0.0");
+        registry.add("ponder.policies.fallback.tiers", () -> "small,large");
+        registry.add("ponder.policies.fallback.thresholds", () -> "0.0");
+    }
+
+    @BeforeAll
+    static void answers() {
+        small.reply(prompt -> "Small says: " + prompt);
+        large.reply(prompt -> "Large says: " + prompt);
+    }
+
+    // --- rejections on /v1 -------------------------------------------------------------------------------------
+
+    @Test
+    void aRequestWithoutAKeyIsRefusedWith401InOpenAisFormat() {
+        HttpResponse<String> response = chat(null, "ponder", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(error(response).path("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(error(response).path("message").asString()).contains("didn't provide an API key");
+        assertThat(response.headers().firstValue("x-ponder-request-id")).isEmpty();
+    }
+
+    @Test
+    void aWrongKeyIsRefusedWith401() {
+        HttpResponse<String> response = chat("pk-not-a-key-of-this-gateway", "ponder", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(error(response).path("code").asString()).isEqualTo("invalid_api_key");
+        assertThat(response.body()).doesNotContain("pk-not-a-key");
+    }
+
+    @Test
+    void aRevokedKeyIsRefusedWith401() {
+        Map<String, Object> key = createKey(Map.of("name", "to revoke", "owner", "team-a"));
+        assertThat(chat(secret(key), "ponder", "hello").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> revoked = admin("DELETE", "/admin/api/keys/" + key.get("id"), null);
+        HttpResponse<String> response = chat(secret(key), "ponder", "hello");
+
+        assertThat(revoked.statusCode()).isEqualTo(200);
+        assertThat(read(revoked).path("revoked_at").asString()).isEqualTo(NOW.toString());
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(error(response).path("message").asString()).contains("revoked");
+    }
+
+    @Test
+    void anExpiredKeyIsRefusedWith401() {
+        Map<String, Object> key = createKey(Map.of(
+                "name",
+                "old",
+                "owner",
+                "team-a",
+                "expires_at",
+                NOW.minusSeconds(1).toString()));
+
+        HttpResponse<String> response = chat(secret(key), "ponder", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(error(response).path("message").asString()).contains("expired");
+    }
+
+    @Test
+    void theRequestBeyondTheRateLimitGets429WithRetryAfter() {
+        Map<String, Object> key = createKey(Map.of("name", "slow", "owner", "team-a", "rpm_limit", 2));
+
+        assertThat(chat(secret(key), "ponder", "one").statusCode()).isEqualTo(200);
+        assertThat(chat(secret(key), "ponder", "two").statusCode()).isEqualTo(200);
+        HttpResponse<String> third = chat(secret(key), "ponder", "three");
+
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(error(third).path("code").asString()).isEqualTo("rate_limit_exceeded");
+        assertThat(error(third).path("type").asString()).isEqualTo("requests");
+        assertThat(third.headers().firstValue("Retry-After")).contains("40");
+    }
+
+    @Test
+    void aRequestThatWouldPassTheTokensPerMinuteGets429() {
+        Map<String, Object> key = createKey(Map.of("name", "few tokens", "owner", "team-a", "tpm_limit", 100));
+
+        HttpResponse<String> response = chat(secret(key), "ponder", "x".repeat(600));
+
+        assertThat(response.statusCode()).isEqualTo(429);
+        assertThat(error(response).path("type").asString()).isEqualTo("tokens");
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    @Test
+    void aSpentBudgetGets429InsufficientQuota() {
+        Map<String, Object> key = createKey(Map.of("name", "broke", "owner", "team-a", "daily_budget_usd", 0.00001));
+
+        HttpResponse<String> response = chat(secret(key), "ponder/hard", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(429);
+        assertThat(error(response).path("type").asString()).isEqualTo("insufficient_quota");
+        assertThat(error(response).path("code").asString()).isEqualTo("insufficient_quota");
+    }
+
+    @Test
+    void aPolicyMayLetAKeyWithASpentBudgetUseItsFreeTiers() {
+        Map<String, Object> key =
+                createKey(Map.of("name", "broke but local", "owner", "team-a", "monthly_budget_usd", 0));
+
+        HttpResponse<String> response = chat(secret(key), "ponder/fallback", "hello");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-ponder-backend")).contains("small");
+        assertThat(response.headers().firstValue("x-ponder-cost-usd")).contains("0.00000000");
+    }
+
+    @Test
+    void aKeyCanUseOnlyItsAllowedPoliciesAndBackends() {
+        Map<String, Object> key =
+                createKey(Map.of("name", "default only", "owner", "team-a", "allowed_policies", List.of("default")));
+
+        assertThat(chat(secret(key), "ponder", "hello").statusCode()).isEqualTo(200);
+        HttpResponse<String> otherPolicy = chat(secret(key), "ponder/hard", "hello");
+        HttpResponse<String> backend = chat(secret(key), "large", "hello");
+
+        assertThat(otherPolicy.statusCode()).isEqualTo(404);
+        assertThat(error(otherPolicy).path("code").asString()).isEqualTo("model_not_found");
+        assertThat(backend.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aKeyCannotReadOrLabelAnotherKeysRequests() {
+        Map<String, Object> mine = createKey(Map.of("name", "mine", "owner", "team-a"));
+        Map<String, Object> theirs = createKey(Map.of("name", "theirs", "owner", "team-b"));
+
+        HttpResponse<String> response = chat(secret(mine), "ponder", "hello");
+        String requestId = response.headers().firstValue("x-ponder-request-id").orElseThrow();
+
+        assertThat(owners.owns((String) mine.get("id"), requestId)).isTrue();
+        assertThat(owners.owns((String) theirs.get("id"), requestId)).isFalse();
+        assertThat(owners.owns(null, requestId)).isFalse();
+    }
+
+    @Test
+    void aKeyMayKeepItsPromptsOutOfTheOutcomeLogOrRedactThem() {
+        Map<String, Object> off = createKey(Map.of("name", "private", "owner", "team-a", "log_content", "off"));
+        Map<String, Object> redacted =
+                createKey(Map.of("name", "careful", "owner", "team-a", "log_content", "redacted"));
+
+        String offId = requestId(chat(secret(off), "ponder", "my secret plan"));
+        String redactedId = requestId(chat(secret(redacted), "ponder", "mail me at jane.doe@example.com today"));
+
+        assertThat(awaitRow("SELECT prompt, answer FROM requests WHERE request_id = ?", offId))
+                .containsEntry("prompt", null)
+                .containsEntry("answer", null);
+        Map<String, Object> row = awaitRow("SELECT prompt FROM requests WHERE request_id = ?", redactedId);
+        assertThat((String) row.get("prompt")).isEqualTo("mail me at [redacted] today");
+    }
+
+    // --- the admin API and its authentication -------------------------------------------------------------------
+
+    @Test
+    void theAdminApiRefusesAnyoneWhoIsNotAnAdministrator() {
+        HttpResponse<String> anonymous =
+                send(HttpRequest.newBuilder(uri("/admin/api/keys")).GET(), http);
+        HttpResponse<String> wrongToken = send(
+                HttpRequest.newBuilder(uri("/admin/api/keys"))
+                        .header("Authorization", "Bearer not-the-token")
+                        .GET(),
+                http);
+        HttpResponse<String> virtualKey = send(
+                HttpRequest.newBuilder(uri("/admin/api/keys"))
+                        .header("Authorization", "Bearer " + secret(createKey(Map.of("name", "n", "owner", "o"))))
+                        .GET(),
+                http);
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(error(anonymous).path("code").asString()).isEqualTo("unauthorized");
+        assertThat(wrongToken.statusCode()).isEqualTo(401);
+        assertThat(virtualKey.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void anAdministratorLogsInWithAFormAndChangesNeedTheSessionsCsrfToken() {
+        HttpClient browser = HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        String loginPage =
+                send(HttpRequest.newBuilder(uri("/admin/login")).GET(), browser).body();
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(loginPage);
+        assertThat(csrf.find()).isTrue();
+
+        HttpResponse<String> withoutCsrf = form(browser, "username=admin&password=" + ADMIN_PASSWORD);
+        HttpResponse<String> wrongPassword = form(browser, "username=admin&password=nope&_csrf=" + csrf.group(1));
+        HttpResponse<String> login =
+                form(browser, "username=admin&password=" + ADMIN_PASSWORD + "&_csrf=" + enc(csrf.group(1)));
+
+        assertThat(withoutCsrf.statusCode()).isEqualTo(403);
+        assertThat(wrongPassword.headers().firstValue("Location").orElseThrow()).endsWith("/admin/login?error");
+        assertThat(login.statusCode()).isEqualTo(302);
+        assertThat(login.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+
+        JsonNode session =
+                read(send(HttpRequest.newBuilder(uri("/admin/api/session")).GET(), browser));
+        assertThat(session.path("user").asString()).isEqualTo("admin");
+        String body = "{\"name\": \"from the console\", \"owner\": \"ops\"}";
+        HttpResponse<String> noToken = send(
+                HttpRequest.newBuilder(uri("/admin/api/keys"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)),
+                browser);
+        HttpResponse<String> withToken = send(
+                HttpRequest.newBuilder(uri("/admin/api/keys"))
+                        .header("Content-Type", "application/json")
+                        .header(
+                                session.path("csrf").path("header_name").asString(),
+                                session.path("csrf").path("token").asString())
+                        .POST(HttpRequest.BodyPublishers.ofString(body)),
+                browser);
+
+        assertThat(noToken.statusCode()).isEqualTo(403);
+        assertThat(error(noToken).path("code").asString()).isEqualTo("forbidden");
+        assertThat(withToken.statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void aKeyIsShownOnceAtCreationAndStoredOnlyAsAKeyedHash() {
+        Map<String, Object> key = createKey(Map.of("name", "shown once", "owner", "team-a"));
+        String secret = secret(key);
+
+        String list = admin("GET", "/admin/api/keys", null).body();
+        String one = admin("GET", "/admin/api/keys/" + key.get("id"), null).body();
+        List<Map<String, Object>> rows = jdbc.queryForList("SELECT * FROM api_keys WHERE key_id = ?", key.get("id"));
+
+        assertThat(secret).startsWith("pk-").hasSize(46);
+        assertThat(list).contains((String) key.get("id")).doesNotContain(secret);
+        assertThat(one).doesNotContain(secret).doesNotContain((String)
+                rows.getFirst().get("key_hash"));
+        assertThat(rows.getFirst().values().toString()).doesNotContain(secret);
+        assertThat(rows.getFirst().get("key_hash")).isEqualTo(new KeyHasher(KEY_SECRET.getBytes()).hash(secret));
+    }
+
+    @Test
+    void theAdminApiNamesTheFieldThatIsWrong() {
+        HttpResponse<String> response = admin(
+                "POST", "/admin/api/keys", "{\"name\": \"n\", \"owner\": \"o\", \"allowed_backends\": [\"nope\"]}");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(error(response).path("param").asString()).isEqualTo("allowed_backends");
+    }
+
+    // --- concurrency and secrets ------------------------------------------------------------------------------
+
+    /**
+     * Sixty clients at once on one key: no more requests pass than its rate limit, what they cost together stays
+     * within its budget, and the totals written to PostgreSQL match what the clients were told.
+     */
+    @Test
+    void hammeringOneKeyNeverPassesItsBudgetOrRateLimit() throws Exception {
+        double budget = 0.002;
+        Map<String, Object> key =
+                createKey(Map.of("name", "hammered", "owner", "team-a", "rpm_limit", 40, "daily_budget_usd", budget));
+        List<Callable<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String prompt = "question " + i;
+            calls.add(() -> chat(secret(key), "ponder/hard", prompt, 20));
+        }
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Future<HttpResponse<String>> f : clients.invokeAll(calls)) {
+                responses.add(f.get());
+            }
+        }
+
+        List<HttpResponse<String>> ok =
+                responses.stream().filter(r -> r.statusCode() == 200).toList();
+        double spent = ok.stream()
+                .mapToDouble(r -> Double.parseDouble(
+                        r.headers().firstValue("x-ponder-cost-usd").orElseThrow()))
+                .sum();
+        long quota = responses.stream()
+                .filter(r -> r.statusCode() == 429 && r.body().contains("insufficient_quota"))
+                .count();
+        assertThat(ok).isNotEmpty().hasSizeLessThanOrEqualTo(40);
+        assertThat(quota).as("requests refused for the budget").isPositive();
+        assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isIn(200, 429));
+        assertThat(spent).as("what the answers cost together").isPositive().isLessThanOrEqualTo(budget);
+
+        Thread.sleep(Duration.ofMillis(2500));
+        Map<String, Object> day = jdbc.queryForMap(
+                "SELECT requests, cost_usd FROM key_usage WHERE key_id = ? AND period = ?",
+                key.get("id"),
+                "d" + NOW.atOffset(ZoneOffset.UTC).toLocalDate());
+        assertThat(((Number) day.get("cost_usd")).doubleValue())
+                .isCloseTo(spent, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(((Number) day.get("requests")).longValue()).isEqualTo(ok.size());
+    }
+
+    @Test
+    void plantedSecretsAppearInNoLogResponseOrEndpoint(CapturedOutput output) {
+        Map<String, Object> key = createKey(Map.of("name", "planted", "owner", "team-a"));
+        String virtualKey = secret(key);
+        large.failNext(401, FakeOpenAiServer.errorBody("invalid_request_error", "Incorrect API key provided."));
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        responses.add(chat(virtualKey, "large", "hello"));
+        responses.add(chat(virtualKey, "ponder/hard", "hello"));
+        responses.add(chat(virtualKey + "x", "ponder", "hello"));
+        for (String path : List.of(
+                "/actuator",
+                "/actuator/env",
+                "/actuator/configprops",
+                "/actuator/health",
+                "/actuator/metrics",
+                "/actuator/prometheus",
+                "/admin/api/keys")) {
+            responses.add(send(HttpRequest.newBuilder(uri(path)).GET(), http));
+            responses.add(admin("GET", path, null));
+        }
+        responses.add(send(
+                HttpRequest.newBuilder(uri("/v1/models"))
+                        .header("Authorization", "Bearer " + virtualKey)
+                        .GET(),
+                http));
+
+        assertThat(responses.get(0).statusCode()).isEqualTo(401);
+        assertThat(send(HttpRequest.newBuilder(uri("/actuator/env")).GET(), http)
+                        .statusCode())
+                .isEqualTo(404);
+        for (String secret : List.of(UPSTREAM_KEY, ADMIN_PASSWORD, ADMIN_TOKEN, KEY_SECRET, virtualKey)) {
+            assertThat(output.getAll()).as("logs").doesNotContain(secret);
+            for (HttpResponse<String> r : responses) {
+                assertThat(r.body()).as("body of %s", r.uri()).doesNotContain(secret);
+                assertThat(r.headers().map().toString())
+                        .as("headers of %s", r.uri())
+                        .doesNotContain(secret);
+            }
+        }
+    }
+
+    // --- helpers --------------------------------------------------------------------------------------------------
+
+    private Map<String, Object> createKey(Map<String, Object> fields) {
+        HttpResponse<String> response = admin("POST", "/admin/api/keys", json.writeValueAsString(fields));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return json.readValue(response.body(), Map.class);
+    }
+
+    private static String secret(Map<String, Object> key) {
+        return (String) key.get("key");
+    }
+
+    private HttpResponse<String> admin(String method, String path, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return send(request, http);
+    }
+
+    private HttpResponse<String> chat(String key, String model, String prompt) {
+        return chat(key, model, prompt, null);
+    }
+
+    private HttpResponse<String> chat(String key, String model, String prompt, Integer maxTokens) {
+        String body = json.writeValueAsString(Map.of(
+                "model",
+                model,
+                "messages",
+                List.of(Map.of("role", "user", "content", prompt)),
+                "max_tokens",
+                maxTokens == null ? 64 : maxTokens));
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return send(request, http);
+    }
+
+    private HttpResponse<String> form(HttpClient client, String body) {
+        return send(
+                HttpRequest.newBuilder(uri("/admin/login"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)),
+                client);
+    }
+
+    private static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static String requestId(HttpResponse<String> response) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response.headers().firstValue("x-ponder-request-id").orElseThrow();
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request, HttpClient client) {
+        try {
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode read(HttpResponse<String> response) {
+        return json.readTree(response.body());
+    }
+
+    private static JsonNode error(HttpResponse<String> response) {
+        return read(response).path("error");
+    }
+
+    private Map<String, Object> awaitRow(String sql, Object... args) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            List<Map<String, Object>> rows = jdbc.queryForList(sql, args);
+            if (!rows.isEmpty() || System.nanoTime() > deadline) {
+                assertThat(rows).as("rows for %s", sql).isNotEmpty();
+                return rows.getFirst();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
