@@ -39,6 +39,8 @@ abstract class GatewayTest {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         TestDatabase.register(registry);
+        // Backends are configured, so keys would be required: these tests are about the API, not security.
+        registry.add("ponder.security.open-mode", () -> "true");
         registry.add("ponder.backends.small.type", () -> "ollama");
         registry.add("ponder.backends.small.base-url", small::baseUrl);
         registry.add("ponder.backends.small.model", () -> "llama3.2:3b");
