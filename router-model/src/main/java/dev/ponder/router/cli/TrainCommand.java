@@ -16,7 +16,7 @@ import java.util.Set;
 /** {@code train --data F1[,F2] --weak M1[,M2] --strong M --out NAME.bin [...]}. */
 final class TrainCommand {
     static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
-            + " [--features lexical,ngrams:16,encoder] [--answer-bits 16] [--seed 42] [--epochs 4]"
+            + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 4]"
             + " [--learning-rate 0.05] [--l2 1e-4] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]";
     private static final Set<String> OPTIONS = Set.of(
             "data",
@@ -44,7 +44,7 @@ final class TrainCommand {
         }
         FeatureSpec features;
         try {
-            features = FeatureSpec.parse(a.get("features", "lexical,ngrams:16"));
+            features = FeatureSpec.parse(a.get("features", "lexical,encoder"));
         } catch (IllegalArgumentException e) {
             throw new Args.UsageException("train: --features: " + e.getMessage());
         }
