@@ -20,6 +20,8 @@ import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -161,6 +163,68 @@ class LangChainBackendTest {
             });
             assertThat(backend.state().bufferedCalls()).isZero();
         }
+    }
+
+    @Test
+    void anInterruptMidStreamHangsUpOnTheServer() throws InterruptedException {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.reply(prompt -> "word ".repeat(50));
+            server.paceChunks(Duration.ofMillis(50));
+            CountDownLatch firstDelta = new CountDownLatch(1);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread caller = Thread.ofVirtual().start(() -> {
+                try {
+                    backend.stream(ask("talk"), delta -> firstDelta.countDown());
+                } catch (RuntimeException e) {
+                    failure.set(e);
+                }
+            });
+            assertThat(firstDelta.await(10, TimeUnit.SECONDS)).isTrue();
+
+            caller.interrupt();
+
+            assertThat(caller.join(Duration.ofSeconds(5))).isTrue();
+            assertThat(failure.get()).isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.errorType())
+                    .isEqualTo("cancelled"));
+            awaitAbandoned(server);
+        }
+    }
+
+    @Test
+    void aStreamSlowerThanTheTotalTimeoutEscalatesAndHangsUp() throws InterruptedException {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = factory.create(
+                    "openai",
+                    new BackendSpec(
+                            "openai",
+                            server.baseUrl(),
+                            null,
+                            "m",
+                            null,
+                            null,
+                            new BackendSpec.Timeouts(null, Duration.ofSeconds(3), Duration.ofSeconds(3)),
+                            null,
+                            null,
+                            null));
+            server.reply(prompt -> "word ".repeat(200));
+            server.paceChunks(Duration.ofMillis(50));
+
+            assertThatThrownBy(() -> backend.stream(ask("talk"), delta -> {}))
+                    .isInstanceOfSatisfying(BackendException.class, e -> {
+                        assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                        assertThat(e.getMessage()).contains("not complete within PT3S");
+                    });
+            awaitAbandoned(server);
+        }
+    }
+
+    private static void awaitAbandoned(FakeLlmServer server) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.abandonedAnswers() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(server.abandonedAnswers()).isEqualTo(1);
     }
 
     private GuardedBackend backend(String type, FakeLlmServer server) {

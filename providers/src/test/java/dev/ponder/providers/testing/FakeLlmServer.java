@@ -68,8 +68,10 @@ public abstract class FakeLlmServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger cutAfterChunks = new AtomicInteger(-1);
+    private final AtomicInteger abandoned = new AtomicInteger();
     private volatile Function<String, Reply> replies = prompt -> Reply.text("echo: " + prompt);
     private volatile Duration firstByteDelay = Duration.ZERO;
+    private volatile Duration chunkPace = Duration.ZERO;
     private volatile String reportedModel;
 
     private final String basePath;
@@ -141,6 +143,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
         this.firstByteDelay = Objects.requireNonNull(delay, "delay");
     }
 
+    /** Every later streamed answer waits this long between chunks. */
+    public void paceChunks(Duration pause) {
+        this.chunkPace = Objects.requireNonNull(pause, "pause");
+    }
+
     /** The next streamed answer breaks its connection after this many chunks (no end-of-stream marker). */
     public void cutNextStreamAfter(int chunks) {
         cutAfterChunks.set(chunks);
@@ -153,6 +160,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
 
     public int requestCount() {
         return bodies.size();
+    }
+
+    /** Answers the client stopped reading before the end: the server saw its connection close. */
+    public int abandonedAnswers() {
+        return abandoned.get();
     }
 
     /** The most requests this server was handling at the same moment. */
@@ -220,14 +232,21 @@ public abstract class FakeLlmServer implements AutoCloseable {
     /** A streamed response body: each {@link #send} is one flushed chunk; it may be cut on purpose. */
     protected static final class Stream {
         private final OutputStream out;
+        private final Duration pace;
         private int remainingBeforeCut;
+        private boolean started;
 
-        Stream(OutputStream out, int cutAfter) {
+        Stream(OutputStream out, int cutAfter, Duration pace) {
             this.out = out;
             this.remainingBeforeCut = cutAfter;
+            this.pace = pace;
         }
 
         public void send(String text) throws IOException {
+            if (started) {
+                pause(pace);
+            }
+            started = true;
             if (remainingBeforeCut == 0) {
                 // Give the client time to read what was sent (a broken connection can overtake buffered data),
                 // then drop the connection mid-body: thrown out of the handler, this makes the JDK server do so.
@@ -298,12 +317,20 @@ public abstract class FakeLlmServer implements AutoCloseable {
             if (wantsStream(exchange, request)) {
                 exchange.getResponseHeaders().set("Content-Type", streamContentType);
                 exchange.sendResponseHeaders(200, 0);
-                stream(new Stream(exchange.getResponseBody(), cutAfterChunks.getAndSet(-1)), request, reply, usage);
+                stream(
+                        new Stream(exchange.getResponseBody(), cutAfterChunks.getAndSet(-1), chunkPace),
+                        request,
+                        reply,
+                        usage);
             } else {
                 answer(exchange, request, reply, usage);
             }
         } catch (StreamCut e) {
             cut = true;
+            throw e;
+        } catch (IOException e) {
+            // The client hung up mid-answer (a cancelled or timed-out call).
+            abandoned.incrementAndGet();
             throw e;
         } finally {
             inFlight.decrementAndGet();
