@@ -159,16 +159,7 @@ public final class Training {
                 m.put("weak", weak);
                 m.put("strong", c.strong());
                 m.put("n", e.n());
-                m.put("apgr", round(e.router().apgr()));
-                m.put("cpt50", round(e.router().cpt(0.5)));
-                m.put("cpt80", round(e.router().cpt(0.8)));
-                m.put("aiq", round(e.router().aiq()));
-                m.put("random_apgr", round(e.random().apgr()));
-                m.put("oracle_apgr", round(e.oracle().apgr()));
-                if (e.cascade() != null) {
-                    m.put("cascade_apgr", round(e.cascade().apgr()));
-                    m.put("cascade_cpt50", round(e.cascade().cpt(0.5)));
-                }
+                e.metrics().forEach((k, v) -> m.put(k, v));
                 log.printf(
                         "held out %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f cpt80=%.3f oracle=%.3f%s%n",
                         p.file().getFileName(),
@@ -254,9 +245,5 @@ public final class Training {
         t.put("l2", c.l2());
         t.put("strong", c.strong());
         return card;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10000) / 10000.0;
     }
 }

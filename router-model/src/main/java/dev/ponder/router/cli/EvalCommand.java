@@ -107,25 +107,8 @@ final class EvalCommand {
         json.put("weak", weak);
         json.put("strong", strong);
         json.put("router_version", model.version());
-        json.put("apgr", r4(e.router().apgr()));
-        json.put("cpt50", r4(e.router().cpt(0.5)));
-        json.put("cpt80", r4(e.router().cpt(0.8)));
-        json.put("aiq", r4(e.router().aiq()));
-        json.put("random_apgr", r4(e.random().apgr()));
-        json.put("random_cpt50", r4(e.random().cpt(0.5)));
-        json.put("random_cpt80", r4(e.random().cpt(0.8)));
-        json.put("random_aiq", r4(e.random().aiq()));
-        json.put("oracle_apgr", r4(e.oracle().apgr()));
-        json.put("oracle_cpt50", r4(e.oracle().cpt(0.5)));
-        json.put("oracle_cpt80", r4(e.oracle().cpt(0.8)));
-        json.put("weak_quality", r4(e.router().weakQuality()));
-        json.put("strong_quality", r4(e.router().strongQuality()));
+        e.metrics().forEach((k, v) -> json.put(k, v));
         json.put("cost_unit", e.realCosts() ? "usd" : "strong_share");
-        if (e.cascade() != null) {
-            json.put("cascade_apgr", r4(e.cascade().apgr()));
-            json.put("cascade_cpt50", r4(e.cascade().cpt(0.5)));
-            json.put("cascade_cpt80", r4(e.cascade().cpt(0.8)));
-        }
         json.put("evaluated", e.cascade() == null ? "router" : "router+cascade");
 
         calibrate(a, rows, weak, strong, difficulty, doubt, ratio, delta, calibrationFraction, out, json);

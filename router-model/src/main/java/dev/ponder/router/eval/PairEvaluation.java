@@ -1,6 +1,8 @@
 package dev.ponder.router.eval;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -65,5 +67,33 @@ public record PairEvaluation(
                 RoutingCurve.of(new double[n], w, s, wc, sc),
                 RoutingCurve.of(gain, w, s, wc, sc),
                 cascade);
+    }
+
+    /**
+     * The metrics under their report keys (rounded to 4 decimals): apgr, cpt50, cpt80 and aiq for the router and
+     * with random_, oracle_ and (if evaluated) cascade_ prefixes; weak_quality and strong_quality.
+     */
+    public Map<String, Double> metrics() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        curve(m, "", router);
+        curve(m, "random_", random);
+        curve(m, "oracle_", oracle);
+        if (cascade != null) {
+            curve(m, "cascade_", cascade);
+        }
+        m.put("weak_quality", round(router.weakQuality()));
+        m.put("strong_quality", round(router.strongQuality()));
+        return m;
+    }
+
+    private static void curve(Map<String, Double> m, String prefix, RoutingCurve c) {
+        m.put(prefix + "apgr", round(c.apgr()));
+        m.put(prefix + "cpt50", round(c.cpt(0.5)));
+        m.put(prefix + "cpt80", round(c.cpt(0.8)));
+        m.put(prefix + "aiq", round(c.aiq()));
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10000) / 10000.0;
     }
 }
