@@ -31,6 +31,7 @@ import dev.ponder.cascade.ToolCall;
 import dev.ponder.cascade.ToolChoice;
 import dev.ponder.cascade.ToolSpec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,10 @@ final class LangChainMapping {
 
     static List<dev.langchain4j.data.message.ChatMessage> messages(List<ChatMessage> messages) {
         List<dev.langchain4j.data.message.ChatMessage> out = new ArrayList<>(messages.size());
+        // OpenAI's tool results carry only the call's id; Gemini and Anthropic want the tool's name too.
+        Map<String, String> toolNames = new HashMap<>();
         for (ChatMessage message : messages) {
+            message.toolCalls().forEach(call -> toolNames.put(call.id(), call.name()));
             out.add(
                     switch (message.role()) {
                         case SYSTEM, DEVELOPER -> SystemMessage.from(message.text());
@@ -55,7 +59,11 @@ final class LangChainMapping {
                         case ASSISTANT -> assistant(message);
                         case TOOL ->
                             ToolExecutionResultMessage.from(
-                                    message.toolCallId(), message.name() == null ? "" : message.name(), message.text());
+                                    message.toolCallId(),
+                                    message.name() != null
+                                            ? message.name()
+                                            : toolNames.getOrDefault(message.toolCallId(), ""),
+                                    message.text());
                     });
         }
         return out;
@@ -81,11 +89,11 @@ final class LangChainMapping {
                 ? ImageContent.DetailLevel.AUTO
                 : ImageContent.DetailLevel.valueOf(image.detail().toUpperCase(java.util.Locale.ROOT));
         String url = image.url();
-        if (url.startsWith("data:")) {
+        int marker = url.indexOf(";base64,");
+        if (url.startsWith("data:") && marker > 0) {
             // data:<mime>;base64,<data>: providers that take no URLs (Ollama, Anthropic) need the bytes.
-            int comma = url.indexOf(',');
-            String mime = url.substring("data:".length(), url.indexOf(';'));
-            return ImageContent.from(url.substring(comma + 1), mime, detail);
+            String mime = url.substring("data:".length(), marker);
+            return ImageContent.from(url.substring(marker + ";base64,".length()), mime, detail);
         }
         return ImageContent.from(url, detail);
     }

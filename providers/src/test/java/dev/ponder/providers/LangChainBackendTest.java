@@ -12,9 +12,11 @@ import dev.ponder.cascade.ResponseFormat;
 import dev.ponder.cascade.Role;
 import dev.ponder.cascade.SamplingOptions;
 import dev.ponder.cascade.TokenLogprob;
+import dev.ponder.cascade.ToolCall;
 import dev.ponder.cascade.ToolChoice;
 import dev.ponder.cascade.ToolSpec;
 import dev.ponder.providers.testing.FakeAnthropicServer;
+import dev.ponder.providers.testing.FakeGeminiServer;
 import dev.ponder.providers.testing.FakeLlmServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.time.Clock;
@@ -121,6 +123,36 @@ class LangChainBackendTest {
             assertThat(sent.at("/tool_choice/name").asString()).isEqualTo("get_weather");
             assertThat(sent.at("/tools/0/input_schema/properties/city/type").asString())
                     .isEqualTo("string");
+        }
+    }
+
+    @Test
+    void geminiGetsTheToolNameOfAResultFromTheCallItAnswers() {
+        try (FakeGeminiServer server = FakeGeminiServer.start()) {
+            GuardedBackend backend = backend("gemini", server);
+            ChatRequest request = new ChatRequest(
+                    List.of(
+                            ChatMessage.of(Role.USER, "weather in Paris?"),
+                            new ChatMessage(
+                                    Role.ASSISTANT,
+                                    null,
+                                    null,
+                                    null,
+                                    List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"))),
+                            new ChatMessage(Role.TOOL, List.of(new ContentPart.Text("sunny")), null, "call_1", null)),
+                    null,
+                    List.of(WEATHER),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
+
+            backend.chat(request);
+
+            JsonNode sent = JsonMapper.shared().readTree(server.requestBodies().getLast());
+            assertThat(sent.findValue("functionResponse").path("name").asString(""))
+                    .isEqualTo("get_weather");
         }
     }
 
