@@ -106,17 +106,10 @@ class LangChainBackendTest {
     void anthropicIsToldToUseTheNamedTool() {
         try (FakeAnthropicServer server = FakeAnthropicServer.start()) {
             GuardedBackend backend = backend("anthropic", server);
-            ChatRequest request = new ChatRequest(
-                    List.of(ChatMessage.of(Role.SYSTEM, "be brief"), ChatMessage.of(Role.USER, "weather?")),
-                    null,
-                    List.of(WEATHER),
+            backend.chat(withWeather(
                     new ToolChoice(ToolChoice.Mode.FUNCTION, "get_weather"),
-                    null,
-                    null,
-                    null,
-                    null);
-
-            backend.chat(request);
+                    ChatMessage.of(Role.SYSTEM, "be brief"),
+                    ChatMessage.of(Role.USER, "weather?")));
 
             JsonNode sent = JsonMapper.shared().readTree(server.requestBodies().getLast());
             assertThat(sent.at("/tool_choice/type").asString()).isEqualTo("tool");
@@ -130,25 +123,16 @@ class LangChainBackendTest {
     void geminiGetsTheToolNameOfAResultFromTheCallItAnswers() {
         try (FakeGeminiServer server = FakeGeminiServer.start()) {
             GuardedBackend backend = backend("gemini", server);
-            ChatRequest request = new ChatRequest(
-                    List.of(
-                            ChatMessage.of(Role.USER, "weather in Paris?"),
-                            new ChatMessage(
-                                    Role.ASSISTANT,
-                                    null,
-                                    null,
-                                    null,
-                                    List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"))),
-                            new ChatMessage(Role.TOOL, List.of(new ContentPart.Text("sunny")), null, "call_1", null)),
+            backend.chat(withWeather(
                     null,
-                    List.of(WEATHER),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null);
-
-            backend.chat(request);
+                    ChatMessage.of(Role.USER, "weather in Paris?"),
+                    new ChatMessage(
+                            Role.ASSISTANT,
+                            null,
+                            null,
+                            null,
+                            List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"))),
+                    new ChatMessage(Role.TOOL, List.of(new ContentPart.Text("sunny")), null, "call_1", null)));
 
             JsonNode sent = JsonMapper.shared().readTree(server.requestBodies().getLast());
             assertThat(sent.findValue("functionResponse").path("name").asString(""))
@@ -263,6 +247,10 @@ class LangChainBackendTest {
         return factory.create(
                 type,
                 new BackendSpec(type, server.baseUrl(), "sk-test", "model-a", null, null, null, null, null, null));
+    }
+
+    private static ChatRequest withWeather(ToolChoice choice, ChatMessage... messages) {
+        return new ChatRequest(List.of(messages), null, List.of(WEATHER), choice, null, null, null, null);
     }
 
     private static ChatRequest ask(String prompt) {
