@@ -2,7 +2,14 @@ package dev.ponder.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
@@ -28,6 +35,10 @@ class BadRequestTest extends GatewayTest {
             max_tokens of the wrong type  | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "max_tokens": "many"} | 400 | max_tokens
             a tool message without its id | {"model": "ponder", "messages": [{"role":"tool","content":"42"}]} | 400 | messages[0].tool_call_id
             an unknown model              | {"model": "gpt-7", "messages": [{"role":"user","content":"hi"}]} | 404 | model
+            stream of the wrong type      | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "stream": "yes"} | 400 | stream
+            a bad tier cap in metadata    | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"ponder_max_tier": "nine"}} | 400 | metadata.ponder_max_tier
+            a bad quality target          | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"ponder_quality_target": "high"}} | 400 | metadata.ponder_quality_target
+            a bad response_format         | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "response_format": {"type": "yaml"}} | 400 | response_format.type
             """)
     void answersInOpenAisErrorFormat(String what, String body, int status, String param) {
         int smallCalls = small.requestCount();
@@ -48,6 +59,50 @@ class BadRequestTest extends GatewayTest {
         }
         assertThat(small.requestCount()).isEqualTo(smallCalls);
         assertThat(large.requestCount()).isEqualTo(largeCalls);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            no prompt                | {"model": "ponder"}                                  | prompt
+            a batch of prompts       | {"model": "ponder", "prompt": ["a", "b"]}            | prompt
+            echo, which Ponder lacks | {"model": "ponder", "prompt": "a", "echo": true}      | echo
+            legacy logprobs too high | {"model": "ponder", "prompt": "a", "logprobs": 9}     | logprobs
+            temperature out of range | {"model": "ponder", "prompt": "a", "temperature": -1} | temperature
+            """)
+    void legacyCompletionsCheckTheirFieldsToo(String what, String body, String param) {
+        int calls = small.requestCount() + large.requestCount();
+
+        HttpResponse<String> response = post("/v1/completions", "application/json", body);
+
+        assertThat(response.statusCode()).as(what).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error").path("param").asString())
+                .as(what)
+                .isEqualTo(param);
+        assertThat(small.requestCount() + large.requestCount()).isEqualTo(calls);
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413WhetherItsLengthIsDeclaredOrNot() throws Exception {
+        String huge = "{\"model\": \"ponder\", \"messages\": [{\"role\": \"user\", \"content\": \""
+                + "x".repeat(5 * 1024 * 1024) + "\"}]}";
+        int calls = small.requestCount() + large.requestCount();
+        HttpResponse<String> declared = post("/v1/chat/completions", "application/json", huge);
+        HttpResponse<String> chunked = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                                        () -> new ByteArrayInputStream(huge.getBytes(StandardCharsets.UTF_8))))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        for (HttpResponse<String> response : List.of(declared, chunked)) {
+            assertThat(response.statusCode()).isEqualTo(413);
+            JsonNode error = JSON.readTree(response.body()).path("error");
+            assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+            assertThat(error.path("code").asString()).isEqualTo("request_too_large");
+        }
+        assertThat(small.requestCount() + large.requestCount()).isEqualTo(calls);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,28 +1,35 @@
 package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.ChatAnswer;
+import dev.ponder.cascade.Delta;
+import dev.ponder.cascade.FinishReason;
 import dev.ponder.cascade.TokenLogprob;
 import dev.ponder.cascade.ToolCall;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Renders answers in OpenAI's chat completion wire format. */
-final class ChatCompletionJson {
+/** Renders answers in OpenAI's chat completion wire format, whole ({@code chat.completion}) or streamed. */
+final class ChatCompletionJson implements WireFormat {
+
+    static final ChatCompletionJson INSTANCE = new ChatCompletionJson();
+    static final String CHUNK_OBJECT = "chat.completion.chunk";
 
     private ChatCompletionJson() {}
 
-    static Map<String, Object> completion(String id, long created, ChatAnswer answer, boolean withLogprobs) {
+    @Override
+    public Map<String, Object> completion(String id, long created, ChatAnswer answer, boolean withLogprobs) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
         message.put("content", answer.toolCalls().isEmpty() || !answer.text().isEmpty() ? answer.text() : null);
         message.put("refusal", null);
         if (!answer.toolCalls().isEmpty()) {
-            message.put(
-                    "tool_calls",
-                    answer.toolCalls().stream()
-                            .map(ChatCompletionJson::toolCall)
-                            .toList());
+            List<Map<String, Object>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < answer.toolCalls().size(); i++) {
+                ToolCall call = answer.toolCalls().get(i);
+                calls.add(toolCall(null, callId(id, i, call.id()), call.name(), call.argumentsJson()));
+            }
+            message.put("tool_calls", calls);
         }
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("index", 0);
@@ -35,35 +42,102 @@ final class ChatCompletionJson {
         body.put("created", created);
         body.put("model", answer.model());
         body.put("choices", List.of(choice));
-        body.put("usage", usage(answer));
+        body.put("usage", WireFormat.usage(answer));
         return body;
     }
 
-    static Map<String, Object> usage(ChatAnswer answer) {
-        Map<String, Object> usage = new LinkedHashMap<>();
-        usage.put("prompt_tokens", answer.usage().inputTokens());
-        usage.put("completion_tokens", answer.usage().outputTokens());
-        usage.put("total_tokens", answer.usage().total());
-        return usage;
+    /** OpenAI's first chunk: the assistant role with empty content. */
+    @Override
+    public List<Map<String, Object>> opening(Envelope envelope) {
+        Map<String, Object> delta = new LinkedHashMap<>();
+        delta.put("role", "assistant");
+        delta.put("content", "");
+        delta.put("refusal", null);
+        return List.of(envelope.chunk(List.of(choice(delta, null))));
     }
 
-    private static Map<String, Object> toolCall(ToolCall call) {
-        return Map.of(
-                "id",
-                call.id() == null ? "call_" + Integer.toHexString(call.hashCode()) : call.id(),
-                "type",
-                "function",
-                "function",
-                Map.of("name", call.name(), "arguments", call.argumentsJson()));
+    @Override
+    public Map<String, Object> delta(Envelope envelope, Delta delta) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        switch (delta) {
+            case Delta.Text text -> body.put("content", text.text());
+            case Delta.ToolCallFragment fragment -> {
+                // The first fragment of a call carries its id, type and name; later ones only argument text.
+                boolean first = fragment.name() != null;
+                body.put(
+                        "tool_calls",
+                        List.of(toolCall(
+                                fragment.index(),
+                                first ? callId(envelope.id(), fragment.index(), fragment.id()) : null,
+                                fragment.name(),
+                                fragment.argumentsFragment() == null ? "" : fragment.argumentsFragment())));
+            }
+        }
+        return envelope.chunk(List.of(choice(body, null)));
+    }
+
+    @Override
+    public Map<String, Object> finish(Envelope envelope, FinishReason reason) {
+        return envelope.chunk(List.of(choice(Map.of(), reason.wireName())));
+    }
+
+    private static Map<String, Object> choice(Map<String, Object> delta, String finishReason) {
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("delta", delta);
+        choice.put("logprobs", null);
+        choice.put("finish_reason", finishReason);
+        return choice;
+    }
+
+    /** A tool call as OpenAI writes it; a streamed fragment has an index and leaves out what it does not carry. */
+    private static Map<String, Object> toolCall(Integer index, String id, String name, String arguments) {
+        Map<String, Object> call = new LinkedHashMap<>();
+        if (index != null) {
+            call.put("index", index);
+        }
+        if (id != null) {
+            call.put("id", id);
+            call.put("type", "function");
+        }
+        Map<String, Object> function = new LinkedHashMap<>();
+        if (name != null) {
+            function.put("name", name);
+        }
+        function.put("arguments", arguments);
+        call.put("function", function);
+        return call;
+    }
+
+    /** A backend that names no call id (Ollama) gets a stable one, so that the client can answer the call. */
+    private static String callId(String requestId, int index, String id) {
+        return id != null ? id : "call_" + requestId.substring(requestId.indexOf('-') + 1) + "_" + index;
     }
 
     private static Map<String, Object> logprobs(List<TokenLogprob> logprobs) {
         return Map.of(
-                "content",
-                logprobs.stream()
-                        .map(lp -> Map.of("token", lp.token(), "logprob", lp.logprob(), "top_logprobs", List.of()))
-                        .toList(),
-                "refusal",
-                List.of());
+                "content", logprobs.stream().map(ChatCompletionJson::logprob).toList(), "refusal", List.of());
+    }
+
+    private static Map<String, Object> logprob(TokenLogprob lp) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("token", lp.token());
+        entry.put("logprob", lp.logprob());
+        entry.put("bytes", bytes(lp.token()));
+        entry.put(
+                "top_logprobs",
+                lp.top().stream()
+                        .map(top -> Map.of("token", top.token(), "logprob", top.logprob(), "bytes", bytes(top.token())))
+                        .toList());
+        return entry;
+    }
+
+    private static List<Integer> bytes(String token) {
+        byte[] utf8 = token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Integer> out = new java.util.ArrayList<>(utf8.length);
+        for (byte b : utf8) {
+            out.add(b & 0xff);
+        }
+        return out;
     }
 }

@@ -32,7 +32,10 @@ final class ChatRequestParser {
     }
 
     ParsedChatRequest parse(byte[] body) {
-        JsonNode root = readObject(body);
+        return parse(readObject(body));
+    }
+
+    ParsedChatRequest parse(JsonNode root) {
         String model = requiredString(root, "model");
         JsonNode messagesNode = root.get("messages");
         if (messagesNode == null || messagesNode.isNull()) {
@@ -80,7 +83,7 @@ final class ChatRequestParser {
         return new ParsedChatRequest(model, request, Boolean.TRUE.equals(stream), includeUsage);
     }
 
-    private JsonNode readObject(byte[] body) {
+    JsonNode readObject(byte[] body) {
         JsonNode root;
         try {
             root = json.readTree(body);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
@@ -20,6 +21,12 @@ class ErrorResponses {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
 
+    private final BodySizeLimit bodySizeLimit;
+
+    ErrorResponses(BodySizeLimit bodySizeLimit) {
+        this.bodySizeLimit = bodySizeLimit;
+    }
+
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Map<String, Object>> api(ApiException e) {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
@@ -28,37 +35,54 @@ class ErrorResponses {
                     HttpHeaders.RETRY_AFTER,
                     Long.toString(Math.max(1, e.retryAfter().toSeconds())));
         }
-        return response.body(body(e.getMessage(), e.type(), e.param(), e.code()));
+        // Set explicitly, so that a client that accepts only text/event-stream still gets the error.
+        return response.contentType(MediaType.APPLICATION_JSON)
+                .body(body(e.getMessage(), e.type(), e.param(), e.code()));
     }
 
-    /** Maps a backend failure that reached the client: a caller's 4xx keeps its status, the rest are gateway errors. */
+    /**
+     * Maps a backend failure that reached the client as OpenAI would answer: a refused request keeps the upstream's
+     * 4xx status, type and message; otherwise 503 (no backend available), 504 (none answered in time) or 502.
+     */
     static ApiException fromBackend(BackendException e) {
-        int upstream = e.httpStatus();
-        if (e.action() == BackendException.Action.GIVE_UP && upstream >= 400 && upstream < 500) {
-            String type = e.errorType() == null ? "invalid_request_error" : e.errorType();
-            return new ApiException(upstream, type, null, null, e.getMessage(), e.retryAfter());
-        }
-        boolean timeout = causedByTimeout(e);
-        return new ApiException(
-                timeout ? 504 : 502,
-                "upstream_error",
-                null,
-                timeout ? "upstream_timeout" : "upstream_failed",
-                "No backend could answer: " + e.getMessage(),
-                null);
-    }
-
-    private static boolean causedByTimeout(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.http.HttpTimeoutException) {
-                return true;
+        return switch (e.failure()) {
+            case REJECTED -> {
+                int status = e.httpStatus() >= 400 && e.httpStatus() < 500 ? e.httpStatus() : 400;
+                String type = e.errorType() == null ? "invalid_request_error" : e.errorType();
+                yield new ApiException(status, type, null, null, e.getMessage(), e.retryAfter());
             }
-        }
-        return false;
+            case UNAVAILABLE ->
+                new ApiException(
+                        503,
+                        "upstream_error",
+                        null,
+                        "upstream_unavailable",
+                        "No backend is available: " + e.getMessage(),
+                        e.retryAfter());
+            case TIMEOUT ->
+                new ApiException(
+                        504,
+                        "upstream_error",
+                        null,
+                        "upstream_timeout",
+                        "No backend answered in time: " + e.getMessage(),
+                        null);
+            case BAD_UPSTREAM ->
+                new ApiException(
+                        502,
+                        "upstream_error",
+                        null,
+                        "upstream_failed",
+                        "No backend could answer: " + e.getMessage(),
+                        null);
+        };
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
+        if (BodySizeLimit.isTooLarge(e)) {
+            return api(bodySizeLimit.tooLarge());
+        }
         return api(ApiException.invalid(null, "We could not read the body of your request."));
     }
 

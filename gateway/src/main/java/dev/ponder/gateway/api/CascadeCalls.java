@@ -1,0 +1,368 @@
+package dev.ponder.gateway.api;
+
+import dev.ponder.cascade.CascadeEngine;
+import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.CascadeResult;
+import dev.ponder.cascade.ChatRequest;
+import dev.ponder.cascade.Delta;
+import dev.ponder.cascade.RouteDecision;
+import dev.ponder.cascade.Trail;
+import dev.ponder.gateway.config.PonderProperties;
+import dev.ponder.gateway.outcomes.Outcome;
+import dev.ponder.gateway.outcomes.OutcomeListener;
+import dev.ponder.gateway.routing.Routes;
+import dev.ponder.gateway.security.ContentLogging;
+import dev.ponder.gateway.security.SecurityAttributes;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.MDC;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs a validated request through the cascade for the completion endpoints, whole or streamed, with Ponder's
+ * decision in {@code x-ponder-*} headers, and hands each outcome to the outcome listeners once the client has its
+ * answer.
+ */
+@Component
+class CascadeCalls {
+
+    /** What the outcome log records as the status of a stream whose client left before the end (nginx's code). */
+    static final int CLIENT_CLOSED = 499;
+
+    private final Routes routes;
+    private final CascadeEngine engine;
+    private final List<OutcomeListener> outcomeListeners;
+    private final Clock clock;
+    private final JsonMapper json;
+    private final boolean logContent;
+
+    CascadeCalls(
+            Routes routes,
+            CascadeEngine engine,
+            List<OutcomeListener> outcomeListeners,
+            Clock clock,
+            JsonMapper json,
+            PonderProperties properties) {
+        this.routes = routes;
+        this.engine = engine;
+        this.outcomeListeners = List.copyOf(outcomeListeners);
+        this.clock = clock;
+        this.json = json;
+        this.logContent = properties.outcomes().logContent();
+    }
+
+    /** A request ready to run: the policy it runs with (its routing controls applied) and what backends get. */
+    record Prepared(
+            String model,
+            CascadePolicy policy,
+            ChatRequest request,
+            boolean includeUsage,
+            ContentLogging content,
+            String keyId) {
+        boolean logprobs() {
+            return Boolean.TRUE.equals(request.options().logprobs());
+        }
+    }
+
+    Prepared prepare(ParsedChatRequest parsed, HttpServletRequest http) {
+        // Security may narrow the policy, e.g. to its free tiers once the key's budget is spent.
+        CascadePolicy named = http.getAttribute(SecurityAttributes.POLICY) instanceof CascadePolicy granted
+                ? granted
+                : routes.resolve(parsed.model()).orElseThrow(() -> ApiException.modelNotFound(parsed.model()));
+        RoutingControls controls =
+                RoutingControls.from(http::getHeader, parsed.request().metadata());
+        return new Prepared(
+                parsed.model(),
+                controls.apply(named),
+                RoutingControls.withoutPonderMetadata(parsed.request()),
+                parsed.includeUsage(),
+                ContentLogging.of(http, logContent),
+                (String) http.getAttribute(SecurityAttributes.KEY_ID));
+    }
+
+    RouteDecision route(Prepared prepared) {
+        return engine.route(prepared.request(), prepared.policy());
+    }
+
+    /** Runs the request and answers it whole; a failure is thrown as the client's error. */
+    ResponseEntity<Map<String, Object>> answer(Prepared prepared, String id, WireFormat format) {
+        Instant received = clock.instant();
+        long startNanos = System.nanoTime();
+        CascadeResult result = engine.run(prepared.request(), prepared.policy());
+        double totalMs = millisSince(startNanos);
+        Trail trail = result.trail();
+        switch (result) {
+            case CascadeResult.Answered answered -> {
+                publish(answered(id, received, prepared, false, 200, answered, totalMs, null));
+                return ResponseEntity.ok()
+                        .headers(finalHeaders(
+                                id,
+                                trail,
+                                answered.by().tierName(),
+                                answered.by().backend(),
+                                totalMs))
+                        .body(format.completion(id, received.getEpochSecond(), answered.answer(), prepared.logprobs()));
+            }
+            case CascadeResult.Failed failed -> {
+                ApiException error = ErrorResponses.fromBackend(failed.error());
+                publish(failed(id, received, prepared, false, error.status(), trail, totalMs, failed));
+                throw error;
+            }
+        }
+    }
+
+    /**
+     * Streams the answer as server-sent events. The cascade runs on its own virtual thread and hands deltas over a
+     * queue, so that this thread notices a client that left at its next write and interrupts the backend call.
+     * Nothing is written before the first delta: until then a failure is an ordinary error response.
+     */
+    void stream(Prepared prepared, String id, WireFormat format, String object, HttpServletResponse response)
+            throws IOException {
+        Instant received = clock.instant();
+        long startNanos = System.nanoTime();
+        double score = route(prepared).score();
+        TierTracker tracker = new TierTracker();
+        CascadePolicy tracked = tracker.track(prepared.policy());
+        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        Thread worker = Thread.ofVirtual().name("ponder-stream-" + id).start(() -> {
+            if (mdc != null) {
+                MDC.setContextMap(mdc);
+            }
+            try {
+                events.add(engine.stream(prepared.request(), tracked, tracked.streamMode(), events::add));
+            } catch (RuntimeException e) {
+                events.add(e);
+            }
+        });
+        SseWriter out = null;
+        boolean clientGone = false;
+        while (true) {
+            Object event = take(events, worker);
+            switch (event) {
+                case Delta delta -> {
+                    if (clientGone) {
+                        continue;
+                    }
+                    try {
+                        if (out == null) {
+                            out = open(response, id, received, prepared, format, object, tracker, score);
+                        }
+                        out.send(format.delta(out.envelope(), delta));
+                    } catch (IOException e) {
+                        clientGone = true;
+                        worker.interrupt();
+                    }
+                }
+                case CascadeResult.Answered answered -> {
+                    if (!clientGone) {
+                        try {
+                            if (out == null) {
+                                out = open(response, id, received, prepared, format, object, tracker, score);
+                            }
+                            out.send(format.finish(
+                                    out.envelope(), answered.answer().finishReason()));
+                            if (prepared.includeUsage()) {
+                                out.send(format.usage(out.envelope(), answered.answer()));
+                            }
+                            out.done();
+                        } catch (IOException e) {
+                            clientGone = true;
+                        }
+                    }
+                    int status = clientGone ? CLIENT_CLOSED : 200;
+                    String error = clientGone ? "client closed the stream" : null;
+                    publish(answered(id, received, prepared, true, status, answered, millisSince(startNanos), error));
+                    return;
+                }
+                case CascadeResult.Failed failed -> {
+                    ApiException error = ErrorResponses.fromBackend(failed.error());
+                    double totalMs = millisSince(startNanos);
+                    if (out == null && !clientGone) {
+                        publish(failed(id, received, prepared, true, error.status(), failed.trail(), totalMs, failed));
+                        throw error;
+                    }
+                    if (!clientGone) {
+                        // Headers and a 200 are gone already: OpenAI ends such a stream with an error event.
+                        out.sendQuietly(ErrorResponses.body(error.getMessage(), error.type(), null, error.code()));
+                    }
+                    int status = clientGone ? CLIENT_CLOSED : 200;
+                    publish(failed(id, received, prepared, true, status, failed.trail(), totalMs, failed));
+                    return;
+                }
+                case RuntimeException e -> {
+                    if (out == null) {
+                        throw e;
+                    }
+                    out.sendQuietly(
+                            ErrorResponses.body("Ponder failed to handle the request.", "server_error", null, null));
+                    throw e;
+                }
+                default -> throw new IllegalStateException("unexpected stream event " + event);
+            }
+        }
+    }
+
+    private static Object take(BlockingQueue<Object> events, Thread worker) {
+        try {
+            return events.take();
+        } catch (InterruptedException e) {
+            // The server is stopping this request: stop the backend call with it.
+            worker.interrupt();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while streaming", e);
+        }
+    }
+
+    /** Commits the response: status, headers naming the tier that is answering, and the format's opening chunks. */
+    private SseWriter open(
+            HttpServletResponse response,
+            String id,
+            Instant received,
+            Prepared prepared,
+            WireFormat format,
+            String object,
+            TierTracker tracker,
+            double score)
+            throws IOException {
+        TierTracker.Answering answering = tracker.answering();
+        response.setStatus(200);
+        response.setContentType("text/event-stream");
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+        // Keeps reverse proxies (nginx) from buffering the events.
+        response.setHeader("X-Accel-Buffering", "no");
+        response.setHeader("x-ponder-request-id", id);
+        response.setHeader("x-ponder-policy", prepared.policy().name());
+        response.setHeader("x-ponder-tier", answering.tier());
+        response.setHeader("x-ponder-backend", answering.backend());
+        response.setHeader("x-ponder-score", score(score));
+        response.setHeader("x-ponder-escalations", Integer.toString(tracker.escalations()));
+        WireFormat.Envelope envelope = new WireFormat.Envelope(
+                id, object, received.getEpochSecond(), answering.model(), prepared.includeUsage());
+        SseWriter out = new SseWriter(response.getOutputStream(), json, envelope);
+        for (Map<String, Object> chunk : format.opening(envelope)) {
+            out.send(chunk);
+        }
+        return out;
+    }
+
+    /** Writes server-sent events, each flushed at once: {@code data: <json>\n\n}, ending with {@code [DONE]}. */
+    private record SseWriter(OutputStream out, JsonMapper json, WireFormat.Envelope envelope) {
+
+        void send(Map<String, Object> chunk) throws IOException {
+            if (chunk != null) {
+                write(json.writeValueAsString(chunk));
+            }
+        }
+
+        void sendQuietly(Map<String, Object> chunk) {
+            try {
+                send(chunk);
+            } catch (IOException e) {
+                // the client left; there is no one to tell
+            }
+        }
+
+        void done() throws IOException {
+            write("[DONE]");
+        }
+
+        private void write(String data) throws IOException {
+            out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    private Outcome answered(
+            String id,
+            Instant received,
+            Prepared prepared,
+            boolean stream,
+            int status,
+            CascadeResult.Answered answered,
+            double totalMs,
+            String error) {
+        return new Outcome(
+                id,
+                received,
+                prepared.model(),
+                stream,
+                status,
+                answered.by().tier(),
+                answered.by().backend(),
+                answered.answer().model(),
+                totalMs,
+                answered.trail(),
+                error,
+                prepared.content().keep(prepared.request().lastUserText()),
+                prepared.content().keep(answered.answer().text()),
+                prepared.keyId());
+    }
+
+    private Outcome failed(
+            String id,
+            Instant received,
+            Prepared prepared,
+            boolean stream,
+            int status,
+            Trail trail,
+            double totalMs,
+            CascadeResult.Failed failed) {
+        return new Outcome(
+                id,
+                received,
+                prepared.model(),
+                stream,
+                status,
+                -1,
+                null,
+                null,
+                totalMs,
+                trail,
+                failed.error().getMessage(),
+                prepared.content().keep(prepared.request().lastUserText()),
+                null,
+                prepared.keyId());
+    }
+
+    private void publish(Outcome outcome) {
+        outcomeListeners.forEach(listener -> listener.onOutcome(outcome));
+    }
+
+    private static double millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    private static String score(double score) {
+        return String.format(Locale.ROOT, "%.4f", score);
+    }
+
+    /** The headers that let a client check what Ponder decided and what it cost; see docs/api.md. */
+    private static HttpHeaders finalHeaders(String id, Trail trail, String tier, String backend, double totalMs) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set("x-ponder-request-id", id);
+        headers.set("x-ponder-policy", trail.policy());
+        headers.set("x-ponder-tier", tier);
+        headers.set("x-ponder-backend", backend);
+        headers.set("x-ponder-score", score(trail.score()));
+        headers.set("x-ponder-escalations", Integer.toString(trail.escalations()));
+        headers.set("x-ponder-cost-usd", String.format(Locale.ROOT, "%.8f", trail.costUsd()));
+        double overhead = Math.max(0, totalMs - trail.backendTime().toNanos() / 1e6);
+        headers.set("x-ponder-overhead-ms", String.format(Locale.ROOT, "%.3f", overhead));
+        return headers;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.ponder.gateway.api;
+
+import dev.ponder.cascade.Attempt;
+import dev.ponder.cascade.BackendInfo;
+import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.ChatAnswer;
+import dev.ponder.cascade.ChatRequest;
+import dev.ponder.cascade.Delta;
+import dev.ponder.cascade.Fallback;
+import dev.ponder.cascade.ModelBackend;
+import dev.ponder.cascade.Tier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Follows which tier of one request's policy the cascade called last. A stream's first delta always comes from what
+ * answers the client (a live stream is final; a verified answer is replayed once accepted; a fixed fallback answer
+ * follows a failed call), so the stream's headers can name it before the engine's trail exists.
+ */
+final class TierTracker {
+
+    /** What answers: a tier's name and its backend's name. */
+    record Answering(String tier, String backend, String model) {}
+
+    private volatile Answering last;
+    private volatile boolean lastFailed;
+    private volatile int calls;
+
+    /** The policy with each tier's backend, and a fallback backend, reporting their calls here. */
+    CascadePolicy track(CascadePolicy policy) {
+        List<Tier> tiers = new ArrayList<>();
+        for (Tier tier : policy.tiers()) {
+            tiers.add(new Tier(tier.name(), new Tracked(tier.backend(), tier.name())));
+        }
+        Fallback fallback = policy.fallback();
+        if (fallback != null && fallback.backend() != null) {
+            fallback = Fallback.backend(new Tracked(fallback.backend(), Attempt.BY_FALLBACK));
+        }
+        return new CascadePolicy(
+                policy.name(),
+                tiers,
+                policy.thresholds(),
+                policy.budget(),
+                policy.idk(),
+                policy.streamMode(),
+                fallback);
+    }
+
+    /** What is answering, given that a delta has arrived. */
+    Answering answering() {
+        Answering called = last;
+        if (called == null || lastFailed) {
+            // Deltas after a failed call (or with no call at all) are the fallback's fixed answer.
+            return new Answering(Attempt.BY_FALLBACK, Attempt.BY_FALLBACK, Attempt.BY_FALLBACK);
+        }
+        return called;
+    }
+
+    /** Calls so far beyond the first: the escalations up to now. */
+    int escalations() {
+        return Math.max(0, calls - 1);
+    }
+
+    private final class Tracked implements ModelBackend {
+        private final ModelBackend backend;
+        private final Answering answering;
+
+        Tracked(ModelBackend backend, String tier) {
+            this.backend = backend;
+            this.answering =
+                    new Answering(tier, backend.info().name(), backend.info().model());
+        }
+
+        @Override
+        public BackendInfo info() {
+            return backend.info();
+        }
+
+        @Override
+        public ChatAnswer chat(ChatRequest request) {
+            return call(() -> backend.chat(request));
+        }
+
+        @Override
+        public ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
+            return call(() -> backend.stream(request, onDelta));
+        }
+
+        private ChatAnswer call(java.util.function.Supplier<ChatAnswer> call) {
+            // Only the cascade's thread calls backends, one at a time.
+            last = answering;
+            lastFailed = false;
+            calls = calls + 1;
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                lastFailed = true;
+                throw e;
+            }
+        }
+    }
+}

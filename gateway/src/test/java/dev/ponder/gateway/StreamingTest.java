@@ -1,0 +1,209 @@
+package dev.ponder.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import dev.ponder.providers.testing.FakeLlmServer;
+import dev.ponder.providers.testing.FakeOllamaServer;
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code stream: true} streams exactly as OpenAI does, byte for byte in its framing, and fails as OpenAI fails. */
+class StreamingTest extends GatewayTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @AfterEach
+    void restoreAnswers() {
+        answers();
+    }
+
+    static String streamBody(String model, String prompt, String extra) {
+        return """
+                {"model": "%s", "stream": true, "messages": [{"role": "user", "content": "%s"}]%s}""".formatted(model, prompt, extra);
+    }
+
+    /** The events of an SSE body, checking the framing: each is one {@code data: } line ended by a blank line. */
+    static List<String> events(String body) {
+        assertThat(body).endsWith("\n\n");
+        List<String> events = Arrays.asList(body.substring(0, body.length() - 2).split("\n\n", -1));
+        assertThat(events).allSatisfy(e -> assertThat(e).startsWith("data: ").doesNotContain("\n"));
+        return events.stream().map(e -> e.substring("data: ".length())).toList();
+    }
+
+    @Test
+    void theSseByteStreamHasOpenAisFraming() {
+        HttpResponse<String> response = post(
+                "/v1/chat/completions",
+                "application/json",
+                streamBody("ponder", "Tell me a story", ", \"stream_options\": {\"include_usage\": true}"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type"))
+                .hasValueSatisfying(ct -> assertThat(ct).startsWith("text/event-stream"));
+        assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("small");
+        assertThat(response.headers().firstValue("x-ponder-tier")).hasValue("small");
+        assertThat(response.headers().firstValue("x-ponder-escalations")).hasValue("0");
+        assertThat(response.headers().firstValue("x-ponder-score")).isPresent();
+        String id = response.headers().firstValue("x-ponder-request-id").orElseThrow();
+
+        List<String> events = events(response.body());
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream()
+                .map(JSON::readTree)
+                .toList();
+        assertThat(chunks).allSatisfy(c -> {
+            assertThat(c.path("id").asString()).isEqualTo(id);
+            assertThat(c.path("object").asString()).isEqualTo("chat.completion.chunk");
+            assertThat(c.path("model").asString()).isEqualTo("llama3.2:3b");
+            assertThat(c.has("usage")).isTrue();
+        });
+        JsonNode first = chunks.getFirst().path("choices").path(0);
+        assertThat(first.path("delta").path("role").asString()).isEqualTo("assistant");
+        assertThat(first.path("finish_reason").isNull()).isTrue();
+        StringBuilder text = new StringBuilder();
+        chunks.subList(1, chunks.size() - 2).forEach(c -> {
+            JsonNode choice = c.path("choices").path(0);
+            assertThat(choice.path("finish_reason").isNull()).isTrue();
+            assertThat(c.path("usage").isNull()).isTrue();
+            text.append(choice.path("delta").path("content").asString());
+        });
+        assertThat(text.toString()).isEqualTo("Small says: Tell me a story");
+        JsonNode finish = chunks.get(chunks.size() - 2);
+        assertThat(finish.path("choices").path(0).path("finish_reason").asString())
+                .isEqualTo("stop");
+        assertThat(finish.path("choices").path(0).path("delta").isEmpty()).isTrue();
+        JsonNode usage = chunks.getLast();
+        assertThat(usage.path("choices").isEmpty()).isTrue();
+        assertThat(usage.path("usage").path("completion_tokens").asInt()).isPositive();
+        assertThat(usage.path("usage").path("total_tokens").asInt())
+                .isEqualTo(usage.path("usage").path("prompt_tokens").asInt()
+                        + usage.path("usage").path("completion_tokens").asInt());
+
+        Map<String, Object> row = awaitRow("SELECT * FROM requests WHERE request_id = ?", id);
+        assertThat(row).containsEntry("answered_by", "small");
+    }
+
+    @Test
+    void withoutIncludeUsageNoChunkCarriesUsage() {
+        HttpResponse<String> response =
+                post("/v1/chat/completions", "application/json", streamBody("ponder", "Hi", ""));
+
+        List<String> events = events(response.body());
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        assertThat(events.subList(0, events.size() - 1))
+                .allSatisfy(e -> assertThat(JSON.readTree(e).has("usage")).isFalse());
+    }
+
+    @Test
+    void theOfficialSdkReadsTheStream() {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                .model("ponder")
+                .addUserMessage("What is the capital of Atlantis?")
+                .streamOptions(
+                        ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                .build();
+        StringBuilder text = new StringBuilder();
+        List<ChatCompletionChunk> chunks;
+        try (StreamResponse<ChatCompletionChunk> stream =
+                client().chat().completions().createStreaming(params)) {
+            chunks = stream.stream().toList();
+        }
+        chunks.forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+
+        // The cheap tier abstained, so the verified stream carries the large tier's answer only.
+        assertThat(text.toString()).isEqualTo("Large says: What is the capital of Atlantis?");
+        assertThat(chunks.getFirst().choices().getFirst().delta().role()).isPresent();
+        assertThat(chunks.getLast().usage())
+                .hasValueSatisfying(u -> assertThat(u.totalTokens()).isPositive());
+        assertThat(chunks.get(chunks.size() - 2).choices().getFirst().finishReason())
+                .hasValueSatisfying(r -> assertThat(r.asString()).isEqualTo("stop"));
+    }
+
+    @Test
+    void streamedHeadersNameTheTierThatAnswersAfterAnEscalation() {
+        HttpResponse<String> response = post(
+                "/v1/chat/completions",
+                "application/json",
+                streamBody("ponder", "What is the capital of Atlantis?", ""));
+
+        assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
+        assertThat(response.headers().firstValue("x-ponder-escalations")).hasValue("1");
+    }
+
+    @Test
+    void toolCallsStreamAsIndexedFragments() {
+        large.replyWith(prompt -> FakeLlmServer.Reply.toolCall("call_42", "get_weather", "{\"city\":\"Paris\"}"));
+        HttpResponse<String> response =
+                post("/v1/chat/completions", "application/json", streamBody("large", "Weather in Paris?", """
+                        , "tools": [{"type": "function", "function": {"name": "get_weather",
+                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]"""));
+
+        List<JsonNode> chunks = events(response.body()).stream()
+                .filter(e -> !e.equals("[DONE]"))
+                .map(JSON::readTree)
+                .toList();
+        List<JsonNode> calls = chunks.stream()
+                .map(c -> c.path("choices").path(0).path("delta").path("tool_calls"))
+                .filter(JsonNode::isArray)
+                .map(a -> a.path(0))
+                .toList();
+        assertThat(calls)
+                .isNotEmpty()
+                .allSatisfy(c -> assertThat(c.path("index").asInt()).isZero());
+        assertThat(calls.getFirst().path("id").asString()).isEqualTo("call_42");
+        assertThat(calls.getFirst().path("type").asString()).isEqualTo("function");
+        assertThat(calls.getFirst().path("function").path("name").asString()).isEqualTo("get_weather");
+        assertThat(calls.subList(1, calls.size()))
+                .allSatisfy(c -> assertThat(c.has("id")).isFalse());
+        String arguments = calls.stream()
+                .map(c -> c.path("function").path("arguments").asString())
+                .reduce("", String::concat);
+        assertThat(JSON.readTree(arguments).path("city").asString()).isEqualTo("Paris");
+        assertThat(chunks.getLast()
+                        .path("choices")
+                        .path(0)
+                        .path("finish_reason")
+                        .asString())
+                .isEqualTo("tool_calls");
+    }
+
+    @Test
+    void anErrorBeforeTheFirstByteIsAnOrdinaryErrorResponse() {
+        small.failNext(400, FakeOllamaServer.errorBody("context window exceeded"));
+
+        HttpResponse<String> response = post("/v1/chat/completions", "application/json", streamBody("small", "Hi", ""));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("content-type"))
+                .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asString()).contains("context window exceeded");
+    }
+
+    @Test
+    void aBackendThatBreaksMidStreamEndsTheStreamWithAnErrorEvent() {
+        large.cutNextStreamAfter(2);
+
+        HttpResponse<String> response = post(
+                "/v1/chat/completions",
+                "application/json",
+                streamBody("large", "one two three four five six seven eight", ""));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> events = events(response.body());
+        assertThat(events).doesNotContain("[DONE]");
+        assertThat(JSON.readTree(events.getLast()).path("error").path("message").asString())
+                .isNotBlank();
+    }
+}
