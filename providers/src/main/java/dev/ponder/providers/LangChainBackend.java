@@ -73,6 +73,7 @@ final class LangChainBackend implements ModelBackend {
         UpstreamCall call = new UpstreamCall();
         long start = System.nanoTime();
         boolean delivering = false;
+        boolean finished = false;
         try {
             call.run(() -> {
                 streamingModel.chat(upstreamRequest, new Forwarder(events));
@@ -95,6 +96,7 @@ final class LangChainBackend implements ModelBackend {
                         delivering = false;
                     }
                     case Event.Done done -> {
+                        finished = true;
                         return LangChainMapping.answer(done.response(), info.model(), info.price());
                     }
                     case Event.Failed failed -> throw errors.map(failed.error());
@@ -110,9 +112,11 @@ final class LangChainBackend implements ModelBackend {
             }
             throw errors.map(e);
         } finally {
-            // Whatever ended the loop early (timeout, interrupt, a consumer that threw) must not leave the upstream
-            // request running; after a normal end this is a no-op.
-            call.cancel();
+            // Whatever ended the loop early (timeout, interrupt, a failure, a consumer that threw) must not leave the
+            // upstream request running. A finished stream is left to close itself, so its connection can be reused.
+            if (!finished) {
+                call.cancel();
+            }
         }
     }
 
