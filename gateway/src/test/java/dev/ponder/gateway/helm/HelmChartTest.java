@@ -84,7 +84,8 @@ class HelmChartTest {
                 .containsEntry("SPRING_DATASOURCE_PASSWORD", secretRef("ponder-pg", "pass"))
                 .containsEntry("PONDER_BACKEND_LARGE_API_KEY", secretRef("provider-keys", "openai"))
                 .containsEntry("PONDER_BACKEND_CLAUDE_BIG_API_KEY", secretRef("provider-keys", "anthropic"))
-                .containsEntry("PONDER_ADMIN_PASSWORD", secretRef("ponder-admin", "password"))
+                .containsEntry("PONDER_KEY_SECRET", secretRef("ponder-security", "key-secret"))
+                .containsEntry("PONDER_ADMIN_PASSWORD", secretRef("ponder-security", "admin-password"))
                 .containsEntry("JAVA_TOOL_OPTIONS", "-XX:+UseZGC")
                 .containsEntry("TZ", "UTC")
                 .doesNotContainKey("PONDER_BACKEND_SMALL_API_KEY");

@@ -14,6 +14,10 @@ class OutcomeMetricsTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final OutcomeMetrics metrics = new OutcomeMetrics(registry);
 
+    private double count(String name, String... tags) {
+        return registry.get(name).tags(tags).counter().count();
+    }
+
     @Test
     void anEscalatedRequestCountsItsStartTierItsClimbAndTheAnsweringTier() {
         metrics.onOutcome(outcome(
@@ -22,30 +26,23 @@ class OutcomeMetricsTest {
                 attempt(0, "small", Verdict.ESCALATED, 100, null, 0),
                 attempt(1, "large", Verdict.ACCEPTED, 700, 150L, 0.002)));
 
-        assertThat(registry.get("ponder.requests")
-                        .tags("policy", "default", "tier", "large", "backend", "large", "status", "200")
-                        .counter()
-                        .count())
+        assertThat(count("ponder.requests", "policy", "default", "tier", "large", "backend", "large", "status", "200"))
                 .isEqualTo(1);
-        assertThat(registry.get("ponder.tier.decisions")
-                        .tags("policy", "default", "tier", "small")
-                        .counter()
-                        .count())
+        assertThat(count("ponder.tier.decisions", "policy", "default", "tier", "small"))
                 .isEqualTo(1);
-        assertThat(registry.get("ponder.escalations")
-                        .tags("policy", "default", "from", "small", "to", "large", "reason", "escalated")
-                        .counter()
-                        .count())
+        assertThat(count(
+                        "ponder.escalations",
+                        "policy",
+                        "default",
+                        "from",
+                        "small",
+                        "to",
+                        "large",
+                        "reason",
+                        "escalated"))
                 .isEqualTo(1);
-        assertThat(registry.get("ponder.cost")
-                        .tags("backend", "large")
-                        .counter()
-                        .count())
-                .isEqualTo(0.002);
-        assertThat(registry.get("ponder.tokens")
-                        .tags("backend", "small", "direction", "output")
-                        .counter()
-                        .count())
+        assertThat(count("ponder.cost", "backend", "large")).isEqualTo(0.002);
+        assertThat(count("ponder.tokens", "backend", "small", "direction", "output"))
                 .isEqualTo(20);
         assertThat(registry.get("ponder.request.duration")
                         .tags("policy", "default", "status", "200")
@@ -72,15 +69,9 @@ class OutcomeMetricsTest {
                 attempt(0, "small", Verdict.FAILED, 100, null, 0),
                 attempt(1, "large", Verdict.FAILED, 150, null, 0)));
 
-        assertThat(registry.get("ponder.requests")
-                        .tags("tier", "none", "backend", "none", "status", "502")
-                        .counter()
-                        .count())
+        assertThat(count("ponder.requests", "tier", "none", "backend", "none", "status", "502"))
                 .isEqualTo(1);
-        assertThat(registry.get("ponder.escalations")
-                        .tags("from", "small", "to", "large", "reason", "failed")
-                        .counter()
-                        .count())
+        assertThat(count("ponder.escalations", "from", "small", "to", "large", "reason", "failed"))
                 .isEqualTo(1);
         assertThat(registry.get("ponder.attempt.duration")
                         .tags("backend", "large", "verdict", "failed")
