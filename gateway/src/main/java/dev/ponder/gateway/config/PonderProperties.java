@@ -1,5 +1,6 @@
 package dev.ponder.gateway.config;
 
+import dev.ponder.cascade.StreamMode;
 import dev.ponder.providers.BackendSpec;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -61,16 +62,39 @@ public record PonderProperties(
                 java.nio.file.Path.of(DEMO_DATASET));
     }
 
-    /** A cascade policy: tier names (backend keys), cheapest first, and optional thresholds and budgets. */
+    /**
+     * A cascade policy: tier names (backend keys), cheapest first, and optional thresholds and budgets. {@code signals}
+     * maps IDK signal names (abstention, logprobs, scorer, agreement, verification) to the confidence an answer needs
+     * on each to be accepted; a threshold of 0 records a signal without acting on it; absent, abstention alone
+     * decides. {@code streamMode} is how streamed requests meet this policy; {@code fallback} answers when no tier
+     * could.
+     */
     public record Policy(
-            List<String> tiers, List<Double> thresholds, Integer maxEscalations, Duration deadline, Double maxCostUsd) {
+            List<String> tiers,
+            List<Double> thresholds,
+            Integer maxEscalations,
+            Duration deadline,
+            Double maxCostUsd,
+            Map<String, Double> signals,
+            Integer agreementSamples,
+            Integer verificationSamples,
+            StreamMode streamMode,
+            Fallback fallback) {
         public Policy {
             if (tiers == null || tiers.isEmpty()) {
                 throw new IllegalArgumentException("a policy needs at least one tier (a backend name)");
             }
             tiers = List.copyOf(tiers);
         }
+
+        /** A policy over these tiers with every other setting at its default. */
+        public static Policy over(List<String> tiers) {
+            return new Policy(tiers, null, null, null, null, null, null, null, null, null);
+        }
     }
+
+    /** What answers when no tier of a policy could: a fixed {@code answer}, or one more {@code backend} by name. */
+    public record Fallback(String answer, String backend) {}
 
     /** The outcome log: whether prompts and answers are kept, and the writer's queue and batch. */
     public record Outcomes(Boolean logContent, Integer queueCapacity, Integer batchSize, Duration retention) {

@@ -2,11 +2,16 @@ package dev.ponder.gateway.routing;
 
 import dev.ponder.cascade.Budget;
 import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.Fallback;
+import dev.ponder.cascade.IdkCheck;
 import dev.ponder.cascade.ModelBackend;
+import dev.ponder.cascade.Signal;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.config.PonderProperties;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +31,8 @@ public final class Routes {
 
     public Routes(Map<String, ModelBackend> backends, Map<String, CascadePolicy> policies, String defaultPolicy) {
         this.backends = Map.copyOf(backends);
-        this.policies = Map.copyOf(policies);
+        // Concurrent: the console replaces a policy at run time while requests read it.
+        this.policies = new java.util.concurrent.ConcurrentHashMap<>(policies);
         if (!policies.containsKey(defaultPolicy)) {
             throw new IllegalArgumentException(
                     "ponder.default-policy '" + defaultPolicy + "' is not a policy; policies are " + policies.keySet());
@@ -43,7 +49,7 @@ public final class Routes {
                     properties.defaultPolicy(),
                     policy(
                             properties.defaultPolicy(),
-                            new PonderProperties.Policy(new ArrayList<>(backends.keySet()), null, null, null, null),
+                            PonderProperties.Policy.over(new ArrayList<>(backends.keySet())),
                             backends));
         }
         return new Routes(backends, policies, properties.defaultPolicy());
@@ -53,18 +59,72 @@ public final class Routes {
             String name, PonderProperties.Policy config, Map<String, ModelBackend> backends) {
         List<Tier> tiers = new ArrayList<>();
         for (String tier : config.tiers()) {
-            ModelBackend backend = backends.get(tier);
-            if (backend == null) {
-                throw new IllegalArgumentException("ponder.policies." + name + " names tier '" + tier
-                        + "', which is not a backend; backends are " + backends.keySet());
-            }
-            tiers.add(new Tier(tier, backend));
+            tiers.add(new Tier(tier, backend(name, "tier", tier, backends)));
         }
         Budget budget = new Budget(
                 config.maxEscalations() == null ? Budget.UNLIMITED.maxEscalations() : config.maxEscalations(),
                 config.deadline() == null ? Duration.ofMinutes(5) : config.deadline(),
                 config.maxCostUsd() == null ? Budget.UNLIMITED.maxCostUsd() : config.maxCostUsd());
-        return new CascadePolicy(name, tiers, config.thresholds(), budget);
+        return new CascadePolicy(
+                name,
+                tiers,
+                config.thresholds(),
+                budget,
+                idk(name, config),
+                config.streamMode(),
+                fallback(name, config.fallback(), backends));
+    }
+
+    /** The IDK check: the configured signals, or the cascade's default (abstention alone) when none is named. */
+    private static IdkCheck idk(String name, PonderProperties.Policy config) {
+        if (config.signals() == null && config.agreementSamples() == null && config.verificationSamples() == null) {
+            return null;
+        }
+        Map<Signal, Double> thresholds = new EnumMap<>(Signal.class);
+        Map<String, Double> signals = config.signals() == null ? Map.of() : config.signals();
+        signals.forEach((key, threshold) -> thresholds.put(signal(name, key), threshold));
+        try {
+            return new IdkCheck(
+                    thresholds,
+                    config.agreementSamples() == null ? 3 : config.agreementSamples(),
+                    config.verificationSamples() == null ? 1 : config.verificationSamples());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ponder.policies." + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Signal signal(String policy, String key) {
+        for (Signal signal : Signal.values()) {
+            if (signal.key().equals(key)) {
+                return signal;
+            }
+        }
+        throw new IllegalArgumentException("ponder.policies." + policy + ".signals names '" + key
+                + "', which is not a signal; signals are "
+                + Arrays.stream(Signal.values()).map(Signal::key).toList());
+    }
+
+    private static Fallback fallback(
+            String name, PonderProperties.Fallback config, Map<String, ModelBackend> backends) {
+        if (config == null) {
+            return null;
+        }
+        if ((config.answer() == null) == (config.backend() == null)) {
+            throw new IllegalArgumentException(
+                    "ponder.policies." + name + ".fallback needs exactly one of answer and backend");
+        }
+        return config.answer() != null
+                ? Fallback.answer(config.answer())
+                : Fallback.backend(backend(name, "fallback backend", config.backend(), backends));
+    }
+
+    private static ModelBackend backend(String policy, String role, String key, Map<String, ModelBackend> backends) {
+        ModelBackend backend = backends.get(key);
+        if (backend == null) {
+            throw new IllegalArgumentException("ponder.policies." + policy + " names " + role + " '" + key
+                    + "', which is not a backend; backends are " + backends.keySet());
+        }
+        return backend;
     }
 
     /** The policy a request's {@code model} names, if any. */
@@ -94,6 +154,13 @@ public final class Routes {
     }
 
     public Map<String, CascadePolicy> policies() {
-        return policies;
+        return java.util.Collections.unmodifiableMap(policies);
+    }
+
+    /** Swaps a policy for an edited one of the same name (its thresholds or budgets), for requests from now on. */
+    public void replace(CascadePolicy policy) {
+        if (policies.replace(policy.name(), policy) == null) {
+            throw new IllegalArgumentException("no policy '" + policy.name() + "' to replace");
+        }
     }
 }
