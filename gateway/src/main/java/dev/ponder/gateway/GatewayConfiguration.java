@@ -1,11 +1,14 @@
 package dev.ponder.gateway;
 
 import dev.ponder.cascade.AbstentionDetector;
+import dev.ponder.cascade.AnswerSignal;
 import dev.ponder.cascade.CascadeEngine;
 import dev.ponder.cascade.DifficultyScorer;
+import dev.ponder.cascade.LogprobConfidence;
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.gateway.config.PonderProperties;
 import dev.ponder.gateway.routing.Routes;
+import dev.ponder.gateway.routing.ScorerSignal;
 import dev.ponder.providers.BackendFactory;
 import dev.ponder.router.RouterModel;
 import java.time.Clock;
@@ -46,8 +49,15 @@ class GatewayConfiguration {
         return request -> model.difficulty(request.lastUserText());
     }
 
+    /** The router model's answer scorer judges lower tiers' answers: the cascade's scorer signal. */
     @Bean
-    CascadeEngine cascadeEngine(DifficultyScorer scorer, Clock clock) {
-        return new CascadeEngine(scorer, new AbstentionDetector(), clock);
+    AnswerSignal answerSignal() {
+        RouterModel model = RouterModel.loadDefault();
+        return new ScorerSignal(model::answerScorer);
+    }
+
+    @Bean
+    CascadeEngine cascadeEngine(DifficultyScorer scorer, AnswerSignal answerSignal, Clock clock) {
+        return new CascadeEngine(scorer, new AbstentionDetector(), answerSignal, LogprobConfidence.PRIOR, clock);
     }
 }
