@@ -16,6 +16,7 @@ record BenchSettings(
         Path jar,
         List<String> ponderJvmOptions,
         boolean jfr,
+        boolean lexical,
         Duration warmup,
         double rate,
         Duration phase,
@@ -38,8 +39,10 @@ record BenchSettings(
 
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry("jar", "target/ponder.jar"),
-            Map.entry("jvm", ""),
+            // A bounded heap, as a container limit would set it; the JVM's default here would be a quarter of 24 GiB.
+            Map.entry("jvm", "-Xmx512m"),
             Map.entry("jfr", "false"),
+            Map.entry("classifier", "lexical"),
             Map.entry("warmup-s", "15"),
             Map.entry("rate", "1000"),
             Map.entry("phase-s", "15"),
@@ -83,6 +86,7 @@ record BenchSettings(
                 Path.of(values.get("jar")),
                 jvm.isEmpty() ? List.of() : Arrays.asList(jvm.split(",")),
                 Boolean.parseBoolean(values.get("jfr")),
+                classifier(values.get("classifier")),
                 seconds(values, "warmup-s"),
                 number(values, "rate"),
                 seconds(values, "phase-s"),
@@ -102,6 +106,15 @@ record BenchSettings(
                 millis(values, "slow-latency-ms"),
                 (int) number(values, "slow-tokens"),
                 millis(values, "slow-token-interval-ms"));
+    }
+
+    /** {@code lexical} (lexical features and n-grams) or {@code bundled} (the default model, with MiniLM). */
+    private static boolean classifier(String value) {
+        return switch (value) {
+            case "lexical" -> true;
+            case "bundled" -> false;
+            default -> throw new IllegalArgumentException("--classifier must be lexical or bundled but was " + value);
+        };
     }
 
     private static double number(Map<String, String> values, String key) {

@@ -62,14 +62,22 @@ public final class LoadBenchmark {
                 PonderProcess ponder = PonderProcess.start(
                         settings.jar(), jvmOptions(out), properties(database, fast, slow), out.resolve("ponder.log"));
                 LoadGenerator load = new LoadGenerator()) {
-            report.header(settings, fast, slow, jvmOptions(out), ponder.memory());
+            String router = settings.lexical()
+                    ? "lexical classifier (lexical features and hashed n-grams, "
+                            + LexicalRouter.activate(out, database, out.resolve("ponder.log")) + ")"
+                    : "bundled classifier (lexical features and the MiniLM encoder)";
+            report.header(settings, fast, slow, jvmOptions(out), router, ponder.memory());
             URI direct = URI.create(fast.baseUrl() + "/chat/completions");
             URI slowDirect = URI.create(slow.baseUrl() + "/chat/completions");
             URI gateway = ponder.uri("/v1/chat/completions");
 
-            // Warm-up: JIT-compile both paths; not reported.
+            // Warm-up, not reported: JIT-compile both paths, rising gently so that a cold JVM is not swamped.
             load.run(load(direct, "mock", false, 500, settings.warmup().dividedBy(5)));
-            ponderRun(load, load(gateway, "ponder", false, 500, settings.warmup()));
+            for (int rate : new int[] {50, 200, 500}) {
+                ponderRun(
+                        load,
+                        load(gateway, "ponder", false, rate, settings.warmup().dividedBy(3)));
+            }
             ponderRun(load, load(gateway, "ponder", true, 100, settings.warmup().dividedBy(5)));
 
             report.section("Added latency at " + (int) settings.rate() + " RPS, non-streaming, "
@@ -210,6 +218,7 @@ public final class LoadBenchmark {
         p.put("spring.datasource.password", "");
         // No virtual keys: the benchmark measures routing and logging, not key administration.
         p.put("ponder.security.open-mode", "true");
+        p.put("ponder.learning.reload-interval", "PT1S");
         backend(p, "small", fast, 0, 0);
         backend(p, "large", fast, 2.5, 10);
         backend(p, "slow-small", slow, 0, 0);
@@ -295,7 +304,12 @@ public final class LoadBenchmark {
         private final StringBuilder text = new StringBuilder();
 
         void header(
-                BenchSettings s, MockLlmServer fast, MockLlmServer slow, List<String> jvm, PonderProcess.Memory idle) {
+                BenchSettings s,
+                MockLlmServer fast,
+                MockLlmServer slow,
+                List<String> jvm,
+                String router,
+                PonderProcess.Memory idle) {
             line("# Ponder load benchmark, " + Instant.now());
             line("");
             line("- machine: " + Runtime.getRuntime().availableProcessors() + " cores (nproc), " + cpuModel()
@@ -303,7 +317,7 @@ public final class LoadBenchmark {
             line("- JDK: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                     + " (Ponder and the generator)");
             line("- Ponder: `java " + String.join(" ", jvm) + " -jar " + s.jar()
-                    + "`, outcome logging on (content kept) to PostgreSQL, lexical classifier (bundled model)");
+                    + "`, outcome logging on (content kept) to PostgreSQL, " + router);
             line("- fast mock: " + fast.describe() + "; slow mock: " + slow.describe());
             line(String.format(Locale.ROOT, "- Ponder's RSS when ready, idle: %.0f MiB", idle.rssMib()));
             line("- load average of the machine when starting (other engineers' builds share these cores): "
