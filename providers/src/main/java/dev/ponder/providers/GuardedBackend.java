@@ -14,6 +14,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.exception.AcquirePermissionCancelledException;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Clock;
@@ -172,6 +173,9 @@ public final class GuardedBackend implements ModelBackend {
                 throw errors.escalate("all " + bulkhead.getBulkheadConfig().getMaxConcurrentCalls() + " slots busy");
             } catch (CallNotPermittedException e) {
                 throw errors.escalate("circuit open");
+            } catch (AcquirePermissionCancelledException e) {
+                // Interrupted while queueing for a slot: the caller gave up, as on any other interrupt.
+                throw errors.map(new UpstreamCall.Interrupted(new InterruptedException(e.getMessage())));
             }
         };
         try {

@@ -129,6 +129,40 @@ class GuardedBackendTest {
     }
 
     @Test
+    void aCallerInterruptedWhileQueueingForASlotGetsACancelledEscalation() throws InterruptedException {
+        GuardedBackend backend = guard(new BackendSpec.Resilience(
+                1, null, 1, Duration.ofSeconds(30), null, null, null, null, null, null, null));
+        Semaphore release = new Semaphore(0);
+        CountDownLatch holding = new CountDownLatch(1);
+        inner.whenCalled(() -> {
+            holding.countDown();
+            release.acquireUninterruptibly();
+            return ANSWER;
+        });
+        Thread holder = Thread.ofVirtual().start(() -> backend.chat(REQUEST));
+        assertThat(holding.await(5, TimeUnit.SECONDS)).isTrue();
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        Thread queued = Thread.ofVirtual().start(() -> {
+            try {
+                backend.chat(REQUEST);
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        });
+        Thread.sleep(100);
+
+        queued.interrupt();
+        queued.join();
+
+        assertThat(failures).singleElement().isInstanceOfSatisfying(BackendException.class, e -> {
+            assertThat(e.action()).isEqualTo(Action.ESCALATE);
+            assertThat(e.errorType()).isEqualTo("cancelled");
+        });
+        release.release();
+        holder.join();
+    }
+
+    @Test
     void theBulkheadQueuesUpToMaxWaitForSlotAndNeverExceedsItsCap() throws InterruptedException {
         GuardedBackend backend = guard(new BackendSpec.Resilience(
                 1, null, 2, Duration.ofSeconds(10), null, null, null, null, null, null, null));
