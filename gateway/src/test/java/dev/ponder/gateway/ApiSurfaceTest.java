@@ -73,7 +73,6 @@ class ApiSurfaceTest extends GatewayTest {
         assertThat(sent.path("logprobs").asBoolean()).isTrue();
         assertThat(sent.path("top_logprobs").asInt()).isEqualTo(2);
         assertThat(sent.path("user").asString()).isEqualTo("u-17");
-        assertThat(sent.path("metadata").path("team").asString()).isEqualTo("search");
         assertThat(sent.has("a_field_openai_may_add_tomorrow")).isFalse();
     }
 
