@@ -7,6 +7,7 @@ import dev.ponder.cascade.DifficultyScorer;
 import dev.ponder.cascade.LogprobConfidence;
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.gateway.config.PonderProperties;
+import dev.ponder.gateway.learning.RouterModels;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.gateway.routing.ScorerSignal;
 import dev.ponder.providers.BackendFactory;
@@ -41,19 +42,21 @@ class GatewayConfiguration {
         return Routes.of(properties, backends);
     }
 
-    /** The bundled router model scores the last user message: the text the request asks the model to act on. */
+    /**
+     * The active router model scores the last user message: the text the request asks the model to act on. The model
+     * is read from memory on each request, so a promotion or rollback takes effect without a restart.
+     */
     @Bean
-    DifficultyScorer difficultyScorer() {
-        RouterModel model = RouterModel.loadDefault();
+    DifficultyScorer difficultyScorer(RouterModels models) {
+        RouterModel model = models.current();
         log.info("Router model {} (sha256 {})", model.version(), model.checksum());
-        return request -> model.difficulty(request.lastUserText());
+        return request -> models.current().difficulty(request.lastUserText());
     }
 
-    /** The router model's answer scorer judges lower tiers' answers: the cascade's scorer signal. */
+    /** The active router model's answer scorer judges lower tiers' answers: the cascade's scorer signal. */
     @Bean
-    AnswerSignal answerSignal() {
-        RouterModel model = RouterModel.loadDefault();
-        return new ScorerSignal(model::answerScorer);
+    AnswerSignal answerSignal(RouterModels models) {
+        return new ScorerSignal(() -> models.current().answerScorer());
     }
 
     @Bean

@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
- * The one executable: the gateway by default, or the router's {@code train} and {@code eval} subcommands.
+ * The one executable: the gateway by default, the router's {@code train} and {@code eval} subcommands, or
+ * {@code retrain} (the learning loop's job, which reads and writes the gateway's database).
  *
  * <p>This class alone is compiled for Java 17 (see gateway/pom.xml) and references no class of Ponder's own, so that
  * {@code java -jar ponder.jar} on a machine whose default Java is 17 finds an installed JDK 21+ and runs itself
@@ -41,6 +42,12 @@ public class PonderApplication {
             Object code = Class.forName("dev.ponder.router.cli.RouterCli")
                     .getMethod("run", String[].class, java.io.PrintStream.class, java.io.PrintStream.class)
                     .invoke(null, args, System.out, System.err);
+            System.exit((Integer) code);
+        }
+        if (args.length > 0 && args[0].equals("retrain")) {
+            Object code = Class.forName("dev.ponder.gateway.learning.RetrainCommand")
+                    .getMethod("run", String[].class, java.io.PrintStream.class)
+                    .invoke(null, args, System.out);
             System.exit((Integer) code);
         }
         SpringApplication.run(PonderApplication.class, args);

@@ -1,0 +1,54 @@
+package dev.ponder.gateway.learning;
+
+import dev.ponder.cascade.ModelBackend;
+import dev.ponder.gateway.routing.Routes;
+import java.time.Clock;
+import java.util.random.RandomGenerator;
+import javax.sql.DataSource;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** The learning loop's beans: the hot-reloadable router model, shadow sampling, the retraining job. */
+@Configuration(proxyBeanMethods = false)
+class LearningConfiguration {
+
+    @Bean
+    RouterModels routerModels(JdbcTemplate jdbc, TransactionTemplate tx) {
+        return new RouterModels(jdbc, tx);
+    }
+
+    @Bean(destroyMethod = "close")
+    ShadowSampler shadowSampler(Routes routes, JdbcTemplate jdbc, LearningProperties properties, Clock clock) {
+        LearningProperties.Shadow shadow = properties.shadow();
+        ModelBackend judge = null;
+        if (shadow.judge() != null) {
+            judge = routes.backends().get(shadow.judge());
+            if (judge == null) {
+                throw new IllegalArgumentException(
+                        "ponder.learning.shadow.judge '" + shadow.judge() + "' is not a backend; backends are "
+                                + routes.backends().keySet());
+            }
+        }
+        return new ShadowSampler(
+                routes,
+                new Labels(jdbc),
+                new Judge(shadow.judge(), judge, shadow.shortAnswerChars()),
+                shadow,
+                clock,
+                RandomGenerator.getDefault());
+    }
+
+    @Bean
+    RetrainJob retrainJob(
+            DataSource dataSource,
+            JdbcTemplate jdbc,
+            TransactionTemplate tx,
+            RouterModels models,
+            Routes routes,
+            LearningProperties properties,
+            Clock clock) {
+        return new RetrainJob(dataSource, jdbc, tx, models, routes, properties.retrain(), clock);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.ponder.gateway.learning;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ponder.router.RouterModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The router model gateways score with: the version marked active in {@code router_models}, or the bundled default
+ * when none is. Requests read only the in-memory current model; a background poll notices a promotion or a rollback
+ * within the reload interval and swaps it in. Loaded versions stay in a small Caffeine cache, so that rolling back
+ * to a recent version is instant, and when PostgreSQL is down the gateway keeps scoring with what it has.
+ */
+public final class RouterModels {
+
+    private static final Logger log = LoggerFactory.getLogger(RouterModels.class);
+    static final String BUNDLED = "bundled";
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final Cache<String, RouterModel> loaded =
+            Caffeine.newBuilder().maximumSize(4).build();
+    private volatile RouterModel current;
+    private volatile String currentVersion = BUNDLED;
+    private volatile boolean databaseReachable = true;
+
+    RouterModels(JdbcTemplate jdbc, TransactionTemplate tx) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.current = RouterModel.loadDefault();
+    }
+
+    /** The model requests are scored with now. */
+    public RouterModel current() {
+        return current;
+    }
+
+    /** The active version's name in {@code router_models}, or {@code bundled}. */
+    public String currentVersion() {
+        return currentVersion;
+    }
+
+    /** Loads the active version if it changed; on a database failure keeps the current model. Runs at startup too. */
+    @Scheduled(initialDelay = 0, fixedDelayString = "${ponder.learning.reload-interval:PT2S}")
+    void refresh() {
+        List<String> active;
+        try {
+            active = jdbc.queryForList("SELECT version FROM router_models WHERE status = 'active'", String.class);
+        } catch (RuntimeException e) {
+            if (databaseReachable) {
+                log.warn("Cannot check the active router model, keeping {}: {}", currentVersion, e.getMessage());
+            }
+            databaseReachable = false;
+            return;
+        }
+        databaseReachable = true;
+        String version = active.isEmpty() ? BUNDLED : active.getFirst();
+        if (version.equals(currentVersion)) {
+            return;
+        }
+        try {
+            RouterModel model = version.equals(BUNDLED) ? RouterModel.loadDefault() : load(version);
+            current = model;
+            currentVersion = version;
+            log.info("Router model switched to {} (sha256 {})", version, model.checksum());
+        } catch (RuntimeException e) {
+            log.error("Cannot load router model {}, keeping {}", version, currentVersion, e);
+        }
+    }
+
+    /** A stored version, from the cache or the database. */
+    RouterModel load(String version) {
+        return loaded.get(version, v -> {
+            Map<String, Object> row =
+                    jdbc.queryForMap("SELECT artifact, card::text AS card FROM router_models WHERE version = ?", v);
+            return fromBytes((byte[]) row.get("artifact"), (String) row.get("card"));
+        });
+    }
+
+    /** RouterModel loads from files: the artifact and its card go through a temporary directory. */
+    static RouterModel fromBytes(byte[] artifact, String card) {
+        try {
+            Path dir = Files.createTempDirectory("ponder-router");
+            try {
+                Path bin = dir.resolve("model.bin");
+                Files.write(bin, artifact);
+                Files.writeString(RouterModel.cardPath(bin), card);
+                return RouterModel.load(bin);
+            } finally {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stage a router model for loading", e);
+        }
+    }
+
+    /**
+     * Makes {@code version} the active one for every gateway (a promotion or a rollback), and switches this gateway
+     * at once. {@code bundled} deactivates all stored versions. The version must exist: see {@link #version}.
+     */
+    void activate(String version) {
+        if (!version.equals(BUNDLED)) {
+            load(version); // fails before anything changes if the artifact does not load
+        }
+        tx.executeWithoutResult(status -> {
+            jdbc.update("UPDATE router_models SET status = 'retired' WHERE status = 'active'");
+            jdbc.update("UPDATE router_models SET status = 'active', activated_at = now() WHERE version = ?", version);
+        });
+        refresh();
+    }
+
+    /** The stored versions, newest first, without their artifacts. */
+    List<Map<String, Object>> versions() {
+        return jdbc.queryForList("""
+                SELECT version, sha256, status, created_at, activated_at, training_run_id,
+                       metrics::text AS metrics, thresholds::text AS thresholds
+                FROM router_models ORDER BY created_at DESC""");
+    }
+
+    Optional<Map<String, Object>> version(String version) {
+        return jdbc.queryForList("""
+                        SELECT version, sha256, status, created_at, activated_at, training_run_id,
+                               card::text AS card, metrics::text AS metrics, curves::text AS curves,
+                               thresholds::text AS thresholds
+                        FROM router_models WHERE version = ?""", version).stream().findFirst();
+    }
+}

@@ -1,0 +1,285 @@
+package dev.ponder.gateway.learning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.gateway.TestDatabase;
+import dev.ponder.router.RouterModel;
+import dev.ponder.router.eval.OutcomeFile;
+import dev.ponder.router.eval.OutcomeRow;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The learning loop on the real stack: traffic through the bundled replay backends (RouterBench answers), shadow
+ * sampling of every cheap answer to the top tier, labels in PostgreSQL, the retraining job, a promoted version that
+ * the running gateway picks up and routes with, a rollback; and feedback from clients.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class LearningLoopTest {
+
+    private static final Path DEMO = Path.of("src/main/resources/ponder/demo/routerbench-sample.jsonl");
+    private static final String ADMIN_TOKEN = "admin-token-for-tests";
+    private static final HttpClient http = HttpClient.newHttpClient();
+    private static final JsonMapper json = JsonMapper.shared();
+    private static List<OutcomeRow> demo;
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    TransactionTemplate tx;
+
+    @Autowired
+    RouterModels models;
+
+    @Autowired
+    RetrainJob retrain;
+
+    @Autowired
+    dev.ponder.gateway.routing.Routes routes;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) throws IOException {
+        TestDatabase.register(registry);
+        registry.add("ponder.security.open-mode", () -> "true");
+        registry.add("ponder.security.admin.token", () -> ADMIN_TOKEN);
+        Path journal = Files.createTempDirectory("ponder-journal");
+        registry.add("ponder.outcomes.journal.dir", journal::toString);
+        // No ponder.backends: the bundled replay backends answer with RouterBench's recorded answers.
+        registry.add("ponder.policies.default.tiers", () -> "small,large");
+        registry.add("ponder.policies.default.thresholds", () -> "1.0");
+        registry.add("ponder.learning.shadow.rate", () -> "1.0");
+        registry.add("ponder.learning.reload-interval", () -> "PT0.2S");
+        registry.add("ponder.learning.retrain.margin", () -> "-1");
+        registry.add("ponder.learning.retrain.min-holdout", () -> "0");
+        registry.add("ponder.learning.retrain.features", () -> "lexical,ngrams:12");
+    }
+
+    @BeforeAll
+    static void readDemo() throws IOException {
+        demo = OutcomeFile.read(DEMO).stream()
+                .filter(r -> !r.source().contains("mbpp"))
+                .toList();
+    }
+
+    @Test
+    void shadowLabelsTrainAVersionThatIsPromotedRoutedWithAndRolledBack() throws Exception {
+        for (OutcomeRow row : demo.subList(0, 60)) {
+            assertThat(chat(row.prompt()).statusCode()).isEqualTo(200);
+        }
+        await(() -> count("SELECT count(*) FROM labels WHERE source = 'shadow'") >= 40, "shadow labels");
+        Map<String, Object> label = jdbc.queryForMap("SELECT * FROM labels WHERE source = 'shadow' LIMIT 1");
+        assertThat(label)
+                .containsEntry("model", "mistralai/mistral-7b-chat")
+                .containsEntry("reference_model", "gpt-4-1106-preview")
+                .containsEntry("judge", "exact");
+
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        RetrainJob.Result result = retrain.run(new PrintStream(log, true, StandardCharsets.UTF_8));
+
+        assertThat(result).as(log.toString(StandardCharsets.UTF_8)).isEqualTo(RetrainJob.Result.PROMOTED);
+        System.out.print(log.toString(StandardCharsets.UTF_8));
+        Map<String, Object> stored =
+                jdbc.queryForMap("SELECT version, metrics::text AS metrics FROM router_models WHERE status = 'active'");
+        String version = (String) stored.get("version");
+        assertThat(json.readTree((String) stored.get("metrics"))
+                        .path("candidate")
+                        .path("n")
+                        .asInt())
+                .isPositive();
+        assertThat(jdbc.queryForObject(
+                        "SELECT status FROM training_runs WHERE model_version = ?", String.class, version))
+                .isEqualTo("promoted");
+
+        await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
+        RouterModel promoted = models.current();
+        String prompt = demo.get(100).prompt();
+        HttpResponse<String> routed = chat(prompt);
+        assertThat(routed.statusCode()).isEqualTo(200);
+        assertThat(Double.parseDouble(
+                        routed.headers().firstValue("x-ponder-score").orElseThrow()))
+                .isCloseTo(promoted.difficulty(prompt), org.assertj.core.api.Assertions.within(1e-4));
+        assertThat(admin("GET", "/admin/api/router").path("active").asString()).isEqualTo(version);
+
+        JsonNode rollback = admin("POST", "/admin/api/router/versions/bundled/activate");
+
+        assertThat(rollback.path("active").asString()).isEqualTo(RouterModels.BUNDLED);
+        assertThat(Double.parseDouble(
+                        chat(prompt).headers().firstValue("x-ponder-score").orElseThrow()))
+                .isCloseTo(RouterModel.loadDefault().difficulty(prompt), org.assertj.core.api.Assertions.within(1e-4));
+        assertThat(jdbc.queryForObject("SELECT status FROM router_models WHERE version = ?", String.class, version))
+                .isEqualTo("retired");
+    }
+
+    @Test
+    void aCandidateThatDoesNotBeatTheActiveModelByTheMarginWaitsForAHuman() throws Exception {
+        for (OutcomeRow row : demo.subList(60, 100)) {
+            chat(row.prompt());
+        }
+        await(
+                () -> count(
+                                "SELECT count(*) FROM labels WHERE source = 'shadow' AND prompt = ?",
+                                demo.get(99).prompt())
+                        > 0,
+                "shadow labels");
+        String active = models.currentVersion();
+        RetrainJob strict = new RetrainJob(
+                dataSource,
+                jdbc,
+                tx,
+                models,
+                routes,
+                new LearningProperties.Retrain(null, null, null, null, 2.0, null, null, 0, "lexical,ngrams:12", 1),
+                Clock.systemUTC());
+
+        RetrainJob.Result result = strict.run(new PrintStream(new ByteArrayOutputStream()));
+
+        assertThat(result).isEqualTo(RetrainJob.Result.HELD);
+        assertThat(jdbc.queryForList("SELECT status FROM router_models ORDER BY created_at DESC LIMIT 1", String.class))
+                .containsExactly("candidate");
+        assertThat(models.currentVersion()).isEqualTo(active);
+    }
+
+    @Test
+    void aSecondRetrainWhileOneHoldsTheLockDoesNothing() throws Exception {
+        try (Connection other = dataSource.getConnection();
+                Statement s = other.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(" + RetrainJob.LOCK + ")");
+
+            assertThat(retrain.run(new PrintStream(new ByteArrayOutputStream())))
+                    .isEqualTo(RetrainJob.Result.BUSY);
+
+            s.execute("SELECT pg_advisory_unlock(" + RetrainJob.LOCK + ")");
+        }
+    }
+
+    @Test
+    void feedbackBecomesALabelOfTheModelThatAnswered() {
+        HttpResponse<String> answer = chat(demo.get(140).prompt());
+        String id = answer.headers().firstValue("x-ponder-request-id").orElseThrow();
+        await(() -> count("SELECT count(*) FROM requests WHERE request_id = ?", id) == 1, "the request row");
+
+        HttpResponse<String> response =
+                post("/v1/feedback", "{\"request_id\": \"" + id + "\", \"thumbs\": \"down\", \"comment\": \"wrong\"}");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(jdbc.queryForMap("SELECT score, comment FROM feedback WHERE request_id = ?", id))
+                .containsEntry("score", 0.0)
+                .containsEntry("comment", "wrong");
+        assertThat(jdbc.queryForMap(
+                        "SELECT model, score, judge FROM labels WHERE request_id = ? AND source = 'feedback'", id))
+                .containsEntry("score", 0.0)
+                .containsEntry("judge", "user");
+    }
+
+    @Test
+    void feedbackOnAnUnknownRequestIs404InOpenAisErrorFormat() {
+        HttpResponse<String> response = post("/v1/feedback", "{\"request_id\": \"chatcmpl-nope\", \"score\": 0.5}");
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        JsonNode error = json.readTree(response.body()).path("error");
+        assertThat(error.path("param").asString()).isEqualTo("request_id");
+        assertThat(error.path("code").asString()).isEqualTo("request_not_found");
+    }
+
+    @Test
+    void aScoreOutsideZeroToOneIsRejectedNamingTheField() {
+        HttpResponse<String> response = post("/v1/feedback", "{\"request_id\": \"chatcmpl-x\", \"score\": 1.5}");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(json.readTree(response.body()).path("error").path("param").asString())
+                .isEqualTo("score");
+    }
+
+    private HttpResponse<String> chat(String prompt) {
+        return post(
+                "/v1/chat/completions",
+                json.createObjectNode()
+                        .put("model", "ponder")
+                        .set(
+                                "messages",
+                                json.createArrayNode()
+                                        .add(json.createObjectNode()
+                                                .put("role", "user")
+                                                .put("content", prompt)))
+                        .toString());
+    }
+
+    private JsonNode admin(String method, String path) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .method(method, HttpRequest.BodyPublishers.noBody())
+                .build());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json.readTree(response.body());
+    }
+
+    private HttpResponse<String> post(String path, String body) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    private static HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private long count(String sql, Object... args) {
+        return jdbc.queryForObject(sql, Long.class, args);
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
