@@ -68,6 +68,13 @@ class HelmChartTest {
         assertThat(chart.get(config, "ponder")).asInstanceOf(MAP).doesNotContainKey("backends");
 
         assertThat(chart.container("CronJob").get("args")).isEqualTo(List.of("retrain"));
+        assertThat(chart.at("CronJob", "spec.jobTemplate.spec.podFailurePolicy.rules"))
+                .as("nothing to train (2) or a busy lock (3) is not retried")
+                .isEqualTo(List.of(Map.of(
+                        "action",
+                        "FailJob",
+                        "onExitCodes",
+                        Map.of("containerName", "retrain", "operator", "In", "values", List.of(2, 3)))));
         assertThat(chart.container("CronJob").get("image")).isEqualTo(container.get("image"));
         assertThat(chart.env("CronJob")).isEqualTo(env);
     }
