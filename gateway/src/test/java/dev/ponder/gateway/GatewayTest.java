@@ -2,6 +2,7 @@ package dev.ponder.gateway;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import dev.ponder.providers.testing.FakeLlmServer;
 import dev.ponder.providers.testing.FakeOllamaServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.net.URI;
@@ -24,23 +25,31 @@ import org.springframework.test.context.DynamicPropertySource;
  * ({@code large}), logging to a fresh real PostgreSQL database. Subclasses share one application context.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-abstract class GatewayTest {
+public abstract class GatewayTest {
 
     static final FakeOllamaServer small = FakeOllamaServer.start();
     static final FakeOpenAiServer large = FakeOpenAiServer.start();
     private static final HttpClient http = HttpClient.newHttpClient();
 
     @LocalServerPort
-    int port;
+    protected int port;
 
     @Autowired
-    JdbcTemplate jdbc;
+    protected JdbcTemplate jdbc;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         TestDatabase.register(registry);
         // Backends are configured, so keys would be required: these tests are about the API, not security.
         registry.add("ponder.security.open-mode", () -> "true");
+        backendsAndPolicies(registry, small, large);
+    }
+
+    /**
+     * {@code small} (free) and {@code large} (priced, with an API key) over the given servers, and the policies
+     * {@code default} (starts at small) and {@code hard} (starts at large); for other test contexts too.
+     */
+    public static void backendsAndPolicies(DynamicPropertyRegistry registry, FakeLlmServer small, FakeLlmServer large) {
         registry.add("ponder.backends.small.type", () -> "ollama");
         registry.add("ponder.backends.small.base-url", small::baseUrl);
         registry.add("ponder.backends.small.model", () -> "llama3.2:3b");
@@ -64,7 +73,7 @@ abstract class GatewayTest {
         large.reply(prompt -> "Large says: " + prompt);
     }
 
-    OpenAIClient client() {
+    protected OpenAIClient client() {
         return OpenAIOkHttpClient.builder()
                 .baseUrl("http://127.0.0.1:" + port + "/v1")
                 .apiKey("unused-in-open-mode")
@@ -72,7 +81,7 @@ abstract class GatewayTest {
                 .build();
     }
 
-    HttpResponse<String> post(String path, String contentType, String body) {
+    protected HttpResponse<String> post(String path, String contentType, String body) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -90,14 +99,14 @@ abstract class GatewayTest {
         }
     }
 
-    HttpResponse<String> get(String path) {
+    protected HttpResponse<String> get(String path) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .GET()
                 .build());
     }
 
     /** Polls until the asynchronous outcome writer has written the row. */
-    Map<String, Object> awaitRow(String sql, Object... args) {
+    protected Map<String, Object> awaitRow(String sql, Object... args) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
             List<Map<String, Object>> rows = jdbc.queryForList(sql, args);
