@@ -25,24 +25,23 @@ class SecurityConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
 
-    /** Whether keys are required; see {@link #openMode(SecurityProperties, PonderProperties, Environment)}. */
+    /** Whether /v1 is open; see {@link #openMode}. */
     record Mode(boolean open) {}
 
     /**
      * Open mode only when asked for, or, when nobody said, for the embedded default with nothing configured (no
      * backend, no datasource): that one can only replay a bundled dataset on this machine.
      */
-    static boolean openMode(SecurityProperties security, PonderProperties ponder, Environment env) {
-        if (security.openMode() != null) {
-            return security.openMode();
+    static boolean openMode(Boolean configured, boolean backendsConfigured, String datasourceUrl) {
+        if (configured != null) {
+            return configured;
         }
-        String url = env.getProperty("spring.datasource.url");
-        return ponder.demo() && (url == null || url.isBlank());
+        return !backendsConfigured && (datasourceUrl == null || datasourceUrl.isBlank());
     }
 
     @Bean
     Mode securityMode(SecurityProperties security, PonderProperties ponder, Environment env) {
-        boolean open = openMode(security, ponder, env);
+        boolean open = openMode(security.openMode(), !ponder.demo(), env.getProperty("spring.datasource.url"));
         if (open) {
             log.warn("""
 

@@ -2,6 +2,7 @@ package dev.ponder.gateway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.gateway.GatewayTest;
 import dev.ponder.gateway.TestDatabase;
 import dev.ponder.providers.testing.FakeOllamaServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
@@ -53,7 +54,9 @@ import tools.jackson.databind.json.JsonMapper;
 @ExtendWith(OutputCaptureExtension.class)
 class SecurityTest {
 
-    static final String UPSTREAM_KEY = "sk-upstream-planted-7f3a9c";
+    /** The upstream API key {@link GatewayTest#backendsAndPolicies} configures for {@code large}. */
+    static final String UPSTREAM_KEY = "sk-upstream-secret";
+
     static final String ADMIN_PASSWORD = "planted-admin-password-51c2";
     static final String ADMIN_TOKEN = "planted-admin-token-0d8e44b1";
     static final String KEY_SECRET = "planted-key-secret-9e1b7c5a44";
@@ -90,21 +93,7 @@ class SecurityTest {
         registry.add("ponder.security.admin.password", () -> ADMIN_PASSWORD);
         registry.add("ponder.security.admin.token", () -> ADMIN_TOKEN);
         registry.add("ponder.security.policies.fallback.free-tiers-when-over-budget", () -> "true");
-        registry.add("ponder.backends.small.type", () -> "ollama");
-        registry.add("ponder.backends.small.base-url", small::baseUrl);
-        registry.add("ponder.backends.small.model", () -> "llama3.2:3b");
-        registry.add("ponder.backends.small.resilience.max-attempts", () -> "1");
-        registry.add("ponder.backends.large.type", () -> "openai");
-        registry.add("ponder.backends.large.base-url", large::baseUrl);
-        registry.add("ponder.backends.large.api-key", () -> UPSTREAM_KEY);
-        registry.add("ponder.backends.large.model", () -> "gpt-4o");
-        registry.add("ponder.backends.large.resilience.max-attempts", () -> "1");
-        registry.add("ponder.backends.large.price.input", () -> "2.5");
-        registry.add("ponder.backends.large.price.output", () -> "10");
-        registry.add("ponder.policies.default.tiers", () -> "small,large");
-        registry.add("ponder.policies.default.thresholds", () -> "1.0");
-        registry.add("ponder.policies.hard.tiers", () -> "small,large");
-        registry.add("ponder.policies.hard.thresholds", () -> "0.0");
+        GatewayTest.backendsAndPolicies(registry, small, large);
         registry.add("ponder.policies.fallback.tiers", () -> "small,large");
         registry.add("ponder.policies.fallback.thresholds", () -> "0.0");
     }
