@@ -95,7 +95,16 @@ public final class LoadBenchmark {
                     + settings.streamPhase().toSeconds() + " s each");
             base = load.run(load(direct, "mock", true, settings.streamRate(), settings.streamPhase()));
             through = ponderRun(load, load(gateway, "ponder", true, settings.streamRate(), settings.streamPhase()));
+            report.line("Policy `default`, verify-then-stream (the default): the cheap tier's answer is checked whole"
+                    + " before its first token is sent.");
+            report.line("");
             report.compare(base, through, true);
+            LoadGenerator.Result live =
+                    ponderRun(load, load(gateway, "ponder/live", true, settings.streamRate(), settings.streamPhase()));
+            report.line("");
+            report.line("Policy `live`, route-then-stream: the chosen tier streams to the client as it generates.");
+            report.line("");
+            report.compare(base, live, true);
 
             report.section("Maximum sustainable RPS, non-streaming (steps of "
                     + settings.stepPhase().toSeconds()
@@ -207,9 +216,9 @@ public final class LoadBenchmark {
     }
 
     /**
-     * Two tiers on the fast mock ({@code ponder}) and two on the slow one ({@code ponder/slow}), scored by the
-     * bundled classifier. The bulkhead is raised so that it measures Ponder, not the default limit of a local GPU
-     * server's capacity (64 calls in flight).
+     * Two tiers on the fast mock ({@code ponder}, and {@code ponder/live} that streams without verifying) and two on
+     * the slow one ({@code ponder/slow}). The bulkhead is raised so that it measures Ponder, not the default limit of
+     * a local GPU server's capacity (64 calls in flight).
      */
     private static Map<String, String> properties(String database, MockLlmServer fast, MockLlmServer slow) {
         Map<String, String> p = new LinkedHashMap<>();
@@ -224,6 +233,8 @@ public final class LoadBenchmark {
         backend(p, "slow-small", slow, 0, 0);
         backend(p, "slow-large", slow, 2.5, 10);
         p.put("ponder.policies.default.tiers", "small,large");
+        p.put("ponder.policies.live.tiers", "small,large");
+        p.put("ponder.policies.live.stream-mode", "route-then-stream");
         p.put("ponder.policies.slow.tiers", "slow-small,slow-large");
         return p;
     }
