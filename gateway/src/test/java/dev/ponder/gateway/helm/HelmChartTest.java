@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /** The chart in helm/ponder, linted and rendered by a real helm (helm-java's native library). */
@@ -25,6 +30,39 @@ class HelmChartTest {
         LintResult lint = new Helm(CHART).lint().strict().call();
 
         assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
+    }
+
+    /** helm-java's lint takes no values file, so a copy of the chart gets the full values merged into its defaults. */
+    @Test
+    void theChartLintsCleanInStrictModeOnFullValues(@TempDir Path copy) throws IOException {
+        try (Stream<Path> files = Files.walk(CHART)) {
+            for (Path file : files.toList()) {
+                Path target = copy.resolve(CHART.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        Map<String, Object> values = new Yaml().load(Files.readString(CHART.resolve("values.yaml")));
+        merge(values, new Yaml().load(Files.readString(FULL_VALUES)));
+        Files.writeString(copy.resolve("values.yaml"), new Yaml().dump(values));
+
+        LintResult lint = new Helm(copy).lint().strict().call();
+
+        assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
+    }
+
+    /** Helm's rule: maps merge key by key, anything else is replaced. */
+    private static void merge(Map<String, Object> into, Map<String, Object> from) {
+        from.forEach((key, value) -> {
+            if (value instanceof Map<?, ?> && into.get(key) instanceof Map<?, ?>) {
+                merge(cast(into.get(key)), cast(value));
+            } else {
+                into.put(key, value);
+            }
+        });
     }
 
     @Test
