@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.function.Supplier;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -101,7 +102,12 @@ public final class RouterModel {
 
     static RouterModel fromBytes(byte[] bin, String cardJson, Supplier<SentenceEncoder> encoder) {
         String sha = Artifact.sha256(bin);
-        JsonNode card = JsonMapper.shared().readTree(cardJson);
+        JsonNode card;
+        try {
+            card = JsonMapper.shared().readTree(cardJson);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("the model card is not JSON: " + e.getOriginalMessage(), e);
+        }
         String expected = card.path("sha256").asString("");
         if (!expected.equals(sha)) {
             throw new IllegalArgumentException(

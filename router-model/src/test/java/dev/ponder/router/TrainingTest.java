@@ -92,4 +92,14 @@ class TrainingTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not match");
     }
+
+    @Test
+    void aCardThatIsNotJsonIsRejectedAsABadArtifact() throws IOException {
+        Training.Result r = train(SyntheticOutcomes.write(dir, 200), 1, "m");
+        Files.writeString(r.card(), "{not json");
+
+        assertThatThrownBy(() -> RouterModel.load(r.artifact()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not JSON");
+    }
 }
