@@ -1,0 +1,33 @@
+package dev.ponder.providers.embedding;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * How to reach one embedding server: {@code openai} (any OpenAI-compatible {@code /embeddings}) or {@code ollama}.
+ *
+ * @param timeout how long one call may take; 60 s when absent
+ */
+public record EmbeddingSpec(String type, String baseUrl, String apiKey, String model, Duration timeout) {
+
+    static final Set<String> TYPES = Set.of("openai", "ollama");
+
+    public EmbeddingSpec {
+        if (type == null || !TYPES.contains(type)) {
+            throw new IllegalArgumentException("embedding type must be one of " + TYPES + " but was " + type);
+        }
+        if (baseUrl == null || baseUrl.isBlank()) {
+            throw new IllegalArgumentException("an embedding backend needs a base-url");
+        }
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("an embedding backend needs a model");
+        }
+        timeout = timeout == null ? Duration.ofSeconds(60) : timeout;
+    }
+
+    /** Never the API key: specs end up in logs and error messages. */
+    @Override
+    public String toString() {
+        return "EmbeddingSpec[type=" + type + ", baseUrl=" + baseUrl + ", model=" + model + "]";
+    }
+}

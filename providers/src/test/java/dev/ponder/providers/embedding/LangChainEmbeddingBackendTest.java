@@ -1,0 +1,131 @@
+package dev.ponder.providers.embedding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.ponder.cascade.BackendException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The OpenAI and Ollama embedding adapters against a local server speaking both wire protocols: each input's vector
+ * is {@code [length, index]}, so that order and content can be checked; an input "refuse" gets a 400.
+ */
+class LangChainEmbeddingBackendTest {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+    private static final List<JsonNode> received = new CopyOnWriteArrayList<>();
+    private static HttpServer server;
+
+    @BeforeAll
+    static void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v1/embeddings", exchange -> answer(exchange, true));
+        server.createContext("/api/embed", exchange -> answer(exchange, false));
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop(0);
+    }
+
+    private static void answer(HttpExchange exchange, boolean openAi) throws IOException {
+        try (exchange) {
+            JsonNode request = JSON.readTree(exchange.getRequestBody().readAllBytes());
+            received.add(request);
+            List<String> inputs =
+                    request.path("input").valueStream().map(JsonNode::asString).toList();
+            if (inputs.contains("refuse")) {
+                send(exchange, 400, "{\"error\":{\"message\":\"input refused\",\"type\":\"invalid_request_error\"}}");
+                return;
+            }
+            ObjectNode body =
+                    JSON.createObjectNode().put("model", request.path("model").asString());
+            ArrayNode vectors = openAi ? body.putArray("data") : body.putArray("embeddings");
+            for (int i = 0; i < inputs.size(); i++) {
+                ArrayNode vector = openAi
+                        ? vectors.addObject()
+                                .put("object", "embedding")
+                                .put("index", i)
+                                .putArray("embedding")
+                        : vectors.addArray();
+                vector.add((double) inputs.get(i).length()).add((double) i);
+            }
+            if (openAi) {
+                body.put("object", "list")
+                        .putObject("usage")
+                        .put("prompt_tokens", 7)
+                        .put("total_tokens", 7);
+            } else {
+                body.put("prompt_eval_count", 7);
+            }
+            send(exchange, 200, body.toString());
+        }
+    }
+
+    private static void send(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static EmbeddingBackend backend(String type) {
+        String origin = "http://127.0.0.1:" + server.getAddress().getPort();
+        return LangChainEmbeddingBackend.create(
+                "embed",
+                new EmbeddingSpec(
+                        type, type.equals("openai") ? origin + "/v1" : origin, "sk-secret", "embed-model", null));
+    }
+
+    @Test
+    void theOpenAiAdapterReturnsOneVectorPerInputInOrder() {
+        EmbeddingBackend.Embeddings result = backend("openai").embed(List.of("a", "bbb"));
+
+        assertThat(result.vectors()).hasSize(2);
+        assertThat(result.vectors().get(0)).containsExactly(1f, 0f);
+        assertThat(result.vectors().get(1)).containsExactly(3f, 1f);
+        assertThat(result.inputTokens()).isEqualTo(7);
+        assertThat(received.getLast().path("model").asString()).isEqualTo("embed-model");
+    }
+
+    @Test
+    void theOllamaAdapterSpeaksOllamasProtocol() {
+        EmbeddingBackend.Embeddings result = backend("ollama").embed(List.of("hello"));
+
+        assertThat(result.vectors()).singleElement().satisfies(v -> assertThat(v)
+                .containsExactly(5f, 0f));
+    }
+
+    @Test
+    void aRefusedInputIsTheCallersError() {
+        assertThatThrownBy(() -> backend("openai").embed(List.of("refuse")))
+                .isInstanceOfSatisfying(BackendException.class, e -> {
+                    assertThat(e.action()).isEqualTo(BackendException.Action.GIVE_UP);
+                    assertThat(e.httpStatus()).isEqualTo(400);
+                });
+    }
+
+    @Test
+    void aSpecNeverShowsItsKey() {
+        assertThat(new EmbeddingSpec("openai", "http://x", "sk-secret", "m", null).toString())
+                .doesNotContain("sk-secret");
+    }
+}
