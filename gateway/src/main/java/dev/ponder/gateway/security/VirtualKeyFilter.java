@@ -188,23 +188,10 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
     private static ApiException rejection(VirtualKey key, Admission.Rejected rejected) {
         return switch (rejected.reason()) {
             case REQUESTS_PER_MINUTE ->
-                new ApiException(
-                        429,
-                        "requests",
-                        null,
-                        "rate_limit_exceeded",
-                        "Rate limit reached for key " + key.id() + " on requests per min (RPM): limit "
-                                + key.limits().rpm() + ".",
-                        rejected.retryAfter());
+                rateLimited(
+                        "requests", key, "requests per min (RPM)", key.limits().rpm(), rejected);
             case TOKENS_PER_MINUTE ->
-                new ApiException(
-                        429,
-                        "tokens",
-                        null,
-                        "rate_limit_exceeded",
-                        "Rate limit reached for key " + key.id() + " on tokens per min (TPM): limit "
-                                + key.limits().tpm() + ".",
-                        rejected.retryAfter());
+                rateLimited("tokens", key, "tokens per min (TPM)", key.limits().tpm(), rejected);
             case REPLICA_SHARE ->
                 new ApiException(
                         429,
@@ -222,6 +209,17 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                         "You exceeded the budget of key " + key.id() + ".",
                         null);
         };
+    }
+
+    private static ApiException rateLimited(
+            String type, VirtualKey key, String what, Integer limit, Admission.Rejected rejected) {
+        return new ApiException(
+                429,
+                type,
+                null,
+                "rate_limit_exceeded",
+                "Rate limit reached for key " + key.id() + " on " + what + ": limit " + limit + ".",
+                rejected.retryAfter());
     }
 
     private static ApiException unauthorized(String code, String message) {

@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -510,20 +511,11 @@ class SecurityTest {
         return read(response).path("error");
     }
 
+    /** Polls until the asynchronous outcome writer has written the row. */
     private Map<String, Object> awaitRow(String sql, Object... args) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            List<Map<String, Object>> rows = jdbc.queryForList(sql, args);
-            if (!rows.isEmpty() || System.nanoTime() > deadline) {
-                assertThat(rows).as("rows for %s", sql).isNotEmpty();
-                return rows.getFirst();
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+        return Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> jdbc.queryForList(sql, args), rows -> !rows.isEmpty())
+                .getFirst();
     }
 }
