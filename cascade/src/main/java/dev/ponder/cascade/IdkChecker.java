@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Evaluates a policy's {@link IdkCheck} on one answer, cheapest signal first, and stops at the first signal below
@@ -91,16 +92,7 @@ final class IdkChecker {
     private Double agreement(int samples, ModelBackend backend, ChatRequest request, ChatAnswer answer, Spend spend) {
         ChatRequest sampling = request.withOptions(withTemperature(request.options()));
         String key = AnswerKey.of(answer);
-        int agree = 0;
-        int answered = 0;
-        for (int i = 1; i < samples; i++) {
-            ChatAnswer sample = spend.call(backend, sampling);
-            if (sample != null) {
-                answered++;
-                agree += key.equals(AnswerKey.of(sample)) ? 1 : 0;
-            }
-        }
-        return answered == 0 ? null : agree / (double) answered;
+        return spend.share(backend, sampling, samples - 1, sample -> key.equals(AnswerKey.of(sample)));
     }
 
     private Double verification(
@@ -109,16 +101,8 @@ final class IdkChecker {
                         ChatMessage.of(Role.USER, VERIFY_PROMPT.formatted(request.lastUserText(), answer.text()))))
                 .withOptions(new SamplingOptions(
                         samples > 1 ? SAMPLING_TEMPERATURE : 0.0, null, 3, null, null, null, null, null, null, null));
-        int yes = 0;
-        int answered = 0;
-        for (int i = 0; i < samples; i++) {
-            ChatAnswer reply = spend.call(backend, verify);
-            if (reply != null) {
-                answered++;
-                yes += YES.matcher(reply.text()).lookingAt() ? 1 : 0;
-            }
-        }
-        return answered == 0 ? null : yes / (double) answered;
+        return spend.share(
+                backend, verify, samples, reply -> YES.matcher(reply.text()).lookingAt());
     }
 
     private static SamplingOptions withTemperature(SamplingOptions o) {
@@ -150,7 +134,21 @@ final class IdkChecker {
         double cost;
         Duration time = Duration.ZERO;
 
-        ChatAnswer call(ModelBackend backend, ChatRequest request) {
+        /** Asks {@code calls} times; the share of the answers that {@code count}, or null when none came. */
+        Double share(ModelBackend backend, ChatRequest request, int calls, Predicate<ChatAnswer> count) {
+            int counted = 0;
+            int answered = 0;
+            for (int i = 0; i < calls; i++) {
+                ChatAnswer reply = call(backend, request);
+                if (reply != null) {
+                    answered++;
+                    counted += count.test(reply) ? 1 : 0;
+                }
+            }
+            return answered == 0 ? null : counted / (double) answered;
+        }
+
+        private ChatAnswer call(ModelBackend backend, ChatRequest request) {
             Instant start = clock.instant();
             try {
                 ChatAnswer a = backend.chat(request);

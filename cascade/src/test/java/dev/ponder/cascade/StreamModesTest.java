@@ -18,6 +18,11 @@ class StreamModesTest {
 
     private final ManualClock clock = new ManualClock();
     private final List<Delta> client = new ArrayList<>();
+    /** Breaks off after two words, for the tests of cut streams. */
+    private final ScriptedBackend cutting = new ScriptedBackend(
+            "small", clock, Reply.text("Paris is the capital").cutAfter(2, CUT));
+
+    private final ScriptedBackend steady = new ScriptedBackend("large", clock, Reply.text("Paris"));
 
     @Test
     void everyAttemptRecordsItsTimeToFirstToken() {
@@ -39,13 +44,10 @@ class StreamModesTest {
 
     @Test
     void routeThenStreamFailsCleanlyWhenTheStreamIsCutMidWay() {
-        ScriptedBackend small = new ScriptedBackend(
-                "small", clock, Reply.text("Paris is the capital").cutAfter(2, CUT));
-        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
 
         CascadeResult result = engine().stream(
                 ASK,
-                policy(IdkCheck.ABSTENTION_ONLY, Fallback.answer("later"), small, large),
+                policy(IdkCheck.ABSTENTION_ONLY, Fallback.answer("later"), cutting, steady),
                 StreamMode.ROUTE_THEN_STREAM,
                 client::add);
 
@@ -53,7 +55,7 @@ class StreamModesTest {
         assertThat(text(client)).isEqualTo("Paris is");
         assertThat(result).isInstanceOfSatisfying(CascadeResult.Failed.class, f -> assertThat(f.error())
                 .isSameAs(CUT));
-        assertThat(large.calls).isEmpty();
+        assertThat(steady.calls).isEmpty();
         Attempt cut = result.trail().attempts().getFirst();
         assertThat(cut.verdict()).isEqualTo(Verdict.FAILED);
         assertThat(cut.firstToken()).isEqualTo(Duration.ofMillis(50));
@@ -61,12 +63,12 @@ class StreamModesTest {
 
     @Test
     void verifyThenStreamClimbsPastABufferedStreamCutMidWay() {
-        ScriptedBackend small = new ScriptedBackend(
-                "small", clock, Reply.text("Paris is the capital").cutAfter(2, CUT));
-        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
 
         CascadeResult result = engine().stream(
-                ASK, policy(IdkCheck.ABSTENTION_ONLY, null, small, large), StreamMode.VERIFY_THEN_STREAM, client::add);
+                ASK,
+                policy(IdkCheck.ABSTENTION_ONLY, null, cutting, steady),
+                StreamMode.VERIFY_THEN_STREAM,
+                client::add);
 
         assertThat(text(client)).isEqualTo("Paris");
         assertThat(((CascadeResult.Answered) result).by().backend()).isEqualTo("large");
