@@ -1,0 +1,40 @@
+package dev.ponder.gateway.console;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/** The Requests page's search: a time range, optional exact filters, a request id or prompt text, a page cursor. */
+record RequestFilter(
+        Instant from, Instant before, String policyValue, String backendValue, String statusValue, String textValue) {
+
+    RequestFilter {
+        Objects.requireNonNull(from, "from");
+        if (statusValue != null
+                && !statusValue.isBlank()
+                && !statusValue.equals("answered")
+                && !statusValue.equals("failed")) {
+            throw new IllegalArgumentException("status must be 'answered' or 'failed' but was '" + statusValue + "'");
+        }
+    }
+
+    Optional<String> policy() {
+        return present(policyValue);
+    }
+
+    Optional<String> backend() {
+        return present(backendValue);
+    }
+
+    Optional<String> status() {
+        return present(statusValue);
+    }
+
+    Optional<String> text() {
+        return present(textValue);
+    }
+
+    private static Optional<String> present(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+    }
+}

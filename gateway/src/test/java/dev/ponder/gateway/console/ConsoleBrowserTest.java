@@ -1,0 +1,177 @@
+package dev.ponder.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.ponder.gateway.GatewayTest;
+import dev.ponder.gateway.routing.Routes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * The console in a real headless Chromium: log in, visit every page against a gateway holding real logged traffic,
+ * open a request's trail, change a threshold, and save screenshots (target/console-screenshots).
+ */
+@TestPropertySource(properties = "ponder.security.admin.password=console-test-password")
+class ConsoleBrowserTest extends GatewayTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SHOTS = Path.of("target/console-screenshots");
+
+    private static WebDriver browser;
+    private static Path profile;
+
+    @Autowired
+    Routes routes;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        assumeTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Skipped: install Debian's chromium and chromium-driver (.ci/run does) to run the browser test");
+        profile = Files.createTempDirectory("ponder-chromium");
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                .addArguments(
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--disable-dev-shm-usage",
+                        "--window-size=1400,1000",
+                        "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void anAdministratorSeesEveryPageOpensATrailAndChangesAThreshold() throws IOException {
+        String escalated = sendTraffic();
+
+        browser.get(base() + "/admin/");
+        assertThat(browser.getCurrentUrl()).contains("/admin/login");
+        browser.findElement(By.name("username")).sendKeys("admin");
+        browser.findElement(By.name("password")).sendKeys("console-test-password");
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+
+        visit("overview");
+        assertThat(text("#overview-cards")).contains("requests").contains("always top tier").contains("savings");
+        shot("overview");
+
+        visit("requests");
+        List<WebElement> links = browser.findElements(By.cssSelector("#requests-table a.trail-link"));
+        assertThat(links).extracting(WebElement::getText).contains(escalated);
+        shot("requests");
+        links.stream().filter(l -> l.getText().equals(escalated)).findFirst().orElseThrow().click();
+        await(By.cssSelector("#page[data-page=request] #trail"));
+        assertThat(browser.findElements(By.cssSelector("#trail tbody tr"))).hasSize(2);
+        assertThat(text("#trail")).contains("escalated").contains("accepted").contains("small").contains("large");
+        shot("request-trail");
+
+        visit("router");
+        assertThat(text("#active-version")).isNotBlank();
+        shot("router");
+
+        visit("backends");
+        assertThat(text("#backends")).contains("small").contains("large").contains("gpt-4o");
+        shot("backends");
+
+        visit("keys");
+        browser.findElement(By.cssSelector("#create-key input[name=name]")).sendKeys("console-made");
+        browser.findElement(By.cssSelector("#create-key button")).click();
+        await(By.cssSelector("#new-key, #created-key .error"));
+        assertThat(browser.findElements(By.cssSelector("#created-key .error")))
+                .extracting(WebElement::getText)
+                .isEmpty();
+        assertThat(text("#new-key")).isNotBlank();
+        assertThat(text("#keys")).contains("console-made");
+        shot("keys");
+
+        visit("training");
+        await(By.id("training-runs"));
+        shot("training-runs");
+
+        visit("policies");
+        WebElement thresholds = browser.findElement(By.cssSelector("form[data-policy=hard] input[name=thresholds]"));
+        thresholds.clear();
+        thresholds.sendKeys("0.25");
+        browser.findElement(By.cssSelector("form[data-policy=hard] button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10))
+                .until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "0.25"));
+        shot("policies");
+        assertThat(routes.policies().get("hard").thresholds()).containsExactly(0.25);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'hard'", Integer.class))
+                .isEqualTo(1);
+    }
+
+    /** Real traffic through the API: easy requests, and one the cheap tier abstains on, whose id is returned. */
+    private String sendTraffic() {
+        for (String prompt : List.of("What is 2 + 2?", "Name a colour.", "Say hello.")) {
+            post("/v1/chat/completions", "application/json", body(prompt));
+        }
+        String id = post("/v1/chat/completions", "application/json", body("What is the capital of Atlantis?"))
+                .headers()
+                .firstValue("x-ponder-request-id")
+                .orElseThrow();
+        awaitRow("SELECT 1 FROM attempts WHERE request_id = ? AND seq = 1", id);
+        return id;
+    }
+
+    private static String body(String prompt) {
+        return "{\"model\":\"ponder\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+    }
+
+    private String base() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    private void visit(String page) {
+        browser.get(base() + "/admin/#" + page);
+        await(By.cssSelector("#page[data-page=" + page + "]"));
+        assertThat(browser.findElements(By.cssSelector("#page .error"))).isEmpty();
+    }
+
+    private static void await(By locator) {
+        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.presenceOfElementLocated(locator));
+    }
+
+    private static String text(String css) {
+        return browser.findElement(By.cssSelector(css)).getText();
+    }
+
+    private static void shot(String name) throws IOException {
+        Files.write(SHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+}
