@@ -1,25 +1,47 @@
 package dev.ponder.gateway.learning;
 
-import dev.ponder.gateway.PonderApplication;
+import dev.ponder.gateway.config.PonderProperties;
 import java.io.PrintStream;
 import java.util.Arrays;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.FilterType;
 
 /**
  * {@code ponder.jar retrain [--spring.datasource.url=...] [--ponder.learning.retrain.x=y ...]}: runs the retraining
- * job once in a context without a web server, with the gateway's configuration (so the same database and policies),
- * and exits 0 when a version was promoted or held for review, 2 when nothing was trained, 3 when another run holds
- * the lock.
+ * job once, with the gateway's configuration (so the same database, backends and policies) but without its web
+ * server, and exits 0 when a version was promoted or held for review, 2 when there was nothing to train on, 3 when
+ * another run holds the lock.
  */
 public final class RetrainCommand {
 
     private RetrainCommand() {}
 
-    /** Called by {@link PonderApplication#main} through reflection, with the arguments after {@code retrain}. */
+    /**
+     * What the job needs and nothing of the web gateway: the database (embedded or configured, migrated by Flyway),
+     * the backends and policies, the router models. Not a {@code @Configuration}, so that the gateway's own component
+     * scan does not pick it up; as the application's primary source it is processed all the same.
+     */
+    @EnableAutoConfiguration
+    @EnableConfigurationProperties({PonderProperties.class, LearningProperties.class})
+    @ComponentScan(
+            basePackages = "dev.ponder.gateway",
+            useDefaultFilters = false,
+            includeFilters = @ComponentScan.Filter(Configuration.class),
+            excludeFilters =
+                    @ComponentScan.Filter(
+                            type = FilterType.REGEX,
+                            pattern = "dev\\.ponder\\.gateway\\.(?!learning\\.|embedded\\.|GatewayConfiguration).*"))
+    static class Context {}
+
+    /** Called by {@code PonderApplication.main} through reflection, with all arguments ({@code retrain} first). */
     public static int run(String[] args, PrintStream out) throws Exception {
-        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(PonderApplication.class)
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Context.class)
                 .web(WebApplicationType.NONE)
                 .run(Arrays.copyOfRange(args, 1, args.length))) {
             return switch (context.getBean(RetrainJob.class).run(out)) {

@@ -131,6 +131,7 @@ final class RetrainJob {
                 .map(Timestamp::toInstant)
                 .orElse(Instant.EPOCH);
         Instant until = clock.instant();
+        models.refresh(); // compare with the version active now (this process may have just started)
         Long run = jdbc.queryForObject(
                 "INSERT INTO training_runs (started_at, status, labels_after, labels_until, progress)"
                         + " VALUES (?, 'running', ?, ?, 'starting') RETURNING id",
