@@ -12,16 +12,8 @@ class LoadGeneratorTest {
 
     @Test
     void streamsTimeTheFirstContentTokenAndTheWholeStreamFromWhenEachRequestWasDue() {
-        try (MockLlmServer mock = MockLlmServer.start(Duration.ofMillis(100), 5, Duration.ofMillis(20));
-                LoadGenerator generator = new LoadGenerator()) {
-            LoadGenerator.Result result = generator.run(new LoadGenerator.Load(
-                    URI.create(mock.baseUrl() + "/chat/completions"),
-                    "{\"model\":\"mock\",\"stream\":true}",
-                    true,
-                    50,
-                    10,
-                    Duration.ofSeconds(10),
-                    100));
+        try (MockLlmServer mock = MockLlmServer.start(Duration.ofMillis(100), 5, Duration.ofMillis(20))) {
+            LoadGenerator.Result result = run(mock, true, 10, 100);
 
             assertThat(result.errors()).isEmpty();
             assertThat(result.ok()).isEqualTo(10);
@@ -35,16 +27,8 @@ class LoadGeneratorTest {
 
     @Test
     void requestsDueBeyondTheInFlightLimitAreNotSentAndCountAsErrors() {
-        try (MockLlmServer mock = MockLlmServer.start(Duration.ofMillis(500), 1, Duration.ZERO);
-                LoadGenerator generator = new LoadGenerator()) {
-            LoadGenerator.Result result = generator.run(new LoadGenerator.Load(
-                    URI.create(mock.baseUrl() + "/chat/completions"),
-                    "{\"model\":\"mock\"}",
-                    false,
-                    100,
-                    5,
-                    Duration.ofSeconds(10),
-                    2));
+        try (MockLlmServer mock = MockLlmServer.start(Duration.ofMillis(500), 1, Duration.ZERO)) {
+            LoadGenerator.Result result = run(mock, false, 5, 2);
 
             assertThat(result.ok()).isEqualTo(2);
             assertThat(result.errors()).containsOnlyKeys("not sent: 2 requests in flight (the generator's limit)");
@@ -74,6 +58,20 @@ class LoadGeneratorTest {
             assertThat(result.errors()).hasSize(1);
             assertThat(result.errors().keySet().iterator().next()).startsWith("ConnectException");
             assertThat(result.latency().count()).isZero();
+        }
+    }
+
+    /** {@code requests} requests to the mock at 50 per second. */
+    private static LoadGenerator.Result run(MockLlmServer mock, boolean stream, int requests, int inFlightLimit) {
+        try (LoadGenerator generator = new LoadGenerator()) {
+            return generator.run(new LoadGenerator.Load(
+                    URI.create(mock.baseUrl() + "/chat/completions"),
+                    "{\"model\":\"mock\",\"stream\":" + stream + "}",
+                    stream,
+                    50,
+                    requests,
+                    Duration.ofSeconds(10),
+                    inFlightLimit));
         }
     }
 }
