@@ -87,17 +87,28 @@ class ConsoleBrowserTest extends GatewayTest {
         browser.findElement(By.cssSelector("form button[type=submit]")).click();
 
         visit("overview");
-        assertThat(text("#overview-cards")).contains("requests").contains("always top tier").contains("savings");
+        assertThat(text("#overview-cards"))
+                .contains("requests")
+                .contains("always top tier")
+                .contains("savings");
         shot("overview");
 
         visit("requests");
         List<WebElement> links = browser.findElements(By.cssSelector("#requests-table a.trail-link"));
         assertThat(links).extracting(WebElement::getText).contains(escalated);
         shot("requests");
-        links.stream().filter(l -> l.getText().equals(escalated)).findFirst().orElseThrow().click();
+        links.stream()
+                .filter(l -> l.getText().equals(escalated))
+                .findFirst()
+                .orElseThrow()
+                .click();
         await(By.cssSelector("#page[data-page=request] #trail"));
         assertThat(browser.findElements(By.cssSelector("#trail tbody tr"))).hasSize(2);
-        assertThat(text("#trail")).contains("escalated").contains("accepted").contains("small").contains("large");
+        assertThat(text("#trail"))
+                .contains("escalated")
+                .contains("accepted")
+                .contains("small")
+                .contains("large");
         shot("request-trail");
 
         visit("router");
@@ -110,6 +121,7 @@ class ConsoleBrowserTest extends GatewayTest {
 
         visit("keys");
         browser.findElement(By.cssSelector("#create-key input[name=name]")).sendKeys("console-made");
+        browser.findElement(By.cssSelector("#create-key input[name=owner]")).sendKeys("team-console");
         browser.findElement(By.cssSelector("#create-key button")).click();
         await(By.cssSelector("#new-key, #created-key .error"));
         assertThat(browser.findElements(By.cssSelector("#created-key .error")))
