@@ -11,12 +11,15 @@ import dev.ponder.gateway.learning.RouterModels;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.gateway.routing.ScorerSignal;
 import dev.ponder.providers.BackendFactory;
+import dev.ponder.providers.GuardedBackend;
+import dev.ponder.providers.HealthProber;
 import dev.ponder.router.RouterModel;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -40,6 +43,18 @@ class GatewayConfiguration {
         Map<String, ModelBackend> backends = new LinkedHashMap<>();
         properties.effectiveBackends().forEach((name, spec) -> backends.put(name, factory.create(name, spec)));
         return Routes.of(properties, backends);
+    }
+
+    /** Probes every backend in the background, so that its health shows in metrics and the console before traffic. */
+    @Bean(destroyMethod = "close")
+    HealthProber healthProber(
+            Routes routes, @Value("${ponder.health.probe-interval:PT30S}") java.time.Duration interval) {
+        return new HealthProber(
+                routes.backends().values().stream()
+                        .filter(GuardedBackend.class::isInstance)
+                        .map(GuardedBackend.class::cast)
+                        .toList(),
+                interval);
     }
 
     /**
