@@ -3,19 +3,15 @@ package dev.ponder.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -25,35 +21,22 @@ import org.springframework.test.context.DynamicPropertySource;
 /** A client that leaves in the middle of a stream cancels the backend call it was waiting on. */
 class ClientDisconnectTest extends GatewayTest {
 
-    /** An OpenAI-protocol server that streams a word every 100 ms for 10 s, and notices when its reader leaves. */
-    private static final HttpServer slow;
-
     private static final CountDownLatch upstreamLeft = new CountDownLatch(1);
 
-    static {
-        try {
-            slow = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        slow.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        slow.createContext("/v1/", ClientDisconnectTest::streamSlowly);
-        slow.start();
-    }
+    /** An OpenAI-protocol server that streams a word every 100 ms for 10 s, and notices when its reader leaves. */
+    private static final LocalServer slow = LocalServer.start("/v1/", ClientDisconnectTest::streamSlowly);
 
     @DynamicPropertySource
     static void slowBackend(DynamicPropertyRegistry registry) {
         registry.add("ponder.backends.slow.type", () -> "openai");
-        registry.add(
-                "ponder.backends.slow.base-url",
-                () -> "http://127.0.0.1:" + slow.getAddress().getPort() + "/v1");
+        registry.add("ponder.backends.slow.base-url", slow::openAiBaseUrl);
         registry.add("ponder.backends.slow.model", () -> "slow-model");
         registry.add("ponder.backends.slow.resilience.max-attempts", () -> "1");
     }
 
     @AfterAll
     static void stop() {
-        slow.stop(0);
+        slow.close();
     }
 
     private static void streamSlowly(HttpExchange exchange) throws IOException {

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,30 +27,18 @@ class EmbeddingsTest extends GatewayTest {
     private static final AtomicInteger upstreamCalls = new AtomicInteger();
 
     /** An OpenAI-protocol embedding server: each input's vector is {@code [length, 0.5]}. */
-    private static final HttpServer embedder;
-
-    static {
-        try {
-            embedder = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        embedder.createContext("/v1/embeddings", EmbeddingsTest::embed);
-        embedder.start();
-    }
+    private static final LocalServer embedder = LocalServer.start("/v1/embeddings", EmbeddingsTest::embed);
 
     @DynamicPropertySource
     static void embeddingBackend(DynamicPropertyRegistry registry) {
         registry.add("ponder.embeddings.backends.embed.type", () -> "openai");
-        registry.add(
-                "ponder.embeddings.backends.embed.base-url",
-                () -> "http://127.0.0.1:" + embedder.getAddress().getPort() + "/v1");
+        registry.add("ponder.embeddings.backends.embed.base-url", embedder::openAiBaseUrl);
         registry.add("ponder.embeddings.backends.embed.model", () -> "text-embedding-3-small");
     }
 
     @AfterAll
     static void stop() {
-        embedder.stop(0);
+        embedder.close();
     }
 
     private static void embed(HttpExchange exchange) throws IOException {
@@ -95,6 +80,7 @@ class EmbeddingsTest extends GatewayTest {
         assertThat(response.data().get(1).embedding()).containsExactly(5f, 0.5f);
         assertThat(response.model()).isEqualTo("text-embedding-3-small");
         assertThat(response.usage().promptTokens()).isEqualTo(3);
+        assertThat(client().models().list().data()).extracting(m -> m.id()).contains("embed", "ponder");
     }
 
     @Test
