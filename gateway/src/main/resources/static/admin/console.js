@@ -326,7 +326,7 @@ function curve(curves) {
 async function show(name, args = [], extra) {
   document.querySelectorAll("#nav a").forEach(a => a.classList.toggle("active", a.hash === "#" + name));
   try {
-    page.replaceChildren(...(await pages[name](args, extra)));
+    page.replaceChildren(...(await pages[name](args, extra)).flat());
     page.dataset.page = name;
   } catch (err) {
     page.replaceChildren(h("p", { class: "error" }, err.message));
