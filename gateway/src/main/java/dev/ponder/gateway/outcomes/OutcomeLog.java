@@ -7,10 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -26,6 +28,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeLog.class);
 
+    private final JdbcTemplate jdbc;
     private final OutcomeStore store;
     private final Journal journal;
     private final BlockingQueue<Outcome> queue;
@@ -40,6 +43,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
     private volatile double maxWriteMillis;
     private volatile boolean running = true;
     private long nextProbeNanos;
+    private CompletableFuture<Void> probe;
 
     /**
      * @param journalDir where the journal lives while PostgreSQL is unreachable; a journal left there by an earlier
@@ -47,6 +51,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
      * @param probeInterval how often the writer checks whether PostgreSQL is back while it spills
      */
     public OutcomeLog(JdbcTemplate jdbc, Path journalDir, int queueCapacity, int batchSize, Duration probeInterval) {
+        this.jdbc = jdbc;
         this.store = new OutcomeStore(jdbc);
         this.journal = new Journal(journalDir);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -140,7 +145,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
                     "Outcome log write of {} rows failed, spilling to {}: {}",
                     records.size(),
                     journal.file(),
-                    e.getMessage());
+                    brief(e));
             nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
             return false;
         }
@@ -164,7 +169,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
 
     /** While there is a journal, tries to replay it every probe interval (and once at start, and at close). */
     private void replayWhenDue() {
-        if (journalBytes <= 0 || (running && System.nanoTime() < nextProbeNanos)) {
+        if (journalBytes <= 0 || (running && (System.nanoTime() < nextProbeNanos || !databaseAnswers()))) {
             return;
         }
         long before = journalBytes;
@@ -182,6 +187,34 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
             nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
         }
         journalBytes = journal.size();
+    }
+
+    /** The root cause, shortened: a failed statement's message repeats the whole multi-row statement. */
+    static String brief(Throwable e) {
+        Throwable root = NestedExceptionUtils.getMostSpecificCause(e);
+        String message = root.getClass().getSimpleName() + ": " + root.getMessage();
+        return message.length() <= 200 ? message : message.substring(0, 200) + "...";
+    }
+
+    /**
+     * Whether the last probe found PostgreSQL answering; starts one if none is under way. Probes run on their own
+     * thread, so that the writer keeps spilling while a connection attempt to a dead server waits out its timeout.
+     */
+    private boolean databaseAnswers() {
+        if (probe == null) {
+            probe = CompletableFuture.runAsync(
+                    () -> jdbc.queryForObject("SELECT 1", Integer.class), Thread::startVirtualThread);
+            return false;
+        }
+        if (!probe.isDone()) {
+            return false;
+        }
+        boolean up = !probe.isCompletedExceptionally();
+        probe = null;
+        if (!up) {
+            nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
+        }
+        return up;
     }
 
     private static final class Unreachable extends RuntimeException {

@@ -2,6 +2,7 @@ package dev.ponder.gateway.outcomes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
  * PostgreSQL stops under load and comes back on the same port and data directory: the writer spills to its journal
@@ -28,11 +28,15 @@ class OutcomeLogOutageTest {
 
     private EmbeddedPostgres postgres;
     private OutcomeLog outcomeLog;
+    private HikariDataSource pool;
 
     @AfterEach
     void stop() throws IOException {
         if (outcomeLog != null) {
             outcomeLog.close();
+        }
+        if (pool != null) {
+            pool.close();
         }
         if (postgres != null) {
             postgres.close();
@@ -43,8 +47,12 @@ class OutcomeLogOutageTest {
     void everyOutcomeArrivesExactlyOnceAcrossADatabaseRestart() throws Exception {
         int port = freePort();
         postgres = start(port);
-        JdbcTemplate jdbc = new JdbcTemplate(new SimpleDriverDataSource(
-                new org.postgresql.Driver(), "jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", ""));
+        // A pool as the gateway has; with a short connection timeout, as operators should set.
+        pool = new HikariDataSource();
+        pool.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + port + "/postgres");
+        pool.setUsername("postgres");
+        pool.setConnectionTimeout(2000);
+        JdbcTemplate jdbc = new JdbcTemplate(pool);
         Flyway.configure()
                 .dataSource(jdbc.getDataSource())
                 .locations("classpath:db/migration")
