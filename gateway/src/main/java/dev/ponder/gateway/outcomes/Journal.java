@@ -104,4 +104,12 @@ final class Journal {
         Files.deleteIfExists(file);
         replayed = 0;
     }
+
+    /** Moves the journal out of the way (its records are not replayed) and returns where it went. */
+    Path setAside() throws IOException {
+        Path aside = file.resolveSibling(file.getFileName() + ".rejected-" + System.currentTimeMillis());
+        Files.move(file, aside);
+        replayed = 0;
+        return aside;
+    }
 }

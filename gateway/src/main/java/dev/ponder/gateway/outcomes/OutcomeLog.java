@@ -27,6 +27,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public final class OutcomeLog implements OutcomeListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeLog.class);
+    private static final int MAX_FAILED_REPLAYS = 3;
 
     private final JdbcTemplate jdbc;
     private final OutcomeStore store;
@@ -44,6 +45,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
     private volatile boolean running = true;
     private long nextProbeNanos;
     private CompletableFuture<Void> probe;
+    private int failedReplays;
 
     /**
      * @param journalDir where the journal lives while PostgreSQL is unreachable; a journal left there by an earlier
@@ -180,11 +182,16 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
                 }
             });
             log.info("Outcome log replayed {} journal bytes into PostgreSQL", before);
+            failedReplays = 0;
         } catch (Unreachable e) {
-            // still down: the next probe tries again from where this one stopped
+            // PostgreSQL answered the probe yet refused the rows: after a few tries that is the data, not an outage,
+            // and the journal is set aside so that it does not block the log for good.
+            if (++failedReplays >= MAX_FAILED_REPLAYS) {
+                setAside();
+            }
         } catch (IOException | RuntimeException e) {
-            log.error("Outcome journal {} could not be replayed; it is kept for inspection", journal.file(), e);
-            nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
+            log.error("Outcome journal {} cannot be read", journal.file(), e);
+            setAside();
         }
         journalBytes = journal.size();
     }
@@ -215,6 +222,18 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
             nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
         }
         return up;
+    }
+
+    private void setAside() {
+        try {
+            Path aside = journal.setAside();
+            log.error(
+                    "Outcome journal could not be replayed {} times; moved to {} for inspection", failedReplays, aside);
+        } catch (IOException e) {
+            log.error("Outcome journal {} could not be set aside", journal.file(), e);
+        }
+        failedReplays = 0;
+        nextProbeNanos = System.nanoTime() + probeInterval.toNanos();
     }
 
     private static final class Unreachable extends RuntimeException {

@@ -1,0 +1,80 @@
+package dev.ponder.gateway.outcomes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.gateway.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+
+class OutcomeJournalTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aJournalLeftByAnEarlierRunIsReplayedAtStart() throws Exception {
+        JdbcTemplate jdbc = migratedDatabase();
+        new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
+
+        try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50))) {
+            await(() -> outcomeLog.written() == 1);
+
+            assertThat(jdbc.queryForObject("SELECT request_id FROM requests", String.class))
+                    .isEqualTo("left-over");
+            assertThat(outcomeLog.journalBytes()).isZero();
+        }
+    }
+
+    @Test
+    void aJournalThePostgreSQLThatIsUpRefusesIsSetAsideSoThatLoggingGoesOn() throws Exception {
+        JdbcTemplate jdbc = migratedDatabase();
+        // No partition holds the year 2000: PostgreSQL answers, and refuses the row.
+        new Journal(dir)
+                .append(List.of(
+                        OutcomeRecord.of(Outcomes.escalated("too-old", Instant.parse("2000-01-01T00:00:00Z")))));
+
+        try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50))) {
+            await(() -> outcomeLog.journalBytes() == 0);
+            outcomeLog.onOutcome(Outcomes.escalated("fresh", Instant.now()));
+            await(() -> outcomeLog.written() == 1);
+
+            assertThat(jdbc.queryForList("SELECT request_id FROM requests", String.class))
+                    .containsExactly("fresh");
+            try (Stream<Path> files = Files.list(dir)) {
+                Path aside = files.filter(f -> f.getFileName().toString().contains(".rejected-"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(Files.readString(aside)).contains("too-old");
+            }
+        }
+    }
+
+    private static JdbcTemplate migratedDatabase() {
+        JdbcTemplate jdbc = new JdbcTemplate(
+                new SimpleDriverDataSource(new org.postgresql.Driver(), TestDatabase.create(), "postgres", ""));
+        Flyway.configure()
+                .dataSource(jdbc.getDataSource())
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return jdbc;
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+}
