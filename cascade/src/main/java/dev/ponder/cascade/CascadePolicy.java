@@ -57,6 +57,21 @@ public record CascadePolicy(
                 .toList();
     }
 
+    /** The same policy over other tiers (a subset, or wrapped backends) with their thresholds (null: evenly spaced). */
+    public CascadePolicy withTiers(List<Tier> newTiers, List<Double> newThresholds) {
+        return new CascadePolicy(name, newTiers, newThresholds, budget, idk, streamMode, fallback);
+    }
+
+    /** The same policy with other thresholds and budget, as an operator's edit makes it. */
+    public CascadePolicy withLimits(List<Double> newThresholds, Budget newBudget) {
+        return new CascadePolicy(name, tiers, newThresholds, newBudget, idk, streamMode, fallback);
+    }
+
+    /** The same policy with another fallback. */
+    public CascadePolicy withFallback(Fallback newFallback) {
+        return new CascadePolicy(name, tiers, thresholds, budget, idk, streamMode, newFallback);
+    }
+
     /** The tier a request of this difficulty starts at. */
     public int startTier(double score) {
         for (int i = 0; i < thresholds.size(); i++) {

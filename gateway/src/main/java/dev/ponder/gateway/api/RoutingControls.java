@@ -74,14 +74,7 @@ record RoutingControls(Control maxTier, Control qualityTarget) {
         List<Double> thresholds = policy.thresholds().subList(0, top).stream()
                 .map(t -> Math.max(0, t - shift))
                 .toList();
-        return new CascadePolicy(
-                policy.name(),
-                tiers,
-                thresholds,
-                policy.budget(),
-                policy.idk(),
-                policy.streamMode(),
-                policy.fallback());
+        return policy.withTiers(tiers, thresholds);
     }
 
     private int tierIndex(CascadePolicy policy) {

@@ -37,14 +37,7 @@ final class TierTracker {
         if (fallback != null && fallback.backend() != null) {
             fallback = Fallback.backend(new Tracked(fallback.backend(), Attempt.BY_FALLBACK));
         }
-        return new CascadePolicy(
-                policy.name(),
-                tiers,
-                policy.thresholds(),
-                policy.budget(),
-                policy.idk(),
-                policy.streamMode(),
-                fallback);
+        return policy.withTiers(tiers, policy.thresholds()).withFallback(fallback);
     }
 
     /** What is answering, given that a delta has arrived. */

@@ -115,7 +115,7 @@ class PolicyOverrides {
     }
 
     private static CascadePolicy with(CascadePolicy p, List<Double> thresholds, Budget budget) {
-        return new CascadePolicy(p.name(), p.tiers(), thresholds, budget, p.idk(), p.streamMode(), p.fallback());
+        return p.withLimits(thresholds, budget);
     }
 
     static Map<String, Object> view(CascadePolicy p) {

@@ -180,9 +180,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
         List<Tier> free = policy.tiers().stream()
                 .filter(t -> Price.FREE.equals(t.backend().info().price()))
                 .toList();
-        return free.isEmpty()
-                ? Optional.empty()
-                : Optional.of(new CascadePolicy(policy.name(), free, null, policy.budget()));
+        return free.isEmpty() ? Optional.empty() : Optional.of(policy.withTiers(free, null));
     }
 
     private static ApiException rejection(VirtualKey key, Admission.Rejected rejected) {
