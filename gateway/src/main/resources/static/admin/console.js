@@ -228,14 +228,17 @@ const pages = {
               maxCostUsd: Number(f.get("max_cost_usd")),
               deadlineMs: Number(f.get("deadline_ms")) });
             show("policies");
-          } catch (err) { msg.textContent = err.message; }
+          } catch (err) {
+            msg.textContent = err.message;
+            msg.classList.add("error");
+          }
         } },
         h("strong", {}, policy.name), h("span", {}, "tiers: " + policy.tiers.join(" → ")),
         h("label", {}, "Thresholds", h("input", { name: "thresholds", value: policy.thresholds.join(",") })),
         h("label", {}, "Max escalations", h("input", { name: "max_escalations", value: policy.max_escalations })),
         h("label", {}, "Max cost (USD)", h("input", { name: "max_cost_usd", value: policy.max_cost_usd })),
         h("label", {}, "Deadline (ms)", h("input", { name: "deadline_ms", value: policy.deadline_ms })),
-        h("button", { type: "submit" }, "Save"), h("span", { class: "msg error" }))),
+        h("button", { type: "submit" }, "Save"), h("span", { class: "msg" }))),
       h("h2", {}, "Audit"),
       table([{ label: "when", render: a => when(a.changed_at) }, { label: "policy", key: "policy" },
         { label: "by", key: "changed_by" }, { label: "before", key: "before" }, { label: "after", key: "after" }],
