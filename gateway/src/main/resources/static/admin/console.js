@@ -222,11 +222,13 @@ const pages = {
           const f = new FormData(e.target);
           const msg = e.target.querySelector(".msg");
           try {
+            // An empty budget field keeps the current value (unlimited stays unlimited).
+            const number = name => f.get(name).trim() === "" ? undefined : Number(f.get(name));
             await api("PUT", "/admin/api/console/policies/" + encodeURIComponent(policy.name), {
               thresholds: f.get("thresholds").split(",").filter(s => s.trim()).map(Number),
-              maxEscalations: Number(f.get("max_escalations")),
-              maxCostUsd: Number(f.get("max_cost_usd")),
-              deadlineMs: Number(f.get("deadline_ms")) });
+              maxEscalations: number("max_escalations"),
+              maxCostUsd: number("max_cost_usd"),
+              deadlineMs: number("deadline_ms") });
             show("policies");
           } catch (err) {
             msg.textContent = err.message;
@@ -235,8 +237,8 @@ const pages = {
         } },
         h("strong", {}, policy.name), h("span", {}, "tiers: " + policy.tiers.join(" → ")),
         h("label", {}, "Thresholds", h("input", { name: "thresholds", value: policy.thresholds.join(",") })),
-        h("label", {}, "Max escalations", h("input", { name: "max_escalations", value: policy.max_escalations })),
-        h("label", {}, "Max cost (USD)", h("input", { name: "max_cost_usd", value: policy.max_cost_usd })),
+        h("label", {}, "Max escalations", h("input", { name: "max_escalations", value: policy.max_escalations ?? "", placeholder: "unlimited" })),
+        h("label", {}, "Max cost (USD)", h("input", { name: "max_cost_usd", value: policy.max_cost_usd ?? "", placeholder: "unlimited" })),
         h("label", {}, "Deadline (ms)", h("input", { name: "deadline_ms", value: policy.deadline_ms })),
         h("button", { type: "submit" }, "Save"), h("span", { class: "msg" }))),
       h("h2", {}, "Audit"),

@@ -123,8 +123,18 @@ class PolicyOverrides {
         view.put("name", p.name());
         view.put("tiers", p.tiers().stream().map(Tier::name).toList());
         view.put("thresholds", p.thresholds());
-        view.put("max_escalations", p.budget().maxEscalations());
-        view.put("max_cost_usd", p.budget().maxCostUsd());
+        // Unlimited budgets show as null rather than as the largest int and double.
+        Budget unlimited = Budget.UNLIMITED;
+        view.put(
+                "max_escalations",
+                p.budget().maxEscalations() == unlimited.maxEscalations()
+                        ? null
+                        : p.budget().maxEscalations());
+        view.put(
+                "max_cost_usd",
+                p.budget().maxCostUsd() == unlimited.maxCostUsd()
+                        ? null
+                        : p.budget().maxCostUsd());
         view.put("deadline_ms", p.budget().deadline().toMillis());
         view.put("stream_mode", p.streamMode() == null ? null : p.streamMode().name());
         return view;
