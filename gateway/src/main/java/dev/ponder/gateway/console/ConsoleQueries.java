@@ -1,8 +1,10 @@
 package dev.ponder.gateway.console;
 
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,87 +14,196 @@ import org.springframework.stereotype.Component;
 
 /**
  * The console's reads of the outcome log. Every query is bounded by a time range, so that it touches only the daily
- * partitions it needs however large the log grows.
+ * partitions it needs however large the log grows; the overview reads hourly rollups for the whole hours of its
+ * range (V21__console_rollups.sql), so that a month costs about as much as an hour.
  */
 @Component
 class ConsoleQueries {
 
     static final int PAGE_SIZE = 50;
 
-    private final JdbcTemplate jdbc;
+    private static final Duration HOUR = Duration.ofHours(1);
+    // An hour is rolled up once the outcome writer has flushed its rows (it batches for well under a minute).
+    private static final Duration ROLLUP_DELAY = Duration.ofMinutes(5);
+    private static final double LATENCY_BUCKET_RATIO = 1.1;
+    // console_hourly's shape over a Window: its rolled-up hours, then the logged rows at both ends.
+    private static final String USAGE = """
+            (SELECT * FROM console_hourly WHERE hour >= ? AND hour < ?
+             UNION ALL SELECT * FROM ponder_console_usage(?, ?)
+             UNION ALL SELECT * FROM ponder_console_usage(?, ?)) usage
+            """;
+    private static final String LATENCY = """
+            (SELECT * FROM console_latency_hourly WHERE hour >= ? AND hour < ?
+             UNION ALL SELECT * FROM ponder_console_latency(?, ?)
+             UNION ALL SELECT * FROM ponder_console_latency(?, ?)) latency
+            """;
 
-    ConsoleQueries(JdbcTemplate jdbc) {
+    private static final String LISTED = """
+            request_id, created_at, policy, requested_model, status, http_status, answered_by, answered_model,
+            score, attempts, escalations, total_ms, cost_usd, stream""";
+    private static final String NEWEST_PAGE = " ORDER BY created_at DESC LIMIT " + PAGE_SIZE;
+    // Rows a text search reads in time order before it turns to the trigram index: ~50 ms of ILIKE here.
+    private static final int TEXT_SCAN = 5000;
+
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+
+    ConsoleQueries(JdbcTemplate jdbc, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     Map<String, Object> totals(Instant from) {
-        return jdbc.queryForMap("""
-                SELECT count(*) AS requests,
-                       count(*) FILTER (WHERE status = 'failed') AS failed,
-                       count(*) FILTER (WHERE escalations > 0) AS escalated,
-                       coalesce(sum(cost_usd), 0) AS cost_usd,
-                       coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY total_ms), 0) AS p50_ms,
-                       coalesce(percentile_cont(0.95) WITHIN GROUP (ORDER BY total_ms), 0) AS p95_ms,
-                       coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY total_ms), 0) AS p99_ms
-                FROM requests WHERE created_at >= ?
-                """, Timestamp.from(from));
+        Window window = window(from);
+        Map<String, Object> totals = new LinkedHashMap<>(jdbc.queryForMap("""
+                SELECT coalesce(sum(requests), 0)::bigint AS requests,
+                       coalesce(sum(requests) FILTER (WHERE status = 'failed'), 0)::bigint AS failed,
+                       coalesce(sum(escalated), 0)::bigint AS escalated,
+                       coalesce(sum(cost_usd), 0) AS cost_usd
+                FROM """ + USAGE, window.args()));
+        List<long[]> histogram = jdbc.query(
+                "SELECT bucket, sum(requests)::bigint FROM " + LATENCY + " GROUP BY bucket ORDER BY bucket",
+                (rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)},
+                window.args());
+        totals.put("p50_ms", percentile(histogram, 0.5));
+        totals.put("p95_ms", percentile(histogram, 0.95));
+        totals.put("p99_ms", percentile(histogram, 0.99));
+        return totals;
+    }
+
+    /** The middle of the histogram bucket holding the q-quantile: within 5% of the exact value, 0 when empty. */
+    static double percentile(List<long[]> histogram, double q) {
+        long total = histogram.stream().mapToLong(b -> b[1]).sum();
+        long seen = 0;
+        for (long[] bucket : histogram) {
+            seen += bucket[1];
+            if (seen >= q * total) {
+                return Math.pow(LATENCY_BUCKET_RATIO, bucket[0] + 0.5);
+            }
+        }
+        return 0;
     }
 
     /** Per policy: requests and the tokens of one attempt each, to price the "always the top tier" counterfactual. */
     List<Map<String, Object>> tokensByPolicy(Instant from) {
         return jdbc.queryForList("""
-                SELECT policy, count(*) AS requests,
-                       coalesce(sum(input_tokens::double precision / greatest(attempts, 1)), 0) AS input_tokens,
-                       coalesce(sum(output_tokens::double precision / greatest(attempts, 1)), 0) AS output_tokens
-                FROM requests WHERE created_at >= ? GROUP BY policy
-                """, Timestamp.from(from));
+                SELECT policy, sum(requests)::bigint AS requests, sum(input_tokens) AS input_tokens,
+                       sum(output_tokens) AS output_tokens
+                FROM """ + USAGE + " GROUP BY policy", window(from).args());
     }
 
     /** Mean cost of the requests each backend answered: prices the counterfactual where the price table says 0. */
     Map<String, Double> meanCostByBackend(Instant from) {
         Map<String, Double> costs = new LinkedHashMap<>();
         jdbc.query(
-                """
-                SELECT answered_by, avg(cost_usd) AS mean_cost FROM requests
-                WHERE created_at >= ? AND status = 'answered' GROUP BY answered_by
-                """,
+                "SELECT backend, sum(cost_usd) / sum(requests) FROM " + USAGE
+                        + " WHERE status = 'answered' GROUP BY backend",
                 rs -> {
                     costs.put(rs.getString(1), rs.getDouble(2));
                 },
-                Timestamp.from(from));
+                window(from).args());
         return costs;
     }
 
+    /**
+     * Requests and cost per bucket and answering backend. Buckets of an hour or more are whole hours, so that they
+     * sum the hourly rollups; shorter ones (ranges up to a day) read the logged rows.
+     */
     List<Map<String, Object>> series(Instant from, Duration bucket) {
+        if (bucket.compareTo(HOUR) < 0) {
+            return jdbc.queryForList(
+                    """
+                    SELECT date_bin(make_interval(secs => ?), created_at, ?) AS bucket,
+                           coalesce(answered_by, '(failed)') AS backend,
+                           count(*) AS requests, sum(cost_usd) AS cost_usd
+                    FROM requests WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2 ORDER BY 1
+                    """,
+                    bucket.toSeconds(),
+                    Timestamp.from(from),
+                    Timestamp.from(from),
+                    Timestamp.from(clock.instant()));
+        }
+        Window window = window(from);
+        List<Object> args = new ArrayList<>(List.of(
+                (bucket.toSeconds() + HOUR.toSeconds() - 1) / HOUR.toSeconds(),
+                Timestamp.from(from.truncatedTo(ChronoUnit.HOURS))));
+        args.addAll(List.of(window.args()));
         return jdbc.queryForList("""
-                SELECT date_bin(make_interval(secs => ?), created_at, ?) AS bucket,
-                       coalesce(answered_by, '(failed)') AS backend,
-                       count(*) AS requests, sum(cost_usd) AS cost_usd
-                FROM requests WHERE created_at >= ? GROUP BY 1, 2 ORDER BY 1
-                """, bucket.toSeconds(), Timestamp.from(from), Timestamp.from(from));
+                SELECT date_bin(make_interval(hours => ?::integer), hour, ?) AS bucket,
+                       CASE WHEN backend = '' THEN '(failed)' ELSE backend END AS backend,
+                       sum(requests)::bigint AS requests, sum(cost_usd) AS cost_usd
+                FROM """ + USAGE + " GROUP BY 1, 2 ORDER BY 1", args.toArray());
     }
 
-    List<Map<String, Object>> requests(RequestFilter filter) {
-        StringBuilder sql = new StringBuilder("""
-                SELECT request_id, created_at, policy, requested_model, status, http_status, answered_by,
-                       answered_model, score, attempts, escalations, total_ms, cost_usd, stream
-                FROM requests WHERE created_at >= ?
-                """);
-        List<Object> args = new ArrayList<>(List.of(Timestamp.from(filter.from())));
-        if (filter.before() != null) {
-            sql.append(" AND created_at < ?");
-            args.add(Timestamp.from(filter.before()));
+    /**
+     * Splits [from, now) into the whole hours the rollups hold, [lo, hi), and the logged rows at its ends, [from, lo)
+     * and [hi, now); first rolls up the hours that ended since the last call.
+     */
+    private Window window(Instant from) {
+        Instant now = clock.instant();
+        Instant rolled = jdbc.queryForObject(
+                        "SELECT ponder_rollup_console(?)", Timestamp.class, Timestamp.from(now.minus(ROLLUP_DELAY)))
+                .toInstant();
+        Instant hourStart = from.truncatedTo(ChronoUnit.HOURS);
+        Instant lo = min(hourStart.equals(from) ? from : hourStart.plus(HOUR), now);
+        Instant hi = rolled.isAfter(lo) ? min(rolled, now) : lo;
+        return new Window(from, lo, hi, now);
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    /** A range's rolled-up whole hours [lo, hi) and its logged rows [from, lo) and [hi, to). */
+    private record Window(Instant from, Instant lo, Instant hi, Instant to) {
+
+        /** The parameters of {@link #USAGE} and {@link #LATENCY}. */
+        Object[] args() {
+            return new Object[] {
+                Timestamp.from(lo), Timestamp.from(hi),
+                Timestamp.from(from), Timestamp.from(lo),
+                Timestamp.from(hi), Timestamp.from(to)
+            };
         }
-        filter.policy().ifPresent(v -> and(sql, args, "policy = ?", v));
-        filter.backend().ifPresent(v -> and(sql, args, "answered_by = ?", v));
-        filter.status().ifPresent(v -> and(sql, args, "status = ?", v));
-        filter.text().ifPresent(v -> {
-            sql.append(" AND (request_id = ? OR prompt ILIKE ?)");
-            args.add(v);
-            args.add("%" + v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
-        });
-        sql.append(" ORDER BY created_at DESC LIMIT ").append(PAGE_SIZE);
-        return jdbc.queryForList(sql.toString(), args.toArray());
+    }
+
+    /**
+     * A page of the requests matching the filter, newest first. A text search first looks among the newest
+     * {@value #TEXT_SCAN} rows of the range, which is enough for a common text; a rarer one then collects all its
+     * matches through the trigram index and sorts them. The planner cannot tell the two apart from the text, and
+     * the wrong choice costs seconds on a month of prompts.
+     */
+    List<Map<String, Object>> requests(RequestFilter filter) {
+        String time = filter.before() == null ? "created_at >= ?" : "created_at >= ? AND created_at < ?";
+        List<Object> timeArgs = filter.before() == null
+                ? List.of(Timestamp.from(filter.from()))
+                : List.of(Timestamp.from(filter.from()), Timestamp.from(filter.before()));
+        StringBuilder where = new StringBuilder(time);
+        List<Object> args = new ArrayList<>(timeArgs);
+        filter.policy().ifPresent(v -> and(where, args, "policy = ?", v));
+        filter.backend().ifPresent(v -> and(where, args, "answered_by = ?", v));
+        filter.status().ifPresent(v -> and(where, args, "status = ?", v));
+        if (filter.text().isEmpty()) {
+            return jdbc.queryForList(
+                    "SELECT " + LISTED + " FROM requests WHERE " + where + NEWEST_PAGE, args.toArray());
+        }
+        String text = filter.text().get();
+        where.append(" AND (request_id = ? OR prompt ILIKE ?)");
+        args.add(text);
+        args.add("%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        List<Object> newestArgs = new ArrayList<>(timeArgs);
+        newestArgs.addAll(args);
+        List<Map<String, Object>> newest = jdbc.queryForList(
+                "SELECT " + LISTED + " FROM (SELECT * FROM requests WHERE " + time + " ORDER BY created_at DESC LIMIT "
+                        + TEXT_SCAN + ") newest WHERE " + where + NEWEST_PAGE,
+                newestArgs.toArray());
+        if (newest.size() == PAGE_SIZE) {
+            return newest;
+        }
+        return jdbc.queryForList(
+                "WITH matches AS MATERIALIZED (SELECT " + LISTED + " FROM requests WHERE " + where
+                        + ") SELECT * FROM matches" + NEWEST_PAGE,
+                args.toArray());
     }
 
     private static void and(StringBuilder sql, List<Object> args, String condition, Object value) {
@@ -125,14 +236,18 @@ class ConsoleQueries {
         return byBackend;
     }
 
-    /** Logged difficulty scores with the cost of their requests, for the what-if of a threshold. */
-    List<double[]> scoresAndCosts(Instant from, String policy) {
-        return jdbc.query(
-                """
-                SELECT score, cost_usd FROM requests
-                WHERE created_at >= ? AND policy = ? AND score IS NOT NULL
-                ORDER BY created_at DESC LIMIT 100000
-                """, (rs, i) -> new double[] {rs.getDouble(1), rs.getDouble(2)}, Timestamp.from(from), policy);
+    /**
+     * The what-if of a threshold over a policy's newest 100,000 scored requests in range: how many there are, how many
+     * the threshold sends to the strong tier, and the summed predicted quality (1 there, 1 - score at the weak tier).
+     * Summed in the database, so that no row leaves it.
+     */
+    Map<String, Object> whatIf(Instant from, String policy, double threshold) {
+        return jdbc.queryForMap("""
+                SELECT count(*) AS requests, count(*) FILTER (WHERE score > ?) AS strong,
+                       coalesce(sum(CASE WHEN score > ? THEN 1 ELSE 1 - score END), 0) AS quality
+                FROM (SELECT score FROM requests WHERE created_at >= ? AND policy = ? AND score IS NOT NULL
+                      ORDER BY created_at DESC LIMIT 100000) logged
+                """, threshold, threshold, Timestamp.from(from), policy);
     }
 
     List<Map<String, Object>> trainingRuns() {

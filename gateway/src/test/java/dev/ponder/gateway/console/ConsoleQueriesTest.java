@@ -1,0 +1,114 @@
+package dev.ponder.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.ponder.gateway.TestDatabase;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/** The overview read from hourly rollups plus the partial hours at the range's ends equals the logged rows. */
+class ConsoleQueriesTest {
+
+    // Not on an hour boundary, so that both ends of every range have partial hours.
+    private static final Instant NOW = Instant.parse("2026-03-10T12:34:56Z");
+    private static final String EXACT = """
+            SELECT count(*) AS requests, count(*) FILTER (WHERE status = 'failed') AS failed,
+                   count(*) FILTER (WHERE escalations > 0) AS escalated, coalesce(sum(cost_usd), 0) AS cost_usd,
+                   coalesce(percentile_disc(0.5) WITHIN GROUP (ORDER BY total_ms), 0) AS p50_ms,
+                   coalesce(percentile_disc(0.99) WITHIN GROUP (ORDER BY total_ms), 0) AS p99_ms
+            FROM requests WHERE created_at >= ? AND created_at < ?
+            """;
+
+    private static JdbcTemplate jdbc;
+
+    @BeforeAll
+    static void logOfThreeDays() {
+        DriverManagerDataSource dataSource = new DriverManagerDataSource(TestDatabase.create(), "postgres", "");
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        jdbc = new JdbcTemplate(dataSource);
+        jdbc.queryForList(
+                "SELECT ponder_ensure_partitions(?, 6)",
+                LocalDate.ofInstant(NOW, ZoneOffset.UTC).minusDays(4));
+        // 3,000 requests a minute and a half apart before NOW, and a few logged in the future of the clock's hour.
+        jdbc.update("""
+                INSERT INTO requests (request_id, created_at, policy, requested_model, status, http_status,
+                                      answered_by, attempts, escalations, total_ms, backend_ms, input_tokens,
+                                      output_tokens, cost_usd)
+                SELECT 'r' || i, ?::timestamptz - i * interval '87 seconds', CASE WHEN i % 3 = 0 THEN 'hard' END,
+                       'ponder', CASE WHEN i % 50 = 0 THEN 'failed' ELSE 'answered' END, 200,
+                       CASE WHEN i % 50 = 0 THEN NULL WHEN i % 4 = 0 THEN 'large' ELSE 'small' END,
+                       1 + i % 4 / 3, i % 4 / 3, 10 + i % 1000 * 7.3, 10, 100 + i % 7, 50 + i % 11, (i % 13) / 1e4
+                FROM generate_series(-20, 3000) i
+                """, Timestamp.from(NOW));
+    }
+
+    @Test
+    void overviewTotalsMatchTheLoggedRowsForEveryRange() {
+        ConsoleQueries queries = new ConsoleQueries(jdbc, Clock.fixed(NOW, ZoneOffset.UTC));
+        for (Duration range : List.of(Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(3))) {
+            Instant from = NOW.minus(range);
+            Map<String, Object> exact = jdbc.queryForMap(EXACT, Timestamp.from(from), Timestamp.from(NOW));
+            Map<String, Object> totals = queries.totals(from);
+
+            for (String count : List.of("requests", "failed", "escalated")) {
+                assertThat(((Number) totals.get(count)).longValue())
+                        .as("%s over %s", count, range)
+                        .isEqualTo(((Number) exact.get(count)).longValue());
+            }
+            assertThat((Double) totals.get("cost_usd")).isCloseTo((Double) exact.get("cost_usd"), within(1e-9));
+            for (String percentile : List.of("p50_ms", "p99_ms")) {
+                double expected = (Double) exact.get(percentile);
+                assertThat((Double) totals.get(percentile))
+                        .as("%s over %s", percentile, range)
+                        .isCloseTo(expected, within(expected * 0.05));
+            }
+            long charted = queries.series(from, range.dividedBy(48)).stream()
+                    .mapToLong(row -> ((Number) row.get("requests")).longValue())
+                    .sum();
+            assertThat(charted).as("series over %s", range).isEqualTo(((Number) exact.get("requests")).longValue());
+        }
+    }
+
+    @Test
+    void tokensAndMeanCostsMatchTheLoggedRows() {
+        ConsoleQueries queries = new ConsoleQueries(jdbc, Clock.fixed(NOW, ZoneOffset.UTC));
+        Instant from = NOW.minus(Duration.ofDays(2));
+        Map<String, Object> exact = jdbc.queryForMap("""
+                SELECT sum(input_tokens::double precision / attempts) AS input_tokens FROM requests WHERE created_at >= ? AND created_at < ? AND policy = 'hard'
+                """, Timestamp.from(from), Timestamp.from(NOW));
+        Map<String, Object> hard = queries.tokensByPolicy(from).stream()
+                .filter(row -> "hard".equals(row.get("policy")))
+                .findFirst()
+                .orElseThrow();
+        assertThat((Double) hard.get("input_tokens")).isCloseTo((Double) exact.get("input_tokens"), within(1e-6));
+
+        double largeCost = jdbc.queryForObject(
+                "SELECT avg(cost_usd) FROM requests WHERE created_at >= ? AND created_at < ? AND answered_by = 'large'",
+                Double.class,
+                Timestamp.from(from),
+                Timestamp.from(NOW));
+        assertThat(queries.meanCostByBackend(from).get("large")).isCloseTo(largeCost, within(1e-12));
+    }
+
+    @Test
+    void percentileIsTheMiddleOfTheBucketHoldingTheQuantile() {
+        // buckets 10 (1.1^10..1.1^11 ms) with 90 requests and 30 with 10
+        List<long[]> histogram = List.of(new long[] {10, 90}, new long[] {30, 10});
+
+        assertThat(ConsoleQueries.percentile(histogram, 0.5)).isCloseTo(Math.pow(1.1, 10.5), within(1e-9));
+        assertThat(ConsoleQueries.percentile(histogram, 0.95)).isCloseTo(Math.pow(1.1, 30.5), within(1e-9));
+        assertThat(ConsoleQueries.percentile(List.of(), 0.5)).isZero();
+    }
+}
