@@ -169,18 +169,10 @@ class ConsoleApi {
         Map<String, Double> meanCost = queries.meanCostByBackend(from);
         double weakCost = meanCost.getOrDefault(p.tiers().getFirst().name(), 0.0);
         double strongCost = meanCost.getOrDefault(p.tiers().getLast().name(), 0.0);
-        List<double[]> logged = queries.scoresAndCosts(from, policy);
-        long strong = 0;
-        double quality = 0;
-        for (double[] row : logged) {
-            if (row[0] > threshold) {
-                strong++;
-                quality += 1;
-            } else {
-                quality += 1 - row[0];
-            }
-        }
-        int n = logged.size();
+        Map<String, Object> logged = queries.whatIf(from, policy, threshold);
+        long n = ((Number) logged.get("requests")).longValue();
+        long strong = ((Number) logged.get("strong")).longValue();
+        double quality = ((Number) logged.get("quality")).doubleValue();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("policy", policy);
         body.put("threshold", threshold);
