@@ -15,8 +15,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 class LearningConfiguration {
 
     @Bean
-    RouterModels routerModels(JdbcTemplate jdbc, TransactionTemplate tx) {
-        return new RouterModels(jdbc, tx);
+    RouterModels routerModels(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes) {
+        return new RouterModels(jdbc, tx, routes);
     }
 
     @Bean(destroyMethod = "close")

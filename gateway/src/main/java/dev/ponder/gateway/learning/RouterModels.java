@@ -2,6 +2,8 @@ package dev.ponder.gateway.learning;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.gateway.routing.Routes;
 import dev.ponder.router.RouterModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The router model gateways score with: the version marked active in {@code router_models}, or the bundled default
@@ -27,17 +30,21 @@ public final class RouterModels {
     private static final Logger log = LoggerFactory.getLogger(RouterModels.class);
     static final String BUNDLED = "bundled";
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
+    private final Routes routes;
     private final Cache<String, RouterModel> loaded =
             Caffeine.newBuilder().maximumSize(4).build();
     private volatile RouterModel current;
     private volatile String currentVersion = BUNDLED;
     private volatile boolean databaseReachable = true;
 
-    RouterModels(JdbcTemplate jdbc, TransactionTemplate tx) {
+    RouterModels(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes) {
         this.jdbc = jdbc;
         this.tx = tx;
+        this.routes = routes;
         this.current = RouterModel.loadDefault();
     }
 
@@ -74,9 +81,48 @@ public final class RouterModels {
             current = model;
             currentVersion = version;
             log.info("Router model switched to {} (sha256 {})", version, model.checksum());
+            applyThresholds(version);
         } catch (RuntimeException e) {
             log.error("Cannot load router model {}, keeping {}", version, currentVersion, e);
         }
+    }
+
+    /**
+     * A version's thresholds were calibrated for its scores, so they travel with it: each policy takes the thresholds
+     * the version stored for it, or its configured ones (the bundled model, or a policy the version did not
+     * calibrate). An operator's edit in the console is re-applied over them by the console's own refresh.
+     */
+    private void applyThresholds(String version) {
+        Map<String, List<Double>> calibrated = version.equals(BUNDLED) ? Map.of() : storedThresholds(version);
+        routes.configuredPolicies().forEach((name, configured) -> {
+            CascadePolicy live = routes.policies().get(name);
+            List<Double> thresholds = calibrated.getOrDefault(name, configured.thresholds());
+            try {
+                if (!thresholds.equals(live.thresholds())) {
+                    routes.replace(live.withLimits(thresholds, live.budget()));
+                    log.info("Policy '{}' thresholds {} from router model {}", name, thresholds, version);
+                }
+            } catch (IllegalArgumentException e) {
+                log.warn(
+                        "Router model {} has unusable thresholds for policy '{}', keeping {}: {}",
+                        version,
+                        name,
+                        live.thresholds(),
+                        e.getMessage());
+            }
+        });
+    }
+
+    private Map<String, List<Double>> storedThresholds(String version) {
+        String json = jdbc.queryForObject(
+                "SELECT thresholds::text FROM router_models WHERE version = ?", String.class, version);
+        Map<String, List<Double>> thresholds = new java.util.LinkedHashMap<>();
+        JSON.readTree(json).properties().forEach(e -> {
+            List<Double> values = new java.util.ArrayList<>();
+            e.getValue().forEach(v -> values.add(v.doubleValue()));
+            thresholds.put(e.getKey(), values);
+        });
+        return thresholds;
     }
 
     /** A stored version, from the cache or the database. */

@@ -27,12 +27,14 @@ public final class Routes {
 
     private final Map<String, ModelBackend> backends;
     private final Map<String, CascadePolicy> policies;
+    private final Map<String, CascadePolicy> configured;
     private final String defaultPolicy;
 
     public Routes(Map<String, ModelBackend> backends, Map<String, CascadePolicy> policies, String defaultPolicy) {
         this.backends = Map.copyOf(backends);
         // Concurrent: the console replaces a policy at run time while requests read it.
         this.policies = new java.util.concurrent.ConcurrentHashMap<>(policies);
+        this.configured = Map.copyOf(policies);
         if (!policies.containsKey(defaultPolicy)) {
             throw new IllegalArgumentException(
                     "ponder.default-policy '" + defaultPolicy + "' is not a policy; policies are " + policies.keySet());
@@ -155,6 +157,11 @@ public final class Routes {
 
     public Map<String, CascadePolicy> policies() {
         return java.util.Collections.unmodifiableMap(policies);
+    }
+
+    /** The policies as configured, before any run-time change of thresholds or budgets. */
+    public Map<String, CascadePolicy> configuredPolicies() {
+        return configured;
     }
 
     /** Swaps a policy for an edited one of the same name (its thresholds or budgets), for requests from now on. */

@@ -126,6 +126,11 @@ class LearningLoopTest {
                 .isEqualTo("promoted");
 
         await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
+        JsonNode calibrated = json.readTree(jdbc.queryForObject(
+                "SELECT thresholds::text FROM router_models WHERE version = ?", String.class, version));
+        assertThat(routes.policies().get("default").thresholds())
+                .as("the thresholds calibrated for the promoted model")
+                .containsExactly(calibrated.path("default").get(0).doubleValue());
         RouterModel promoted = models.current();
         String prompt = demo.get(100).prompt();
         HttpResponse<String> routed = chat(prompt);
@@ -143,6 +148,9 @@ class LearningLoopTest {
                 .isCloseTo(RouterModel.loadDefault().difficulty(prompt), org.assertj.core.api.Assertions.within(1e-4));
         assertThat(jdbc.queryForObject("SELECT status FROM router_models WHERE version = ?", String.class, version))
                 .isEqualTo("retired");
+        assertThat(routes.policies().get("default").thresholds())
+                .as("the configured thresholds, back with the bundled model")
+                .containsExactly(1.0);
     }
 
     @Test
