@@ -168,7 +168,8 @@ class ConsoleQueries {
     }
 
     /**
-     * A page of the requests matching the filter, newest first. A text search first looks among the newest
+     * A page of the requests matching the filter, newest first. A text that is a request id finds that request;
+     * other text is searched in the prompts: first among the newest
      * {@value #TEXT_SCAN} rows of the range, which is enough for a common text; a rarer one then collects all its
      * matches through the trigram index and sorts them. The planner cannot tell the two apart from the text, and
      * the wrong choice costs seconds on a month of prompts.
@@ -188,8 +189,16 @@ class ConsoleQueries {
                     "SELECT " + LISTED + " FROM requests WHERE " + where + NEWEST_PAGE, args.toArray());
         }
         String text = filter.text().get();
-        where.append(" AND (request_id = ? OR prompt ILIKE ?)");
-        args.add(text);
+        // A request id is looked up by its index alone: its digits would make the trigram search read most prompts.
+        List<Object> idArgs = new ArrayList<>(args);
+        idArgs.add(text);
+        List<Map<String, Object>> byId = jdbc.queryForList(
+                "SELECT " + LISTED + " FROM requests WHERE " + where + " AND request_id = ?" + NEWEST_PAGE,
+                idArgs.toArray());
+        if (!byId.isEmpty()) {
+            return byId;
+        }
+        where.append(" AND prompt ILIKE ?");
         args.add("%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
         List<Object> newestArgs = new ArrayList<>(timeArgs);
         newestArgs.addAll(args);
