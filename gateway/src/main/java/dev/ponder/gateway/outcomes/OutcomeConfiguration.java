@@ -37,7 +37,8 @@ class OutcomeConfiguration {
 
     /**
      * Keeps a week of partitions ready ahead, so that no insert finds its day missing; rolls up yesterday's and
-     * today's usage, so that the rollups hold every day before retention drops its partition; drops expired days.
+     * today's usage (and the console's hours), so that the rollups hold every day before retention drops its partition;
+     * drops expired days.
      */
     @Scheduled(initialDelay = 0, fixedDelayString = "PT1H")
     void maintainPartitions() {
@@ -46,6 +47,10 @@ class OutcomeConfiguration {
             jdbc.queryForList("SELECT ponder_ensure_partitions(?, 9)", today.minusDays(1));
             jdbc.queryForList("SELECT ponder_rollup_usage(?)", today.minusDays(1));
             jdbc.queryForList("SELECT ponder_rollup_usage(?)", today);
+            // The console's hourly rollups, kept current here so that no page view pays for a backlog.
+            jdbc.queryForList(
+                    "SELECT ponder_rollup_console(?)",
+                    java.sql.Timestamp.from(clock.instant().minus(java.time.Duration.ofMinutes(5))));
             Integer dropped = jdbc.queryForObject(
                     "SELECT ponder_drop_partitions_before(?)",
                     Integer.class,
