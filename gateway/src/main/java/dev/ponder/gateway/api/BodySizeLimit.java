@@ -8,10 +8,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
@@ -73,13 +71,7 @@ class BodySizeLimit extends OncePerRequestFilter {
     }
 
     private void refuse(HttpServletResponse response) throws IOException {
-        ApiException error = tooLarge();
-        response.setStatus(error.status());
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        response.getOutputStream()
-                .write(json.writeValueAsString(
-                                ErrorResponses.body(error.getMessage(), error.type(), null, error.code()))
-                        .getBytes(StandardCharsets.UTF_8));
+        ErrorResponses.write(response, tooLarge(), json);
     }
 
     static boolean isTooLarge(Throwable e) {

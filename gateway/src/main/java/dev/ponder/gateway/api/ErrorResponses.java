@@ -14,6 +14,7 @@ import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Every error leaves in OpenAI's format; a failure of ours is a 500 with no internals in it. */
 @RestControllerAdvice
@@ -108,6 +109,21 @@ class ErrorResponses {
     ResponseEntity<Map<String, Object>> unexpected(Exception e) {
         log.error("Unexpected failure", e);
         return api(new ApiException(500, "server_error", null, null, "Ponder failed to handle the request.", null));
+    }
+
+    /** Writes an error from a servlet filter, before Spring MVC (and this advice) is reached. */
+    static void write(jakarta.servlet.http.HttpServletResponse response, ApiException error, JsonMapper json)
+            throws java.io.IOException {
+        response.setStatus(error.status());
+        if (error.retryAfter() != null) {
+            response.setHeader(
+                    HttpHeaders.RETRY_AFTER,
+                    Long.toString(Math.max(1, error.retryAfter().toSeconds())));
+        }
+        response.setContentType(org.springframework.http.MediaType.APPLICATION_JSON_VALUE);
+        response.getOutputStream()
+                .write(json.writeValueAsString(body(error.getMessage(), error.type(), error.param(), error.code()))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     static Map<String, Object> body(String message, String type, String param, String code) {

@@ -1,0 +1,49 @@
+package dev.ponder.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Past its limit of concurrent requests Ponder refuses at once with 503 and Retry-After instead of queueing. */
+@TestPropertySource(properties = "ponder.api.max-in-flight=1")
+class InFlightLimitTest extends GatewayTest {
+
+    private static final String BODY =
+            "{\"model\":\"ponder\",\"messages\":[{\"role\":\"user\",\"content\":\"Take your time.\"}]}";
+
+    @Test
+    void aRequestBeyondTheLimitIsRefusedAtOnceAndTheNextOneAfterTheSlowOneIsServed() throws Exception {
+        small.delayFirstByte(Duration.ofSeconds(2));
+        try {
+            int before = small.requestCount();
+            CompletableFuture<HttpResponse<String>> slow =
+                    CompletableFuture.supplyAsync(() -> post("/v1/chat/completions", "application/json", BODY));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (small.requestCount() == before && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+
+            HttpResponse<String> refused = post("/v1/chat/completions", "application/json", BODY);
+
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("retry-after")).contains("1");
+            assertThat(JsonMapper.builder()
+                            .build()
+                            .readTree(refused.body())
+                            .path("error")
+                            .path("code")
+                            .asString())
+                    .isEqualTo("server_overloaded");
+            assertThat(slow.get().statusCode()).isEqualTo(200);
+        } finally {
+            small.delayFirstByte(Duration.ZERO);
+        }
+        assertThat(post("/v1/chat/completions", "application/json", BODY).statusCode())
+                .isEqualTo(200);
+    }
+}
