@@ -317,11 +317,12 @@ const pages = {
 
 // A router version's curve (quality vs share of strong calls) as a small line chart.
 function curve(curves) {
-  const points = curves && (curves.sweep || curves.points || curves.curve);
+  // The retraining job stores the candidate's held-out curve: quality at each share of strong calls.
+  const points = curves && curves.candidate;
   if (!Array.isArray(points) || points.length === 0) return "";
   const W = 160, H = 60;
-  const xs = points.map(p => Number(p.strong_share ?? p.x ?? p[0]));
-  const ys = points.map(p => Number(p.quality ?? p.y ?? p[1]));
+  const xs = points.map(p => Number(p.strong_share));
+  const ys = points.map(p => Number(p.quality));
   const minY = Math.min(...ys), maxY = Math.max(...ys, minY + 1e-9);
   const d = xs.map((x, i) => `${i ? "L" : "M"}${(x * W).toFixed(1)},${(H - (ys[i] - minY) / (maxY - minY) * H).toFixed(1)}`).join(" ");
   return svg("svg", { width: W, height: H, role: "img", "aria-label": "quality vs strong share" },
