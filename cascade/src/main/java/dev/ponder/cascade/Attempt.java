@@ -42,20 +42,4 @@ public record Attempt(
         signals = signals == null ? Map.of() : Map.copyOf(signals);
         decidedBy = decidedBy != null ? decidedBy : verdict == Verdict.FAILED ? BY_ERROR : BY_SIGNALS;
     }
-
-    /** An attempt whose reason is inferred from its verdict (kept for callers written before {@code decidedBy}). */
-    public Attempt(
-            int tier,
-            String tierName,
-            String backend,
-            String model,
-            Duration latency,
-            Duration firstToken,
-            TokenUsage usage,
-            double costUsd,
-            Map<String, Double> signals,
-            Verdict verdict,
-            String error) {
-        this(tier, tierName, backend, model, latency, firstToken, usage, costUsd, signals, verdict, error, null);
-    }
 }

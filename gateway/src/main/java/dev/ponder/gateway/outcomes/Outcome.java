@@ -32,36 +32,4 @@ public record Outcome(
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(trail, "trail");
     }
-
-    /** An outcome of open mode, where no API key identifies the caller. */
-    public Outcome(
-            String requestId,
-            Instant createdAt,
-            String requestedModel,
-            boolean stream,
-            int httpStatus,
-            int answeredTier,
-            String answeredBy,
-            String answeredModel,
-            double totalMs,
-            Trail trail,
-            String error,
-            String prompt,
-            String answer) {
-        this(
-                requestId,
-                createdAt,
-                requestedModel,
-                stream,
-                httpStatus,
-                answeredTier,
-                answeredBy,
-                answeredModel,
-                totalMs,
-                trail,
-                error,
-                prompt,
-                answer,
-                null);
-    }
 }

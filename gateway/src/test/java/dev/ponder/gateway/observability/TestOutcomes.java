@@ -29,7 +29,8 @@ final class TestOutcomes {
                 cost,
                 Map.of(),
                 verdict,
-                verdict == Verdict.FAILED ? "upstream said 500" : null);
+                verdict == Verdict.FAILED ? "upstream said 500" : null,
+                null);
     }
 
     /** An outcome whose cascade ran {@code totalMs} from {@link #STARTED}; answered by the last accepted attempt. */
@@ -52,6 +53,7 @@ final class TestOutcomes {
                 totalMs,
                 trail,
                 answered == null ? "no backend could answer" : null,
+                null,
                 null,
                 null);
     }

@@ -33,6 +33,7 @@ final class Outcomes {
                                 0,
                                 Map.of("answer_score", 0.2),
                                 Verdict.ESCALATED,
+                                null,
                                 null),
                         new Attempt(
                                 1,
@@ -45,6 +46,7 @@ final class Outcomes {
                                 0.0003,
                                 Map.of(),
                                 Verdict.ACCEPTED,
+                                null,
                                 null)));
         return new Outcome(
                 id, at, "ponder", false, 200, 1, "large", "gpt-4o", 41.5, trail, null, "What is 2+2?", "4", "key-1");
