@@ -87,21 +87,34 @@ class LearningLoopTest {
         registry.add("ponder.learning.retrain.margin", () -> "-1");
         registry.add("ponder.learning.retrain.min-holdout", () -> "0");
         registry.add("ponder.learning.retrain.features", () -> "lexical,ngrams:12");
+        // Three tiers: the bundled model's median score on the traffic splits it between the two lower ones.
+        registry.add("ponder.policies.three.tiers", () -> "small,medium,large");
+        double[] scores = demoRows().subList(0, 60).stream()
+                .mapToDouble(r -> RouterModel.loadDefault().difficulty(r.prompt()))
+                .sorted()
+                .toArray();
+        registry.add("ponder.policies.three.thresholds", () -> scores[scores.length / 2] + ",1.0");
     }
 
     @BeforeAll
     static void readDemo() throws IOException {
-        demo = OutcomeFile.read(DEMO).stream()
+        demo = demoRows();
+    }
+
+    private static List<OutcomeRow> demoRows() throws IOException {
+        return OutcomeFile.read(DEMO).stream()
                 .filter(r -> !r.source().contains("mbpp"))
                 .toList();
     }
 
     @Test
     void shadowLabelsTrainAVersionThatIsPromotedRoutedWithAndRolledBack() throws Exception {
+        List<Double> configuredThree = routes.policies().get("three").thresholds();
         for (OutcomeRow row : demo.subList(0, 60)) {
             assertThat(chat(row.prompt()).statusCode()).isEqualTo(200);
+            assertThat(chat("ponder/three", row.prompt()).statusCode()).isEqualTo(200);
         }
-        await(() -> count("SELECT count(*) FROM labels WHERE source = 'shadow'") >= 40, "shadow labels");
+        await(() -> count("SELECT count(*) FROM labels WHERE source = 'shadow'") >= 100, "shadow labels");
         Map<String, Object> label = jdbc.queryForMap("SELECT * FROM labels WHERE source = 'shadow' LIMIT 1");
         assertThat(label)
                 .containsEntry("model", "mistralai/mistral-7b-chat")
@@ -113,14 +126,24 @@ class LearningLoopTest {
 
         assertThat(result).as(log.toString(StandardCharsets.UTF_8)).isEqualTo(RetrainJob.Result.PROMOTED);
         System.out.print(log.toString(StandardCharsets.UTF_8));
-        Map<String, Object> stored =
-                jdbc.queryForMap("SELECT version, metrics::text AS metrics FROM router_models WHERE status = 'active'");
+        Map<String, Object> stored = jdbc.queryForMap(
+                "SELECT version, metrics::text AS metrics, logprob_weights FROM router_models WHERE status = 'active'");
         String version = (String) stored.get("version");
-        assertThat(json.readTree((String) stored.get("metrics"))
-                        .path("candidate")
-                        .path("n")
-                        .asInt())
-                .isPositive();
+        JsonNode metrics = json.readTree((String) stored.get("metrics"));
+        assertThat(metrics.path("candidate").path("n").asInt()).isPositive();
+        assertThat(metrics.path("logprobs").path("source").asString())
+                .as("no backend returns logprobs here, so the prior stays")
+                .isEqualTo("prior");
+        assertThat(stored.get("logprob_weights")).isNull();
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("logprob signal: kept the prior");
+        JsonNode three = metrics.path("calibration").path("three").path("tiers");
+        assertThat(three).hasSize(2);
+        assertThat(three)
+                .as("both lower tiers of the three-tier policy calibrated on their own shadow labels")
+                .allSatisfy(t -> {
+                    assertThat(t.path("calibrated").asBoolean()).isTrue();
+                    assertThat(t.path("rows").asInt()).isPositive();
+                });
         assertThat(jdbc.queryForObject(
                         "SELECT status FROM training_runs WHERE model_version = ?", String.class, version))
                 .isEqualTo("promoted");
@@ -131,6 +154,14 @@ class LearningLoopTest {
         assertThat(routes.policies().get("default").thresholds())
                 .as("the thresholds calibrated for the promoted model")
                 .containsExactly(calibrated.path("default").get(0).doubleValue());
+        assertThat(routes.policies().get("three").thresholds())
+                .as("every threshold of the three-tier policy, as calibrated")
+                .containsExactly(
+                        three.get(0).path("threshold").doubleValue(),
+                        three.get(1).path("threshold").doubleValue())
+                .containsExactly(
+                        calibrated.path("three").get(0).doubleValue(),
+                        calibrated.path("three").get(1).doubleValue());
         RouterModel promoted = models.current();
         String prompt = demo.get(100).prompt();
         HttpResponse<String> routed = chat(prompt);
@@ -151,6 +182,7 @@ class LearningLoopTest {
         assertThat(routes.policies().get("default").thresholds())
                 .as("the configured thresholds, back with the bundled model")
                 .containsExactly(1.0);
+        assertThat(routes.policies().get("three").thresholds()).isEqualTo(configuredThree);
     }
 
     @Test
@@ -171,7 +203,8 @@ class LearningLoopTest {
                 tx,
                 models,
                 routes,
-                new LearningProperties.Retrain(null, null, null, null, 2.0, null, null, 0, "lexical,ngrams:12", 1),
+                new LearningProperties.Retrain(
+                        null, null, null, null, 2.0, null, null, 0, "lexical,ngrams:12", 1, null),
                 Clock.systemUTC());
 
         RetrainJob.Result result = strict.run(new PrintStream(new ByteArrayOutputStream()));
@@ -234,10 +267,14 @@ class LearningLoopTest {
     }
 
     private HttpResponse<String> chat(String prompt) {
+        return chat("ponder", prompt);
+    }
+
+    private HttpResponse<String> chat(String model, String prompt) {
         return post(
                 "/v1/chat/completions",
                 json.createObjectNode()
-                        .put("model", "ponder")
+                        .put("model", model)
                         .set(
                                 "messages",
                                 json.createArrayNode()
