@@ -9,9 +9,6 @@ import dev.ponder.router.eval.OutcomeRow;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +17,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +42,6 @@ class LearningLoopTest {
 
     private static final Path DEMO = Path.of("src/main/resources/ponder/demo/routerbench-sample.jsonl");
     private static final String ADMIN_TOKEN = "admin-token-for-tests";
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static final JsonMapper json = JsonMapper.shared();
     private static List<OutcomeRow> demo;
 
@@ -114,7 +108,7 @@ class LearningLoopTest {
             assertThat(chat(row.prompt()).statusCode()).isEqualTo(200);
             assertThat(chat("ponder/three", row.prompt()).statusCode()).isEqualTo(200);
         }
-        await(() -> count("SELECT count(*) FROM labels WHERE source = 'shadow'") >= 100, "shadow labels");
+        LoopHttp.await(() -> count("SELECT count(*) FROM labels WHERE source = 'shadow'") >= 100, "shadow labels");
         Map<String, Object> label = jdbc.queryForMap("SELECT * FROM labels WHERE source = 'shadow' LIMIT 1");
         assertThat(label)
                 .containsEntry("model", "mistralai/mistral-7b-chat")
@@ -148,7 +142,7 @@ class LearningLoopTest {
                         "SELECT status FROM training_runs WHERE model_version = ?", String.class, version))
                 .isEqualTo("promoted");
 
-        await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
+        LoopHttp.await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
         JsonNode calibrated = json.readTree(jdbc.queryForObject(
                 "SELECT thresholds::text FROM router_models WHERE version = ?", String.class, version));
         assertThat(routes.policies().get("default").thresholds())
@@ -190,7 +184,7 @@ class LearningLoopTest {
         for (OutcomeRow row : demo.subList(60, 100)) {
             chat(row.prompt());
         }
-        await(
+        LoopHttp.await(
                 () -> count(
                                 "SELECT count(*) FROM labels WHERE source = 'shadow' AND prompt = ?",
                                 demo.get(99).prompt())
@@ -232,7 +226,7 @@ class LearningLoopTest {
     void feedbackBecomesALabelOfTheModelThatAnswered() {
         HttpResponse<String> answer = chat(demo.get(140).prompt());
         String id = answer.headers().firstValue("x-ponder-request-id").orElseThrow();
-        await(() -> count("SELECT count(*) FROM requests WHERE request_id = ?", id) == 1, "the request row");
+        LoopHttp.await(() -> count("SELECT count(*) FROM requests WHERE request_id = ?", id) == 1, "the request row");
 
         HttpResponse<String> response =
                 post("/v1/feedback", "{\"request_id\": \"" + id + "\", \"thumbs\": \"down\", \"comment\": \"wrong\"}");
@@ -271,21 +265,16 @@ class LearningLoopTest {
     }
 
     private HttpResponse<String> chat(String model, String prompt) {
-        return post(
-                "/v1/chat/completions",
-                json.createObjectNode()
-                        .put("model", model)
-                        .set(
-                                "messages",
-                                json.createArrayNode()
-                                        .add(json.createObjectNode()
-                                                .put("role", "user")
-                                                .put("content", prompt)))
-                        .toString());
+        return new LoopHttp(port).chat(model, prompt);
+    }
+
+    private HttpResponse<String> post(String path, String body) {
+        return new LoopHttp(port).post(path, body);
     }
 
     private JsonNode admin(String method, String path) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpResponse<String> response = LoopHttp.send(new LoopHttp(port)
+                .request(path)
                 .header("Authorization", "Bearer " + ADMIN_TOKEN)
                 .method(method, HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -293,38 +282,7 @@ class LearningLoopTest {
         return json.readTree(response.body());
     }
 
-    private HttpResponse<String> post(String path, String body) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build());
-    }
-
-    private static HttpResponse<String> send(HttpRequest request) {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     private long count(String sql, Object... args) {
         return jdbc.queryForObject(sql, Long.class, args);
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }

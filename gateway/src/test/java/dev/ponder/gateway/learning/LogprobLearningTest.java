@@ -10,17 +10,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +39,6 @@ class LogprobLearningTest {
 
     private static final FakeOpenAiServer small = FakeOpenAiServer.start();
     private static final FakeOpenAiServer large = FakeOpenAiServer.start();
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static final JsonMapper json = JsonMapper.shared();
 
     @LocalServerPort
@@ -112,7 +106,8 @@ class LogprobLearningTest {
         });
         for (List<String> ids : List.of(good, bad)) {
             for (String id : ids) {
-                await(() -> count("SELECT count(*) FROM requests WHERE request_id = ?", id) == 1, "request " + id);
+                LoopHttp.await(
+                        () -> count("SELECT count(*) FROM requests WHERE request_id = ?", id) == 1, "request " + id);
                 String thumbs = ids == good ? "up" : "down";
                 HttpResponse<String> feedback =
                         post("/v1/feedback", "{\"request_id\": \"" + id + "\", \"thumbs\": \"" + thumbs + "\"}");
@@ -149,7 +144,7 @@ class LogprobLearningTest {
                 .isLessThan(0.5);
 
         String version = (String) stored.get("version");
-        await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
+        LoopHttp.await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
         HttpResponse<String> after = chat("long-probe-after");
 
         assertThat(after.headers().firstValue("x-ponder-tier"))
@@ -181,33 +176,11 @@ class LogprobLearningTest {
     }
 
     private HttpResponse<String> chat(String prompt) {
-        return post(
-                "/v1/chat/completions",
-                json.createObjectNode()
-                        .put("model", "ponder")
-                        .set(
-                                "messages",
-                                json.createArrayNode()
-                                        .add(json.createObjectNode()
-                                                .put("role", "user")
-                                                .put("content", prompt)))
-                        .toString());
+        return new LoopHttp(port).chat("ponder", prompt);
     }
 
     private HttpResponse<String> post(String path, String body) {
-        try {
-            return http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return new LoopHttp(port).post(path, body);
     }
 
     private long count(String sql, Object... args) {
@@ -215,20 +188,7 @@ class LogprobLearningTest {
     }
 
     private Map<String, Object> awaitRowOf(String sql, String id) {
-        await(() -> !jdbc.queryForList(sql, id).isEmpty(), "a row for " + id);
+        LoopHttp.await(() -> !jdbc.queryForList(sql, id).isEmpty(), "a row for " + id);
         return jdbc.queryForMap(sql, id);
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }
