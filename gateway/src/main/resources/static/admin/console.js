@@ -187,6 +187,8 @@ const pages = {
       table([
         { label: "version", key: "version" }, { label: "status", key: "status" },
         { label: "created", render: v => when(v.created_at) },
+        { label: "thresholds", render: v => thresholds(v.thresholds) },
+        { label: "logprob weights", render: v => v.logprob_weights ? v.logprob_weights.map(w => w.toFixed(3)).join(", ") : "prior" },
         { label: "metrics", render: v => JSON.stringify(v.metrics) },
         { label: "curve", render: v => curve(v.curves) },
         { label: "", render: v => h("button", { onclick: async () => {
@@ -314,6 +316,13 @@ const pages = {
     ];
   },
 };
+
+// The thresholds the retraining job calibrated for a version, one line per policy (every tier's, cheapest first).
+function thresholds(byPolicy) {
+  const names = Object.keys(byPolicy ?? {});
+  return names.length === 0 ? "as configured"
+    : h("div", { class: "thresholds" }, names.map(p => h("div", {}, `${p}: ${byPolicy[p].map(t => t.toFixed(4)).join(", ")}`)));
+}
 
 // A router version's curve (quality vs share of strong calls) as a small line chart.
 function curve(curves) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs a request through a policy's tiers: it starts at the tier the difficulty score picks (skipping tiers
@@ -35,6 +36,20 @@ public final class CascadeEngine {
             AnswerSignal answerSignal,
             LogprobConfidence logprobs,
             Clock clock) {
+        this(scorer, abstention, answerSignal, constant(Objects.requireNonNull(logprobs, "logprobs")), clock);
+    }
+
+    /**
+     * @param answerSignal the {@link Signal#SCORER} signal; null leaves it out
+     * @param logprobs the {@link Signal#LOGPROBS} aggregation, asked for on every check: the gateway swaps in the
+     *     weights of each newly active router model version
+     */
+    public CascadeEngine(
+            DifficultyScorer scorer,
+            AbstentionDetector abstention,
+            AnswerSignal answerSignal,
+            Supplier<LogprobConfidence> logprobs,
+            Clock clock) {
         this.scorer = Objects.requireNonNull(scorer, "scorer");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.checker = new IdkChecker(
@@ -42,6 +57,10 @@ public final class CascadeEngine {
                 answerSignal,
                 Objects.requireNonNull(logprobs, "logprobs"),
                 clock);
+    }
+
+    private static Supplier<LogprobConfidence> constant(LogprobConfidence logprobs) {
+        return () -> logprobs;
     }
 
     public RouteDecision route(ChatRequest request, CascadePolicy policy) {

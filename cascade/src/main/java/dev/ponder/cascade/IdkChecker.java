@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Evaluates a policy's {@link IdkCheck} on one answer, cheapest signal first, and stops at the first signal below
@@ -34,10 +35,10 @@ final class IdkChecker {
 
     private final AbstentionDetector abstention;
     private final AnswerSignal scorer;
-    private final LogprobConfidence logprobs;
+    private final Supplier<LogprobConfidence> logprobs;
     private final Clock clock;
 
-    IdkChecker(AbstentionDetector abstention, AnswerSignal scorer, LogprobConfidence logprobs, Clock clock) {
+    IdkChecker(AbstentionDetector abstention, AnswerSignal scorer, Supplier<LogprobConfidence> logprobs, Clock clock) {
         this.abstention = abstention;
         this.scorer = scorer;
         this.logprobs = logprobs;
@@ -86,7 +87,7 @@ final class IdkChecker {
         for (int i = 0; i < features.length; i++) {
             values.put(Signal.LOGPROBS.key() + "." + LogprobConfidence.FEATURES.get(i), features[i]);
         }
-        return logprobs.probability(features);
+        return logprobs.get().probability(features);
     }
 
     private Double agreement(int samples, ModelBackend backend, ChatRequest request, ChatAnswer answer, Spend spend) {

@@ -12,11 +12,13 @@ import java.util.List;
  * They make confidence fall as the mean and the worst token get less likely and as unsure tokens pile up. The
  * learning loop refits them with {@link #fit}: every attempt that had logprobs records these features in its
  * {@code signals} map (keys {@code logprobs.mean}, {@code logprobs.min}, {@code logprobs.unsure},
- * {@code logprobs.length}), and the outcome log supplies the label (was that tier's answer good enough).
+ * {@code logprobs.length}), the labels say whether that tier's answer was good enough, and the retraining job stores
+ * the fitted weights with the router model version the gateway then uses.
  */
 public final class LogprobConfidence {
 
-    static final List<String> FEATURES = List.of("mean", "min", "unsure", "length");
+    /** The summary features' names, in order: their keys in an attempt's signals are {@code logprobs.<name>}. */
+    public static final List<String> FEATURES = List.of("mean", "min", "unsure", "length");
 
     /** Hand-set prior: bias, then one weight per feature. */
     public static final LogprobConfidence PRIOR = new LogprobConfidence(new double[] {2.0, 3.0, 0.15, -4.0, 0.0});
@@ -62,7 +64,8 @@ public final class LogprobConfidence {
         return probability(features(logprobs));
     }
 
-    double probability(double[] features) {
+    /** In [0, 1]: the same for the summary features {@link #features} gives. */
+    public double probability(double[] features) {
         double z = weights[0];
         for (int i = 0; i < features.length; i++) {
             z += weights[i + 1] * features[i];

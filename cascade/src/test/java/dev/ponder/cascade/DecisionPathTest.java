@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -327,6 +329,29 @@ class DecisionPathTest {
                         "small",
                         List.of("small:signals"),
                         null));
+    }
+
+    @Test
+    void theLogprobModelIsAskedForOnEveryCheckSoANewlyActiveOneFlipsTheDecision() {
+        ManualClock clock = new ManualClock();
+        ScriptedBackend small =
+                new ScriptedBackend("small", clock, Reply.text("Paris").withLogprobs(-0.3, -0.4));
+        List<Tier> tiers = List.of(
+                new Tier("small", small), new Tier("large", new ScriptedBackend("large", clock, Reply.text("Paris"))));
+        CascadePolicy policy = new CascadePolicy(
+                "p", tiers, List.of(1.0), ROOMY, new IdkCheck(Map.of(Signal.LOGPROBS, 0.5), 3, 1), null, null);
+        AtomicReference<LogprobConfidence> active = new AtomicReference<>(LogprobConfidence.PRIOR);
+        CascadeEngine engine = new CascadeEngine(request -> 0.0, new AbstentionDetector(), null, active::get, clock);
+
+        CascadeResult before = engine.run(ASK, policy);
+        active.set(new LogprobConfidence(new double[] {-1, 3, 0, 0, 0}));
+        CascadeResult after = engine.run(ASK, policy);
+
+        assertThat(before.trail().attempts()).extracting(Attempt::tierName).containsExactly("small");
+        assertThat(after.trail().attempts()).extracting(Attempt::tierName).containsExactly("small", "large");
+        assertThat(after.trail().attempts().getFirst().signals().get("logprobs"))
+                .isLessThan(0.5)
+                .isLessThan(before.trail().attempts().getFirst().signals().get("logprobs"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -4,7 +4,6 @@ import dev.ponder.cascade.AbstentionDetector;
 import dev.ponder.cascade.AnswerSignal;
 import dev.ponder.cascade.CascadeEngine;
 import dev.ponder.cascade.DifficultyScorer;
-import dev.ponder.cascade.LogprobConfidence;
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.gateway.config.PonderProperties;
 import dev.ponder.gateway.learning.RouterModels;
@@ -74,8 +73,9 @@ class GatewayConfiguration {
         return new ScorerSignal(() -> models.current().answerScorer());
     }
 
+    /** The logprob signal reads the active router version's fitted weights, so a promotion swaps them in too. */
     @Bean
-    CascadeEngine cascadeEngine(DifficultyScorer scorer, AnswerSignal answerSignal, Clock clock) {
-        return new CascadeEngine(scorer, new AbstentionDetector(), answerSignal, LogprobConfidence.PRIOR, clock);
+    CascadeEngine cascadeEngine(DifficultyScorer scorer, AnswerSignal answerSignal, RouterModels models, Clock clock) {
+        return new CascadeEngine(scorer, new AbstentionDetector(), answerSignal, models::logprobs, clock);
     }
 }

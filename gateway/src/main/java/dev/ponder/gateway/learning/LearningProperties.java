@@ -13,7 +13,9 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
 
     LearningProperties {
         shadow = shadow == null ? new Shadow(null, null, null, null) : shadow;
-        retrain = retrain == null ? new Retrain(null, null, null, null, null, null, null, null, null, null) : retrain;
+        retrain = retrain == null
+                ? new Retrain(null, null, null, null, null, null, null, null, null, null, null)
+                : retrain;
     }
 
     /**
@@ -39,7 +41,8 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
     /**
      * The retraining job: seed outcome files trained on with the labels, the seed's weak and strong models, the
      * newest share of labels held out for the comparison, the APGR margin a candidate must win by to be promoted, the
-     * quality target thresholds are calibrated for, and the classifier's features and epochs.
+     * quality target thresholds are calibrated for, the classifier's features and epochs, and how many labelled
+     * attempts with logprob features it takes to fit the logprob signal's weights (fewer: the prior stays).
      */
     record Retrain(
             List<Path> seedData,
@@ -51,7 +54,8 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
             Double delta,
             Integer minHoldout,
             String features,
-            Integer epochs) {
+            Integer epochs,
+            Integer minLogprobLabels) {
         Retrain {
             seedData = seedData == null ? List.of() : List.copyOf(seedData);
             weak = weak == null ? List.of("mistralai/mistral-7b-chat", "mistralai/mixtral-8x7b-chat") : weak;
@@ -67,6 +71,11 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
             minHoldout = minHoldout == null ? 30 : minHoldout;
             features = features == null ? "lexical,ngrams:16" : features;
             epochs = epochs == null ? 4 : epochs;
+            minLogprobLabels = minLogprobLabels == null ? 100 : minLogprobLabels;
+            if (minLogprobLabels < 10) {
+                throw new IllegalArgumentException(
+                        "ponder.learning.retrain.min-logprob-labels must be >= 10 but was " + minLogprobLabels);
+            }
         }
     }
 }

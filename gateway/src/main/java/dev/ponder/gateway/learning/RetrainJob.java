@@ -1,6 +1,7 @@
 package dev.ponder.gateway.learning;
 
 import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.router.FeatureSpec;
 import dev.ponder.router.RouterModel;
@@ -10,6 +11,7 @@ import dev.ponder.router.eval.OutcomeFile;
 import dev.ponder.router.eval.OutcomeRow;
 import dev.ponder.router.eval.PairEvaluation;
 import dev.ponder.router.eval.RoutingCurve;
+import dev.ponder.router.eval.TierCalibration;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +28,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,9 +45,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The retraining job ({@code ponder.jar retrain}): turns the labels gathered since the last run, plus the seed outcome
  * files, into a new router model; compares it with the active model on a time-based holdout (the newest shadow
- * labels: a random sample of traffic, so an unbiased one); calibrates each policy's first threshold for the quality
- * target; stores the version with its metrics and curves; and promotes it only when its APGR beats the active
- * model's by the configured margin, else leaves it as a candidate for a human to activate.
+ * labels: a random sample of traffic, so an unbiased one); calibrates every threshold of every policy for the quality
+ * target; fits the logprob signal's weights on the labelled attempts; stores the version with its metrics, curves,
+ * thresholds and weights; and promotes it only when its APGR beats the active model's by the configured margin, else
+ * leaves it as a candidate for a human to activate.
  *
  * <p>One run at a time: a PostgreSQL advisory lock held by the run's own connection, which a killed run releases by
  * dying. A killed run leaves its {@code training_runs} row at "running" (the next run marks it abandoned) and nothing
@@ -211,10 +215,13 @@ final class RetrainJob {
                 out);
 
         progress(run, out, "evaluating " + version + " against the active model " + models.currentVersion());
-        List<Holdout> holdout = holdout(labelled);
+        List<OutcomeRow> seedHeldOut = seedHeldOut();
+        List<Holdout> holdout = holdout(labelled, seedHeldOut);
         RouterModel candidate = trained.model();
         RouterModel active = models.current();
-        Scores mine = Scores.of(holdout, r -> candidate.difficulty(r.prompt()), settings);
+        Map<String, Double> candidateScores = new HashMap<>();
+        ToDoubleFunction<String> score = prompt -> candidateScores.computeIfAbsent(prompt, candidate::difficulty);
+        Scores mine = Scores.of(holdout, r -> score.applyAsDouble(r.prompt()), settings);
         Scores theirs = Scores.of(holdout, r -> active.difficulty(r.prompt()), settings);
         boolean promote = !holdout.isEmpty() && mine.apgr() >= theirs.apgr() + settings.margin();
         out.printf(
@@ -231,6 +238,31 @@ final class RetrainJob {
                 settings.margin(),
                 promote ? "promote" : "hold for review");
 
+        progress(run, out, "calibrating every policy's thresholds for " + version);
+        ObjectNode thresholds = JSON.createObjectNode();
+        ObjectNode calibration = JSON.createObjectNode();
+        for (Map.Entry<String, CascadePolicy> e : routes.configuredPolicies().entrySet()) {
+            if (e.getValue().tiers().size() < 2) {
+                continue;
+            }
+            PolicyCalibration c = calibrate(e.getKey(), e.getValue(), labelled.heldOut(), seedHeldOut, score);
+            calibration.set(e.getKey(), c.json());
+            if (c.anyCalibrated()) {
+                ArrayNode t = thresholds.putArray(e.getKey());
+                c.result().thresholds().forEach(t::add);
+            }
+            out.println("retrain: " + c.describe());
+        }
+
+        progress(run, out, "fitting the logprob signal's weights");
+        LogprobFit.Result logprobs = LogprobFit.run(jdbc, until, settings.minLogprobLabels());
+        out.println("retrain: logprob signal: " + logprobs.note()
+                + (logprobs.fitted()
+                        ? String.format(
+                                "; held-out log loss %.4f (prior %.4f); weights %s",
+                                logprobs.fittedLogLoss(), logprobs.priorLogLoss(), logprobs.weightsJson())
+                        : ""));
+
         ObjectNode metrics = JSON.createObjectNode();
         metrics.set("candidate", mine.json());
         metrics.set("active", theirs.json().put("version", models.currentVersion()));
@@ -238,10 +270,11 @@ final class RetrainJob {
         metrics.put(
                 "holdout",
                 holdout.stream().map(Holdout::describe).distinct().toList().toString());
+        metrics.set("calibration", calibration);
+        metrics.set("logprobs", logprobs.json());
         ObjectNode curves = JSON.createObjectNode();
         curves.set("candidate", mine.curve());
         curves.set("active", theirs.curve());
-        ObjectNode thresholds = thresholds(mine);
         byte[] artifact = Files.readAllBytes(trained.artifact());
         String card = Files.readString(trained.card());
 
@@ -252,9 +285,9 @@ final class RetrainJob {
             }
             jdbc.update(
                     """
-                    INSERT INTO router_models (version, sha256, artifact, card, metrics, curves, thresholds, status,
-                        training_run_id, created_at, activated_at)
-                    VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?)""",
+                    INSERT INTO router_models (version, sha256, artifact, card, metrics, curves, thresholds,
+                        logprob_weights, status, training_run_id, created_at, activated_at)
+                    VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?)""",
                     version,
                     trained.sha256(),
                     artifact,
@@ -262,6 +295,7 @@ final class RetrainJob {
                     metrics.toString(),
                     curves.toString(),
                     thresholds.toString(),
+                    logprobs.weightsJson(),
                     promote ? "active" : "candidate",
                     run,
                     Timestamp.from(clock.instant()),
@@ -278,21 +312,30 @@ final class RetrainJob {
         return promote ? Result.PROMOTED : Result.HELD;
     }
 
+    /** The seed files' held-out rows (the split router-model's training leaves out). */
+    private List<OutcomeRow> seedHeldOut() throws IOException {
+        List<OutcomeRow> rows = new ArrayList<>();
+        for (Path seed : settings.seedData()) {
+            for (OutcomeRow r : OutcomeFile.read(seed)) {
+                if (Training.heldOut(r, 0.5)) {
+                    rows.add(r);
+                }
+            }
+        }
+        return rows;
+    }
+
     /**
      * The rows both models are compared on: the held-out shadow labels (weak model vs the top tier's reference); when
      * there are fewer than the configured minimum, the seed data's held-out rows for the configured pairs too.
      */
-    private List<Holdout> holdout(LabelRows labelled) throws IOException {
+    private List<Holdout> holdout(LabelRows labelled, List<OutcomeRow> seedHeldOut) {
         List<Holdout> rows = new ArrayList<>(labelled.heldOut());
         if (rows.size() < settings.minHoldout()) {
-            for (Path seed : settings.seedData()) {
-                for (OutcomeRow r : OutcomeFile.read(seed)) {
-                    if (Training.heldOut(r, 0.5)) {
-                        for (String w : settings.weak()) {
-                            if (r.has(w, settings.strong())) {
-                                rows.add(new Holdout(r, w, settings.strong()));
-                            }
-                        }
+            for (OutcomeRow r : seedHeldOut) {
+                for (String w : settings.weak()) {
+                    if (r.has(w, settings.strong())) {
+                        rows.add(new Holdout(r, w, settings.strong(), null, -1));
                     }
                 }
             }
@@ -300,19 +343,89 @@ final class RetrainJob {
         return rows;
     }
 
-    /** For each policy of two or more tiers: its thresholds with the first calibrated for the quality target. */
-    private ObjectNode thresholds(Scores scores) {
-        ObjectNode out = JSON.createObjectNode();
-        for (Map.Entry<String, CascadePolicy> e : routes.policies().entrySet()) {
-            List<Double> current = e.getValue().thresholds();
-            if (current.isEmpty() || scores.n() == 0) {
-                continue;
+    /**
+     * Calibrates each threshold of a policy for the quality target: lower tier i on the held-out shadow labels of the
+     * requests this policy answered at tier i (that tier's answer against the top tier's), and, when those are fewer
+     * than the configured minimum, on the seed rows that hold both tier backends' models too. {@link TierCalibration}
+     * says what this guarantees.
+     */
+    private PolicyCalibration calibrate(
+            String name,
+            CascadePolicy policy,
+            List<Holdout> labels,
+            List<OutcomeRow> seedHeldOut,
+            ToDoubleFunction<String> score) {
+        List<Tier> tiers = policy.tiers();
+        String top = tiers.getLast().backend().info().model();
+        List<TierCalibration.Rows> rows = new ArrayList<>();
+        for (int i = 0; i < tiers.size() - 1; i++) {
+            int tier = i;
+            List<Holdout> own = new ArrayList<>(labels.stream()
+                    .filter(h -> name.equals(h.policy()) && h.tier() == tier)
+                    .toList());
+            String model = tiers.get(i).backend().info().model();
+            if (own.size() < settings.minHoldout()) {
+                seedHeldOut.stream()
+                        .filter(r -> r.has(model, top))
+                        .forEach(r -> own.add(new Holdout(r, model, top, null, -1)));
             }
-            ArrayNode t = out.putArray(e.getKey());
-            t.add(scores.threshold());
-            current.stream().skip(1).forEach(t::add);
+            rows.add(new TierCalibration.Rows(
+                    own.stream()
+                            .mapToDouble(h -> score.applyAsDouble(h.prompt()))
+                            .toArray(),
+                    own.stream().mapToDouble(h -> h.row().score(h.weak())).toArray(),
+                    own.stream().mapToDouble(h -> h.row().score(h.strong())).toArray()));
         }
-        return out;
+        return new PolicyCalibration(
+                name,
+                policy,
+                TierCalibration.calibrate(rows, policy.thresholds(), settings.targetQuality(), settings.delta()));
+    }
+
+    /** One policy's calibrated thresholds, as the run prints them and the version's metrics keep them. */
+    record PolicyCalibration(String name, CascadePolicy policy, TierCalibration.Result result) {
+
+        boolean anyCalibrated() {
+            return result.tiers().stream().anyMatch(TierCalibration.Tier::calibrated);
+        }
+
+        String describe() {
+            StringBuilder line = new StringBuilder("policy '" + name + "' thresholds " + result.thresholds() + " (");
+            for (TierCalibration.Tier t : result.tiers()) {
+                line.append(t.tier() == 0 ? "" : "; ")
+                        .append(policy.tiers().get(t.tier()).name())
+                        .append(": ")
+                        .append(t.rows())
+                        .append(" held-out rows, ")
+                        .append(
+                                !t.calibrated()
+                                        ? "kept as configured"
+                                        : t.test().guaranteed() ? "calibrated" : "no threshold passes the test");
+            }
+            return line.append(result.guaranteed() ? "; the quality target is guaranteed)" : ")")
+                    .toString();
+        }
+
+        ObjectNode json() {
+            ObjectNode c = JSON.createObjectNode();
+            c.put("target_quality", result.ratio());
+            c.put("delta", result.delta());
+            c.put("guaranteed", result.guaranteed());
+            ArrayNode tiers = c.putArray("tiers");
+            for (TierCalibration.Tier t : result.tiers()) {
+                ObjectNode tier = tiers.addObject()
+                        .put("tier", policy.tiers().get(t.tier()).name())
+                        .put("rows", t.rows())
+                        .put("threshold", t.threshold())
+                        .put("calibrated", t.calibrated());
+                if (t.calibrated()) {
+                    tier.put("guaranteed", t.test().guaranteed());
+                    tier.put("share_of_rows_under_threshold", 1 - t.test().strongShare());
+                    tier.put("quality_ratio", t.test().qualityRatio());
+                }
+            }
+            return c;
+        }
     }
 
     private void progress(long run, PrintStream out, String step) {
@@ -336,8 +449,11 @@ final class RetrainJob {
                 run);
     }
 
-    /** One held-out prompt with the weak model that answered it and the strong reference. */
-    record Holdout(OutcomeRow row, String weak, String strong) {
+    /**
+     * One held-out prompt with the weak model that answered it and the strong reference; for a shadow label, the
+     * policy that served the request and the tier that answered it (else null and -1).
+     */
+    record Holdout(OutcomeRow row, String weak, String strong, String policy, int tier) {
         String prompt() {
             return row.prompt();
         }
@@ -439,13 +555,18 @@ final class RetrainJob {
                     double score,
                     String prompt,
                     String answer,
-                    String referenceAnswer) {}
+                    String referenceAnswer,
+                    String policy,
+                    int tier) {}
+            // The request (while its partition is kept) tells which policy served it and at which tier it was answered.
             List<Label> labels = jdbc.query(
                     """
-                    SELECT request_id, source, model, reference_model, score, prompt, answer, reference_answer
-                    FROM labels
-                    WHERE created_at > ? AND created_at <= ?
-                    ORDER BY created_at, id""",
+                    SELECT l.request_id, l.source, l.model, l.reference_model, l.score, l.prompt, l.answer,
+                        l.reference_answer, r.policy, COALESCE(r.answered_tier, -1)
+                    FROM labels l
+                    LEFT JOIN requests r ON r.created_at = l.request_created_at AND r.request_id = l.request_id
+                    WHERE l.created_at > ? AND l.created_at <= ?
+                    ORDER BY l.created_at, l.id""",
                     (r, i) -> new Label(
                             r.getString(1),
                             r.getString(2),
@@ -454,7 +575,9 @@ final class RetrainJob {
                             r.getDouble(5),
                             r.getString(6),
                             r.getString(7),
-                            r.getString(8)),
+                            r.getString(8),
+                            r.getString(9),
+                            r.getInt(10)),
                     Timestamp.from(after),
                     Timestamp.from(until));
             // Labels in time order; a request's first label places it in time. Later sources rank higher:
@@ -496,13 +619,15 @@ final class RetrainJob {
                         outcomes);
                 rows.add(row);
                 if (test && reference != null && reference.source().equals("shadow")) {
-                    heldOut.add(new Holdout(row, reference.model(), reference.reference()));
+                    heldOut.add(new Holdout(
+                            row, reference.model(), reference.reference(), reference.policy(), reference.tier()));
                 }
             }
             return new LabelRows(labels.size(), rows, heldOut, models);
         }
 
-        private static int rank(String source) {
+        /** Later sources rank higher: a user's feedback over a shadow judge over the cascade's own escalation. */
+        static int rank(String source) {
             return switch (source) {
                 case "escalation" -> 0;
                 case "shadow" -> 1;

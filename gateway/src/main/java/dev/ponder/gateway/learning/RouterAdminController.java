@@ -17,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class RouterAdminController {
 
-    private static final List<String> JSON_COLUMNS = List.of("card", "metrics", "curves", "thresholds");
+    private static final List<String> JSON_COLUMNS =
+            List.of("card", "metrics", "curves", "thresholds", "logprob_weights");
 
     private final RouterModels models;
     private final JsonMapper json;

@@ -3,12 +3,14 @@ package dev.ponder.gateway.learning;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.LogprobConfidence;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.router.RouterModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,11 +19,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The router model gateways score with: the version marked active in {@code router_models}, or the bundled default
- * when none is. Requests read only the in-memory current model; a background poll notices a promotion or a rollback
+ * when none is; with it, the thresholds calibrated for it and the logprob signal's weights fitted with it. Requests read only the in-memory current model; a background poll notices a promotion or a rollback
  * within the reload interval and swaps it in. Loaded versions stay in a small Caffeine cache, so that rolling back
  * to a recent version is instant, and when PostgreSQL is down the gateway keeps scoring with what it has.
  */
@@ -38,6 +41,7 @@ public final class RouterModels {
     private final Cache<String, RouterModel> loaded =
             Caffeine.newBuilder().maximumSize(4).build();
     private volatile RouterModel current;
+    private volatile LogprobConfidence logprobs = LogprobConfidence.PRIOR;
     private volatile String currentVersion = BUNDLED;
     private volatile boolean databaseReachable = true;
 
@@ -51,6 +55,14 @@ public final class RouterModels {
     /** The model requests are scored with now. */
     public RouterModel current() {
         return current;
+    }
+
+    /**
+     * The logprob signal's aggregation: the weights the retraining job fitted for the active version, or the prior
+     * (the bundled model, or a version trained without enough labelled attempts). Read on every IDK check.
+     */
+    public LogprobConfidence logprobs() {
+        return logprobs;
     }
 
     /** The active version's name in {@code router_models}, or {@code bundled}. */
@@ -78,9 +90,15 @@ public final class RouterModels {
         }
         try {
             RouterModel model = version.equals(BUNDLED) ? RouterModel.loadDefault() : load(version);
+            LogprobConfidence weights = version.equals(BUNDLED) ? LogprobConfidence.PRIOR : storedLogprobs(version);
             current = model;
+            logprobs = weights;
             currentVersion = version;
-            log.info("Router model switched to {} (sha256 {})", version, model.checksum());
+            log.info(
+                    "Router model switched to {} (sha256 {}; logprob weights {})",
+                    version,
+                    model.checksum(),
+                    weights == LogprobConfidence.PRIOR ? "the prior" : Arrays.toString(weights.weights()));
             applyThresholds(version);
         } catch (RuntimeException e) {
             log.error("Cannot load router model {}, keeping {}", version, currentVersion, e);
@@ -123,6 +141,24 @@ public final class RouterModels {
             thresholds.put(e.getKey(), values);
         });
         return thresholds;
+    }
+
+    private LogprobConfidence storedLogprobs(String version) {
+        String json = jdbc.queryForObject(
+                "SELECT logprob_weights::text FROM router_models WHERE version = ?", String.class, version);
+        if (json == null) {
+            return LogprobConfidence.PRIOR;
+        }
+        double[] weights = new double[LogprobConfidence.FEATURES.size() + 1];
+        JsonNode stored = JSON.readTree(json);
+        if (stored.size() != weights.length) {
+            throw new IllegalArgumentException("router model " + version + " has logprob weights " + json
+                    + " but the logprob model needs " + weights.length);
+        }
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = stored.get(i).doubleValue();
+        }
+        return new LogprobConfidence(weights);
     }
 
     /** A stored version, from the cache or the database. */
@@ -175,7 +211,8 @@ public final class RouterModels {
     List<Map<String, Object>> versions() {
         return jdbc.queryForList("""
                 SELECT version, sha256, status, created_at, activated_at, training_run_id,
-                       metrics::text AS metrics, thresholds::text AS thresholds
+                       metrics::text AS metrics, thresholds::text AS thresholds,
+                       logprob_weights::text AS logprob_weights
                 FROM router_models ORDER BY created_at DESC""");
     }
 
@@ -183,7 +220,7 @@ public final class RouterModels {
         return jdbc.queryForList("""
                         SELECT version, sha256, status, created_at, activated_at, training_run_id,
                                card::text AS card, metrics::text AS metrics, curves::text AS curves,
-                               thresholds::text AS thresholds
+                               thresholds::text AS thresholds, logprob_weights::text AS logprob_weights
                         FROM router_models WHERE version = ?""", version).stream().findFirst();
     }
 }

@@ -79,6 +79,7 @@ class ConsoleBrowserTest extends GatewayTest {
     @Test
     void anAdministratorSeesEveryPageOpensATrailAndChangesAThreshold() throws IOException {
         String escalated = sendTraffic();
+        storeRouterVersion();
 
         browser.get(base() + "/admin/");
         assertThat(browser.getCurrentUrl()).contains("/admin/login");
@@ -113,6 +114,12 @@ class ConsoleBrowserTest extends GatewayTest {
 
         visit("router");
         assertThat(text("#active-version")).isNotBlank();
+        assertThat(text("#versions"))
+                .as("what the retraining job stored: every policy's thresholds and the fitted logprob weights")
+                .contains("retrain-console-test")
+                .contains("default: 0.4000")
+                .contains("hard: 0.1500")
+                .contains("1.500, 2.000, 0.250, -3.000, 0.125");
         shot("router");
 
         visit("backends");
@@ -146,6 +153,16 @@ class ConsoleBrowserTest extends GatewayTest {
         assertThat(routes.policies().get("hard").thresholds()).containsExactly(0.25);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'hard'", Integer.class))
                 .isEqualTo(1);
+    }
+
+    /** A candidate version as the retraining job stores it (the console lists it; nothing loads its artifact). */
+    private void storeRouterVersion() {
+        jdbc.update("""
+                INSERT INTO router_models (version, sha256, artifact, card, metrics, curves, thresholds,
+                    logprob_weights, status, created_at)
+                VALUES ('retrain-console-test', 'abc', '\\x00', '{}', '{"logprobs": {"source": "fitted"}}',
+                    '{"candidate": [{"threshold": 0.5, "strong_share": 0.5, "quality": 0.8}]}',
+                    '{"default": [0.4], "hard": [0.15]}', '[1.5, 2.0, 0.25, -3.0, 0.125]', 'candidate', now())""");
     }
 
     /** Real traffic through the API: easy requests, and one the cheap tier abstains on, whose id is returned. */

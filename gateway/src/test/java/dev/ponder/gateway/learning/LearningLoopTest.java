@@ -9,9 +9,6 @@ import dev.ponder.router.eval.OutcomeRow;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +17,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +42,6 @@ class LearningLoopTest {
 
     private static final Path DEMO = Path.of("src/main/resources/ponder/demo/routerbench-sample.jsonl");
     private static final String ADMIN_TOKEN = "admin-token-for-tests";
-    private static final HttpClient http = HttpClient.newHttpClient();
     private static final JsonMapper json = JsonMapper.shared();
     private static List<OutcomeRow> demo;
 
@@ -87,21 +81,34 @@ class LearningLoopTest {
         registry.add("ponder.learning.retrain.margin", () -> "-1");
         registry.add("ponder.learning.retrain.min-holdout", () -> "0");
         registry.add("ponder.learning.retrain.features", () -> "lexical,ngrams:12");
+        // Three tiers: the bundled model's median score on the traffic splits it between the two lower ones.
+        registry.add("ponder.policies.three.tiers", () -> "small,medium,large");
+        double[] scores = demoRows().subList(0, 60).stream()
+                .mapToDouble(r -> RouterModel.loadDefault().difficulty(r.prompt()))
+                .sorted()
+                .toArray();
+        registry.add("ponder.policies.three.thresholds", () -> scores[scores.length / 2] + ",1.0");
     }
 
     @BeforeAll
     static void readDemo() throws IOException {
-        demo = OutcomeFile.read(DEMO).stream()
+        demo = demoRows();
+    }
+
+    private static List<OutcomeRow> demoRows() throws IOException {
+        return OutcomeFile.read(DEMO).stream()
                 .filter(r -> !r.source().contains("mbpp"))
                 .toList();
     }
 
     @Test
     void shadowLabelsTrainAVersionThatIsPromotedRoutedWithAndRolledBack() throws Exception {
+        List<Double> configuredThree = routes.policies().get("three").thresholds();
         for (OutcomeRow row : demo.subList(0, 60)) {
             assertThat(chat(row.prompt()).statusCode()).isEqualTo(200);
+            assertThat(chat("ponder/three", row.prompt()).statusCode()).isEqualTo(200);
         }
-        await(() -> count("SELECT count(*) FROM labels WHERE source = 'shadow'") >= 40, "shadow labels");
+        LoopHttp.await(() -> count("SELECT count(*) FROM labels WHERE source = 'shadow'") >= 100, "shadow labels");
         Map<String, Object> label = jdbc.queryForMap("SELECT * FROM labels WHERE source = 'shadow' LIMIT 1");
         assertThat(label)
                 .containsEntry("model", "mistralai/mistral-7b-chat")
@@ -113,24 +120,42 @@ class LearningLoopTest {
 
         assertThat(result).as(log.toString(StandardCharsets.UTF_8)).isEqualTo(RetrainJob.Result.PROMOTED);
         System.out.print(log.toString(StandardCharsets.UTF_8));
-        Map<String, Object> stored =
-                jdbc.queryForMap("SELECT version, metrics::text AS metrics FROM router_models WHERE status = 'active'");
+        Map<String, Object> stored = jdbc.queryForMap(
+                "SELECT version, metrics::text AS metrics, logprob_weights FROM router_models WHERE status = 'active'");
         String version = (String) stored.get("version");
-        assertThat(json.readTree((String) stored.get("metrics"))
-                        .path("candidate")
-                        .path("n")
-                        .asInt())
-                .isPositive();
+        JsonNode metrics = json.readTree((String) stored.get("metrics"));
+        assertThat(metrics.path("candidate").path("n").asInt()).isPositive();
+        assertThat(metrics.path("logprobs").path("source").asString())
+                .as("no backend returns logprobs here, so the prior stays")
+                .isEqualTo("prior");
+        assertThat(stored.get("logprob_weights")).isNull();
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("logprob signal: kept the prior");
+        JsonNode three = metrics.path("calibration").path("three").path("tiers");
+        assertThat(three).hasSize(2);
+        assertThat(three)
+                .as("both lower tiers of the three-tier policy calibrated on their own shadow labels")
+                .allSatisfy(t -> {
+                    assertThat(t.path("calibrated").asBoolean()).isTrue();
+                    assertThat(t.path("rows").asInt()).isPositive();
+                });
         assertThat(jdbc.queryForObject(
                         "SELECT status FROM training_runs WHERE model_version = ?", String.class, version))
                 .isEqualTo("promoted");
 
-        await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
+        LoopHttp.await(() -> version.equals(models.currentVersion()), "the gateway to load " + version);
         JsonNode calibrated = json.readTree(jdbc.queryForObject(
                 "SELECT thresholds::text FROM router_models WHERE version = ?", String.class, version));
         assertThat(routes.policies().get("default").thresholds())
                 .as("the thresholds calibrated for the promoted model")
                 .containsExactly(calibrated.path("default").get(0).doubleValue());
+        assertThat(routes.policies().get("three").thresholds())
+                .as("every threshold of the three-tier policy, as calibrated")
+                .containsExactly(
+                        three.get(0).path("threshold").doubleValue(),
+                        three.get(1).path("threshold").doubleValue())
+                .containsExactly(
+                        calibrated.path("three").get(0).doubleValue(),
+                        calibrated.path("three").get(1).doubleValue());
         RouterModel promoted = models.current();
         String prompt = demo.get(100).prompt();
         HttpResponse<String> routed = chat(prompt);
@@ -151,6 +176,7 @@ class LearningLoopTest {
         assertThat(routes.policies().get("default").thresholds())
                 .as("the configured thresholds, back with the bundled model")
                 .containsExactly(1.0);
+        assertThat(routes.policies().get("three").thresholds()).isEqualTo(configuredThree);
     }
 
     @Test
@@ -158,7 +184,7 @@ class LearningLoopTest {
         for (OutcomeRow row : demo.subList(60, 100)) {
             chat(row.prompt());
         }
-        await(
+        LoopHttp.await(
                 () -> count(
                                 "SELECT count(*) FROM labels WHERE source = 'shadow' AND prompt = ?",
                                 demo.get(99).prompt())
@@ -171,7 +197,8 @@ class LearningLoopTest {
                 tx,
                 models,
                 routes,
-                new LearningProperties.Retrain(null, null, null, null, 2.0, null, null, 0, "lexical,ngrams:12", 1),
+                new LearningProperties.Retrain(
+                        null, null, null, null, 2.0, null, null, 0, "lexical,ngrams:12", 1, null),
                 Clock.systemUTC());
 
         RetrainJob.Result result = strict.run(new PrintStream(new ByteArrayOutputStream()));
@@ -199,7 +226,7 @@ class LearningLoopTest {
     void feedbackBecomesALabelOfTheModelThatAnswered() {
         HttpResponse<String> answer = chat(demo.get(140).prompt());
         String id = answer.headers().firstValue("x-ponder-request-id").orElseThrow();
-        await(() -> count("SELECT count(*) FROM requests WHERE request_id = ?", id) == 1, "the request row");
+        LoopHttp.await(() -> count("SELECT count(*) FROM requests WHERE request_id = ?", id) == 1, "the request row");
 
         HttpResponse<String> response =
                 post("/v1/feedback", "{\"request_id\": \"" + id + "\", \"thumbs\": \"down\", \"comment\": \"wrong\"}");
@@ -234,21 +261,20 @@ class LearningLoopTest {
     }
 
     private HttpResponse<String> chat(String prompt) {
-        return post(
-                "/v1/chat/completions",
-                json.createObjectNode()
-                        .put("model", "ponder")
-                        .set(
-                                "messages",
-                                json.createArrayNode()
-                                        .add(json.createObjectNode()
-                                                .put("role", "user")
-                                                .put("content", prompt)))
-                        .toString());
+        return chat("ponder", prompt);
+    }
+
+    private HttpResponse<String> chat(String model, String prompt) {
+        return new LoopHttp(port).chat(model, prompt);
+    }
+
+    private HttpResponse<String> post(String path, String body) {
+        return new LoopHttp(port).post(path, body);
     }
 
     private JsonNode admin(String method, String path) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpResponse<String> response = LoopHttp.send(new LoopHttp(port)
+                .request(path)
                 .header("Authorization", "Bearer " + ADMIN_TOKEN)
                 .method(method, HttpRequest.BodyPublishers.noBody())
                 .build());
@@ -256,38 +282,7 @@ class LearningLoopTest {
         return json.readTree(response.body());
     }
 
-    private HttpResponse<String> post(String path, String body) {
-        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build());
-    }
-
-    private static HttpResponse<String> send(HttpRequest request) {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     private long count(String sql, Object... args) {
         return jdbc.queryForObject(sql, Long.class, args);
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }
