@@ -36,7 +36,8 @@ class ApiSurfaceTest extends GatewayTest {
                  "response_format": {"type": "json_schema", "json_schema": {"name": "forecast",
                     "schema": {"type": "object", "properties": {"sky": {"type": "string"}}}, "strict": true}},
                  "temperature": 0.3, "top_p": 0.9, "max_completion_tokens": 77, "stop": ["END"], "seed": 42,
-                 "logprobs": true, "top_logprobs": 2, "user": "u-17", "metadata": {"team": "search"},
+                 "logprobs": true, "top_logprobs": 2, "user": "u-17",
+                 "metadata": {"team": "search", "ponder_quality_target": "0.5"}, "store": true, "service_tier": "flex",
                  "a_field_openai_may_add_tomorrow": {"x": 1}}
                 """);
 
@@ -73,6 +74,11 @@ class ApiSurfaceTest extends GatewayTest {
         assertThat(sent.path("logprobs").asBoolean()).isTrue();
         assertThat(sent.path("top_logprobs").asInt()).isEqualTo(2);
         assertThat(sent.path("user").asString()).isEqualTo("u-17");
+        // Ponder's routing keys stay with Ponder; the rest of the metadata goes upstream as it came.
+        assertThat(sent.path("metadata").propertyNames()).containsExactly("team");
+        assertThat(sent.path("metadata").path("team").asString()).isEqualTo("search");
+        assertThat(sent.path("store").asBoolean()).isTrue();
+        assertThat(sent.path("service_tier").asString()).isEqualTo("flex");
         assertThat(sent.has("a_field_openai_may_add_tomorrow")).isFalse();
     }
 
@@ -84,6 +90,9 @@ class ApiSurfaceTest extends GatewayTest {
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode body = JSON.readTree(response.body());
         assertThat(body.path("object").asString()).isEqualTo("text_completion");
+        assertThat(body.path("id").asString())
+                .startsWith("cmpl-")
+                .isEqualTo(response.headers().firstValue("x-ponder-request-id").orElseThrow());
         assertThat(body.path("choices").path(0).path("text").asString()).isEqualTo("Small says: Say this is a test");
         assertThat(body.path("choices").path(0).path("finish_reason").asString())
                 .isEqualTo("stop");
@@ -102,8 +111,10 @@ class ApiSurfaceTest extends GatewayTest {
         List<JsonNode> chunks = events.subList(0, events.size() - 1).stream()
                 .map(JSON::readTree)
                 .toList();
-        assertThat(chunks)
-                .allSatisfy(c -> assertThat(c.path("object").asString()).isEqualTo("text_completion"));
+        assertThat(chunks).allSatisfy(c -> {
+            assertThat(c.path("object").asString()).isEqualTo("text_completion");
+            assertThat(c.path("id").asString()).startsWith("cmpl-");
+        });
         String text = chunks.stream()
                 .flatMap(c -> c.path("choices").valueStream())
                 .map(c -> c.path("text").asString())

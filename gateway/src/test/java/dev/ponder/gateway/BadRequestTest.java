@@ -38,6 +38,9 @@ class BadRequestTest extends GatewayTest {
             stream of the wrong type      | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "stream": "yes"} | 400 | stream
             a bad tier cap in metadata    | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"ponder_max_tier": "nine"}} | 400 | metadata.ponder_max_tier
             a bad quality target          | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"ponder_quality_target": "high"}} | 400 | metadata.ponder_quality_target
+            a bad service_tier            | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "service_tier": "gold"} | 400 | service_tier
+            store of the wrong type       | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "store": "yes"} | 400 | store
+            17 metadata pairs             | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"a": "v", "b": "v", "c": "v", "d": "v", "e": "v", "f": "v", "g": "v", "h": "v", "i": "v", "j": "v", "k": "v", "l": "v", "m": "v", "n": "v", "o": "v", "p": "v", "q": "v"}} | 400 | metadata
             a bad response_format         | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "response_format": {"type": "yaml"}} | 400 | response_format.type
             """)
     void answersInOpenAisErrorFormat(String what, String body, int status, String param) {

@@ -121,11 +121,13 @@ public final class BackendFactory {
         var options = request.options();
         var raw = LangChainMapping.openAiPassthrough(request);
         return LangChainMapping.common(OpenAiChatRequestParameters.builder(), request, model)
-                .seed(seed(request))
                 .logprobs(options.logprobs())
                 .topLogprobs(options.topLogprobs())
                 .parallelToolCalls(request.parallelToolCalls())
                 .user(request.user())
+                .metadata(request.metadata().isEmpty() ? null : request.metadata())
+                .store(request.store())
+                .serviceTier(request.serviceTier())
                 .customParameters(raw.isEmpty() ? null : raw)
                 .build();
     }

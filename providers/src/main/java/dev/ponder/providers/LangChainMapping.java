@@ -157,9 +157,15 @@ final class LangChainMapping {
         return builder;
     }
 
-    /** OpenAI's own JSON for tools, tool_choice and response_format, sent verbatim: nothing is lost on the way. */
+    /**
+     * OpenAI's own JSON for tools, tool_choice, response_format and seed, sent verbatim: nothing is lost on the way
+     * (LangChain4j's typed seed is an int; OpenAI's is 64-bit).
+     */
     static Map<String, Object> openAiPassthrough(ChatRequest request) {
         Map<String, Object> raw = new LinkedHashMap<>();
+        if (request.options().seed() != null) {
+            raw.put("seed", request.options().seed());
+        }
         if (!request.tools().isEmpty()) {
             List<Map<String, Object>> tools = new ArrayList<>();
             for (ToolSpec tool : request.tools()) {

@@ -60,7 +60,7 @@ class LangChainBackendTest {
     }
 
     @Test
-    void openAiGetsToolChoiceResponseFormatAndImagesVerbatim() {
+    void openAiGetsToolChoiceResponseFormatImagesAndBookkeepingVerbatim() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
             ChatRequest request = new ChatRequest(
@@ -82,7 +82,12 @@ class LangChainBackendTest {
                             "{\"type\":\"object\",\"minProperties\":1}",
                             true),
                     "user-7",
-                    null);
+                    java.util.Map.of("team", "search"),
+                    true,
+                    "flex");
+            // A 64-bit seed, as OpenAI takes it; LangChain4j's typed seed is only an int.
+            request = request.withOptions(
+                    new SamplingOptions(null, null, null, null, 1L << 40, null, null, null, null, null));
 
             backend.chat(request);
 
@@ -97,6 +102,10 @@ class LangChainBackendTest {
                     .isEqualTo(1);
             assertThat(sent.at("/parallel_tool_calls").asBoolean(true)).isFalse();
             assertThat(sent.at("/user").asString()).isEqualTo("user-7");
+            assertThat(sent.at("/metadata/team").asString()).isEqualTo("search");
+            assertThat(sent.at("/store").asBoolean()).isTrue();
+            assertThat(sent.at("/service_tier").asString()).isEqualTo("flex");
+            assertThat(sent.at("/seed").asLong()).isEqualTo(1L << 40);
             assertThat(sent.at("/messages/0/content/1/image_url/url").asString())
                     .isEqualTo("https://example.com/cat.png");
         }
@@ -250,7 +259,7 @@ class LangChainBackendTest {
     }
 
     private static ChatRequest withWeather(ToolChoice choice, ChatMessage... messages) {
-        return new ChatRequest(List.of(messages), null, List.of(WEATHER), choice, null, null, null, null);
+        return new ChatRequest(List.of(messages), null, List.of(WEATHER), choice, null, null, null, null, null, null);
     }
 
     private static ChatRequest ask(String prompt) {

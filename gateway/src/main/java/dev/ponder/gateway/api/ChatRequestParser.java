@@ -70,7 +70,9 @@ final class ChatRequestParser {
                 bool(root, "parallel_tool_calls"),
                 responseFormat(root),
                 optionalString(root, "user"),
-                metadata(root));
+                metadata(root),
+                bool(root, "store"),
+                serviceTier(root));
         Boolean stream = bool(root, "stream");
         boolean includeUsage = false;
         JsonNode streamOptions = root.get("stream_options");
@@ -343,15 +345,40 @@ final class ChatRequestParser {
             throw ApiException.invalid("metadata", "Invalid type for 'metadata': expected an object of strings.");
         }
         Map<String, String> metadata = new LinkedHashMap<>();
+        int upstream = 0;
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
+            String param = "metadata." + entry.getKey();
             if (!entry.getValue().isString()) {
-                throw ApiException.invalid(
-                        "metadata." + entry.getKey(),
-                        "Invalid type for 'metadata." + entry.getKey() + "': expected a string.");
+                throw ApiException.invalid(param, "Invalid type for '" + param + "': expected a string.");
             }
-            metadata.put(entry.getKey(), entry.getValue().stringValue());
+            String value = entry.getValue().stringValue();
+            // OpenAI's limits, on the pairs that go upstream: Ponder's own routing keys are taken out before.
+            if (!entry.getKey().startsWith(RoutingControls.METADATA_PREFIX)) {
+                upstream++;
+                if (entry.getKey().length() > 64 || value.length() > 512) {
+                    throw ApiException.invalid(
+                            param, "Invalid '" + param + "': keys are at most 64 characters and values at most 512.");
+                }
+            }
+            metadata.put(entry.getKey(), value);
+        }
+        if (upstream > 16) {
+            throw ApiException.invalid(
+                    "metadata", "Invalid 'metadata': at most 16 key-value pairs, but " + upstream + " were given.");
         }
         return metadata;
+    }
+
+    private static final List<String> SERVICE_TIERS = List.of("auto", "default", "flex", "scale", "priority");
+
+    private static String serviceTier(JsonNode root) {
+        String tier = optionalString(root, "service_tier");
+        if (tier != null && !SERVICE_TIERS.contains(tier)) {
+            throw ApiException.invalid(
+                    "service_tier",
+                    "Invalid value: '" + tier + "'. Supported values are: " + String.join(", ", SERVICE_TIERS) + ".");
+        }
+        return tier;
     }
 
     private static String requiredString(JsonNode node, String field) {
