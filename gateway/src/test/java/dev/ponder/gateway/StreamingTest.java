@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -91,6 +93,83 @@ class StreamingTest extends GatewayTest {
 
         Map<String, Object> row = awaitRow("SELECT * FROM requests WHERE request_id = ?", id);
         assertThat(row).containsEntry("answered_by", "small");
+    }
+
+    /** Each content chunk carries its own tokens' logprobs: live, checked then replayed, and straight to a backend. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ponder/verified", "ponder/live", "large"})
+    void contentChunksCarryTheLogprobsOfTheirTokens(String model) {
+        HttpResponse<String> response = post(
+                "/v1/chat/completions",
+                "application/json",
+                streamBody(model, "one two three", ", \"logprobs\": true, \"top_logprobs\": 2"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
+        List<JsonNode> content = chunks(response.body()).stream()
+                .map(c -> c.path("choices").path(0))
+                .filter(c -> !c.path("delta").path("content").asString("").isEmpty())
+                .toList();
+        assertThat(content).hasSizeGreaterThan(1).allSatisfy(choice -> {
+            JsonNode tokens = choice.path("logprobs").path("content");
+            assertThat(tokens.isArray()).as(choice.toString()).isTrue();
+            assertThat(tokens.valueStream().map(t -> t.path("token").asString()).reduce("", String::concat))
+                    .isEqualTo(choice.path("delta").path("content").asString());
+            assertThat(tokens).allSatisfy(t -> {
+                assertThat(t.path("logprob").asDouble()).isNegative();
+                assertThat(t.path("top_logprobs")).hasSize(2);
+            });
+        });
+    }
+
+    @Test
+    void noChunkCarriesLogprobsTheClientDidNotAskFor() {
+        // The IDK check may ask the lower tier for logprobs; they are Ponder's, not the client's.
+        HttpResponse<String> response =
+                post("/v1/chat/completions", "application/json", streamBody("ponder/verified", "one two", ""));
+
+        assertThat(chunks(response.body())).isNotEmpty().allSatisfy(c -> c.path("choices")
+                .forEach(choice -> assertThat(choice.path("logprobs").isNull()).isTrue()));
+    }
+
+    @Test
+    void nChoicesStreamUnderTheirOwnIndexes() {
+        HttpResponse<String> response = post(
+                "/v1/chat/completions",
+                "application/json",
+                streamBody("large", "one two", ", \"n\": 2, \"stream_options\": {\"include_usage\": true}"));
+
+        List<JsonNode> chunks = chunks(response.body());
+        Map<Integer, StringBuilder> texts = new java.util.TreeMap<>();
+        Map<Integer, String> finishes = new java.util.TreeMap<>();
+        Map<Integer, Integer> roles = new java.util.TreeMap<>();
+        chunks.forEach(c -> c.path("choices").forEach(choice -> {
+            int index = choice.path("index").asInt();
+            texts.computeIfAbsent(index, i -> new StringBuilder())
+                    .append(choice.path("delta").path("content").asString(""));
+            if (choice.path("delta").has("role")) {
+                roles.merge(index, 1, Integer::sum);
+            }
+            if (choice.path("finish_reason").isString()) {
+                finishes.put(index, choice.path("finish_reason").asString());
+            }
+        }));
+        assertThat(texts.keySet()).containsExactly(0, 1);
+        assertThat(texts.values()).extracting(StringBuilder::toString).containsOnly("Large says: one two");
+        assertThat(roles).containsEntry(0, 1).containsEntry(1, 1);
+        assertThat(finishes).containsEntry(0, "stop").containsEntry(1, "stop");
+        JsonNode usage = chunks.getLast().path("usage");
+        HttpResponse<String> single = post("/v1/chat/completions", "application/json", """
+                        {"model": "large", "messages": [{"role": "user", "content": "one two"}]}""");
+        JsonNode one = JSON.readTree(single.body()).path("usage");
+        assertThat(usage.path("completion_tokens").asInt())
+                .isEqualTo(2 * one.path("completion_tokens").asInt());
+    }
+
+    private static List<JsonNode> chunks(String body) {
+        List<String> events = events(body);
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        return events.subList(0, events.size() - 1).stream().map(JSON::readTree).toList();
     }
 
     @Test
