@@ -18,6 +18,7 @@ import dev.ponder.cascade.ToolSpec;
 import dev.ponder.providers.testing.FakeAnthropicServer;
 import dev.ponder.providers.testing.FakeGeminiServer;
 import dev.ponder.providers.testing.FakeLlmServer;
+import dev.ponder.providers.testing.FakeOllamaServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.time.Clock;
 import java.time.Duration;
@@ -108,6 +109,25 @@ class LangChainBackendTest {
             assertThat(sent.at("/seed").asLong()).isEqualTo(1L << 40);
             assertThat(sent.at("/messages/0/content/1/image_url/url").asString())
                     .isEqualTo("https://example.com/cat.png");
+        }
+    }
+
+    @Test
+    void ollamaGetsA64BitSeedFoldedInto32Bits() {
+        try (FakeOllamaServer server = FakeOllamaServer.start()) {
+            GuardedBackend backend = backend("ollama", server);
+            for (long seed : new long[] {42, -7, (1L << 40) + 3}) {
+                backend.chat(ChatRequest.of(List.of(ChatMessage.of(Role.USER, "hi")))
+                        .withOptions(new SamplingOptions(null, null, null, null, seed, null, null, null, null, null)));
+            }
+
+            assertThat(server.requestBodies())
+                    .extracting(body -> JsonMapper.shared()
+                            .readTree(body)
+                            .at("/options/seed")
+                            .asLong())
+                    // 2^40 + 3: its low 32 bits (3) XOR its high 32 bits (2^8).
+                    .containsExactly(42L, -7L, 259L);
         }
     }
 

@@ -73,12 +73,18 @@ final class ChatRequestParser {
                 metadata(root),
                 bool(root, "store"),
                 serviceTier(root));
+        if (options.topLogprobs() != null && !Boolean.TRUE.equals(options.logprobs())) {
+            throw ApiException.invalid("top_logprobs", "'top_logprobs' is only allowed when 'logprobs' is true.");
+        }
         Boolean stream = bool(root, "stream");
         boolean includeUsage = false;
         JsonNode streamOptions = root.get("stream_options");
         if (streamOptions != null && !streamOptions.isNull()) {
             if (!streamOptions.isObject()) {
                 throw ApiException.invalid("stream_options", "Invalid type for 'stream_options': expected an object.");
+            }
+            if (!Boolean.TRUE.equals(stream)) {
+                throw ApiException.invalid("stream_options", "'stream_options' is only allowed when 'stream' is true.");
             }
             includeUsage = Boolean.TRUE.equals(bool(streamOptions, "include_usage", "stream_options.include_usage"));
         }
@@ -167,7 +173,13 @@ final class ChatRequestParser {
                             path + ".image_url", "Missing required parameter: '" + path + ".image_url'.");
                 }
                 String url = requiredString(image, "url", path + ".image_url.url");
-                return new ContentPart.Image(url, optionalString(image, "detail", path + ".image_url.detail"));
+                String detail = optionalString(image, "detail", path + ".image_url.detail");
+                if (detail != null && !List.of("auto", "low", "high").contains(detail)) {
+                    throw ApiException.invalid(
+                            path + ".image_url.detail",
+                            "Invalid value: '" + detail + "'. Supported values are: 'auto', 'low' and 'high'.");
+                }
+                return new ContentPart.Image(url, detail);
             }
             default ->
                 throw ApiException.invalid(
@@ -289,6 +301,12 @@ final class ChatRequestParser {
                             "Missing required parameter: 'response_format.json_schema'.");
                 }
                 String name = requiredString(schema, "name", "response_format.json_schema.name");
+                if (!name.matches("[a-zA-Z0-9_-]{1,64}")) {
+                    throw ApiException.invalid(
+                            "response_format.json_schema.name",
+                            "Invalid 'response_format.json_schema.name': '" + name
+                                    + "'. Expected a string of letters, digits, underscores or dashes, at most 64.");
+                }
                 JsonNode body = schema.get("schema");
                 if (body != null && !body.isNull() && !body.isObject()) {
                     throw ApiException.invalid(
