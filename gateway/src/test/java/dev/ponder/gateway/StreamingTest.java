@@ -44,10 +44,8 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void theSseByteStreamHasOpenAisFraming() {
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody("ponder", "Tell me a story", ", \"stream_options\": {\"include_usage\": true}"));
+        HttpResponse<String> response =
+                postStream("ponder", "Tell me a story", ", \"stream_options\": {\"include_usage\": true}");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type"))
@@ -99,10 +97,7 @@ class StreamingTest extends GatewayTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"ponder/verified", "ponder/live", "large"})
     void contentChunksCarryTheLogprobsOfTheirTokens(String model) {
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody(model, "one two three", ", \"logprobs\": true, \"top_logprobs\": 2"));
+        HttpResponse<String> response = postStream(model, "one two three", ", \"logprobs\": true, \"top_logprobs\": 2");
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
@@ -125,8 +120,7 @@ class StreamingTest extends GatewayTest {
     @Test
     void noChunkCarriesLogprobsTheClientDidNotAskFor() {
         // The IDK check may ask the lower tier for logprobs; they are Ponder's, not the client's.
-        HttpResponse<String> response =
-                post("/v1/chat/completions", "application/json", streamBody("ponder/verified", "one two", ""));
+        HttpResponse<String> response = postStream("ponder/verified", "one two", "");
 
         assertThat(chunks(response.body())).isNotEmpty().allSatisfy(c -> c.path("choices")
                 .forEach(choice -> assertThat(choice.path("logprobs").isNull()).isTrue()));
@@ -134,10 +128,8 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void nChoicesStreamUnderTheirOwnIndexes() {
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody("large", "one two", ", \"n\": 2, \"stream_options\": {\"include_usage\": true}"));
+        HttpResponse<String> response =
+                postStream("large", "one two", ", \"n\": 2, \"stream_options\": {\"include_usage\": true}");
 
         List<JsonNode> chunks = chunks(response.body());
         Map<Integer, StringBuilder> texts = new java.util.TreeMap<>();
@@ -166,6 +158,10 @@ class StreamingTest extends GatewayTest {
                 .isEqualTo(2 * one.path("completion_tokens").asInt());
     }
 
+    private HttpResponse<String> postStream(String model, String prompt, String extra) {
+        return post("/v1/chat/completions", "application/json", streamBody(model, prompt, extra));
+    }
+
     private static List<JsonNode> chunks(String body) {
         List<String> events = events(body);
         assertThat(events.getLast()).isEqualTo("[DONE]");
@@ -174,8 +170,7 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void withoutIncludeUsageNoChunkCarriesUsage() {
-        HttpResponse<String> response =
-                post("/v1/chat/completions", "application/json", streamBody("ponder", "Hi", ""));
+        HttpResponse<String> response = postStream("ponder", "Hi", "");
 
         List<String> events = events(response.body());
         assertThat(events.getLast()).isEqualTo("[DONE]");
@@ -210,10 +205,7 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void streamedHeadersNameTheTierThatAnswersAfterAnEscalation() {
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody("ponder", "What is the capital of Atlantis?", ""));
+        HttpResponse<String> response = postStream("ponder", "What is the capital of Atlantis?", "");
 
         assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
         assertThat(response.headers().firstValue("x-ponder-escalations")).hasValue("1");
@@ -222,10 +214,9 @@ class StreamingTest extends GatewayTest {
     @Test
     void toolCallsStreamAsIndexedFragments() {
         large.replyWith(prompt -> FakeLlmServer.Reply.toolCall("call_42", "get_weather", "{\"city\":\"Paris\"}"));
-        HttpResponse<String> response =
-                post("/v1/chat/completions", "application/json", streamBody("large", "Weather in Paris?", """
+        HttpResponse<String> response = postStream("large", "Weather in Paris?", """
                         , "tools": [{"type": "function", "function": {"name": "get_weather",
-                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]"""));
+                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]""");
 
         List<JsonNode> chunks = events(response.body()).stream()
                 .filter(e -> !e.equals("[DONE]"))
@@ -260,7 +251,7 @@ class StreamingTest extends GatewayTest {
     void anErrorBeforeTheFirstByteIsAnOrdinaryErrorResponse() {
         small.failNext(400, FakeOllamaServer.errorBody("context window exceeded"));
 
-        HttpResponse<String> response = post("/v1/chat/completions", "application/json", streamBody("small", "Hi", ""));
+        HttpResponse<String> response = postStream("small", "Hi", "");
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("content-type"))
@@ -274,10 +265,7 @@ class StreamingTest extends GatewayTest {
     void aBackendThatBreaksMidStreamEndsTheStreamWithAnErrorEvent() {
         large.cutNextStreamAfter(2);
 
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody("large", "one two three four five six seven eight", ""));
+        HttpResponse<String> response = postStream("large", "one two three four five six seven eight", "");
 
         assertThat(response.statusCode()).isEqualTo(200);
         List<String> events = events(response.body());
