@@ -131,6 +131,9 @@ class StreamingTest extends GatewayTest {
         HttpResponse<String> response =
                 postStream("large", "one two", ", \"n\": 2, \"stream_options\": {\"include_usage\": true}");
 
+        // The further choice is another call to the same tier, not an escalation.
+        assertThat(response.headers().firstValue("x-ponder-escalations")).hasValue("0");
+
         List<JsonNode> chunks = chunks(response.body());
         Map<Integer, StringBuilder> texts = new java.util.TreeMap<>();
         Map<Integer, String> finishes = new java.util.TreeMap<>();
