@@ -8,6 +8,7 @@ import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ContentPart;
+import dev.ponder.cascade.Delta;
 import dev.ponder.cascade.ResponseFormat;
 import dev.ponder.cascade.Role;
 import dev.ponder.cascade.SamplingOptions;
@@ -49,7 +50,8 @@ class LangChainBackendTest {
                     .withOptions(new SamplingOptions(null, null, null, null, null, null, true, 2, null, null));
 
             ChatAnswer answer = backend.chat(request);
-            ChatAnswer streamed = backend.stream(request, delta -> {});
+            List<Delta> deltas = new java.util.ArrayList<>();
+            ChatAnswer streamed = backend.stream(request, deltas::add);
 
             assertThat(answer.logprobs()).extracting(TokenLogprob::token).containsExactly("echo:", " one", " two");
             assertThat(answer.logprobs().get(1).logprob()).isEqualTo(-0.1);
@@ -57,6 +59,13 @@ class LangChainBackendTest {
                     .extracting(TokenLogprob::token)
                     .containsExactly(" one", "alt1");
             assertThat(streamed.logprobs()).extracting(TokenLogprob::token).containsExactly("echo:", " one", " two");
+            // Each streamed piece carries its own tokens' logprobs, as the chunk that brought it did.
+            assertThat(deltas).allSatisfy(delta -> {
+                Delta.Text text = (Delta.Text) delta;
+                assertThat(text.logprobs()).extracting(TokenLogprob::token).containsExactly(text.text());
+                assertThat(text.logprobs().getFirst().top()).hasSize(2);
+            });
+            assertThat(deltas).hasSize(3);
         }
     }
 
