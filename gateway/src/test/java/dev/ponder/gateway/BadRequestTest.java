@@ -40,6 +40,7 @@ class BadRequestTest extends GatewayTest {
             a bad quality target          | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"ponder_quality_target": "high"}} | 400 | metadata.ponder_quality_target
             n of zero                     | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "n": 0} | 400 | n
             n over 128, as OpenAI caps it | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "n": 129} | 400 | n
+            an image URL that is no URL   | {"model": "ponder", "messages": [{"role":"user","content":[{"type":"image_url","image_url":{"url":"cat.png"}}]}]} | 400 | messages[0].content[0].image_url.url
             an image detail OpenAI lacks  | {"model": "ponder", "messages": [{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/c.png","detail":"ultra"}}]}]} | 400 | messages[0].content[0].image_url.detail
             a schema name with a space    | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "response_format": {"type": "json_schema", "json_schema": {"name": "my schema"}}} | 400 | response_format.json_schema.name
             top_logprobs without logprobs | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "top_logprobs": 2} | 400 | top_logprobs

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,6 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ignored, as OpenAI's clients expect of a compatible server.
  */
 final class ChatRequestParser {
+
+    /** What OpenAI takes as an image: a web URL, or the image itself as a base64 data URL. */
+    private static final Pattern IMAGE_URL = Pattern.compile("(?i)(https?://\\S+|data:image/[a-z0-9.+-]+;base64,\\S+)");
 
     private final JsonMapper json;
 
@@ -173,6 +177,11 @@ final class ChatRequestParser {
                             path + ".image_url", "Missing required parameter: '" + path + ".image_url'.");
                 }
                 String url = requiredString(image, "url", path + ".image_url.url");
+                if (!IMAGE_URL.matcher(url).matches()) {
+                    throw ApiException.invalid(
+                            path + ".image_url.url",
+                            "Invalid image URL: expected an http(s) URL or a base64 data:image/... URL.");
+                }
                 String detail = optionalString(image, "detail", path + ".image_url.detail");
                 if (detail != null && !List.of("auto", "low", "high").contains(detail)) {
                     throw ApiException.invalid(
