@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * One call to one tier, as the trail records it. {@code firstToken} is null when the call did not stream;
  * {@code error} is null unless the verdict is {@link Verdict#FAILED}. {@code usage}, {@code costUsd} and
- * {@code latency} include the calls the IDK check made (extra samples, the verification prompt). {@code signals}
+ * {@code latency} include the calls the IDK check made (extra samples, the verification prompt) and those that gave
+ * the request's further choices ({@code n} &gt; 1). {@code signals}
  * holds each evaluated signal's value under its {@link Signal#key()}; {@code decidedBy} says what settled the
  * verdict: a signal's key (the signal that doubted the answer), or one of the {@code BY_*} reasons.
  */
@@ -41,5 +42,22 @@ public record Attempt(
         usage = usage == null ? TokenUsage.NONE : usage;
         signals = signals == null ? Map.of() : Map.copyOf(signals);
         decidedBy = decidedBy != null ? decidedBy : verdict == Verdict.FAILED ? BY_ERROR : BY_SIGNALS;
+    }
+
+    /** This attempt with more calls to its backend counted in: their time, tokens and cost. */
+    public Attempt plus(Duration time, TokenUsage more, double moreCostUsd) {
+        return new Attempt(
+                tier,
+                tierName,
+                backend,
+                model,
+                latency.plus(time),
+                firstToken,
+                usage.plus(more),
+                costUsd + moreCostUsd,
+                signals,
+                verdict,
+                error,
+                decidedBy);
     }
 }

@@ -4,8 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -128,7 +133,7 @@ public final class CascadeEngine {
             attempts.add(step.attempt());
             spent += step.attempt().costUsd();
             if (step.attempt().verdict() == Verdict.ACCEPTED) {
-                return answered(step, replay, policy, decision, started, attempts);
+                return answered(step, tier.backend(), request, replay, decision, started, attempts);
             }
             if (step.error() != null) {
                 lastError = step.error();
@@ -184,8 +189,9 @@ public final class CascadeEngine {
                     Attempt.BY_FALLBACK));
             return answered(
                     new Step(attempts.getLast(), new Call(answer, false, null), null, false),
+                    null,
+                    request,
                     replay,
-                    policy,
                     decision,
                     started,
                     attempts);
@@ -204,7 +210,7 @@ public final class CascadeEngine {
                 started);
         attempts.add(step.attempt());
         return step.error() == null
-                ? answered(step, replay, policy, decision, started, attempts)
+                ? answered(step, fallback.backend(), request, replay, decision, started, attempts)
                 : new CascadeResult.Failed(step.error(), trail(decision, started, attempts));
     }
 
@@ -280,10 +286,16 @@ public final class CascadeEngine {
         }
     }
 
-    private CascadeResult.Answered answered(
+    /**
+     * The accepted answer, replayed to the stream if it was buffered, with the request's further choices: {@code n}
+     * &gt; 1 asks the accepting backend {@code n - 1} more times, in parallel (null: a fixed answer, repeated). A
+     * failed further choice fails the request, since OpenAI never answers with fewer than {@code n}.
+     */
+    private CascadeResult answered(
             Step step,
+            ModelBackend backend,
+            ChatRequest request,
             Consumer<Delta> replay,
-            CascadePolicy policy,
             RouteDecision decision,
             Instant started,
             List<Attempt> attempts) {
@@ -291,7 +303,51 @@ public final class CascadeEngine {
         if (replay != null && !call.streamedLive()) {
             (call.buffered() != null ? call.buffered() : Delta.of(call.answer())).forEach(replay);
         }
-        return new CascadeResult.Answered(call.answer(), step.attempt(), trail(decision, started, attempts));
+        List<ChatAnswer> choices = new ArrayList<>(List.of(call.answer()));
+        int more = request.options().n() == null ? 0 : request.options().n() - 1;
+        Attempt by = step.attempt();
+        if (more > 0) {
+            Instant callStart = clock.instant();
+            try {
+                choices.addAll(
+                        backend == null ? Collections.nCopies(more, call.answer()) : more(backend, request, more));
+            } catch (BackendException e) {
+                return new CascadeResult.Failed(e, trail(decision, started, attempts));
+            }
+            List<ChatAnswer> extra = choices.subList(1, choices.size());
+            by = by.plus(
+                    Duration.between(callStart, clock.instant()),
+                    extra.stream().map(ChatAnswer::usage).reduce(TokenUsage.NONE, TokenUsage::plus),
+                    extra.stream().mapToDouble(ChatAnswer::costUsd).sum());
+            attempts.set(attempts.size() - 1, by);
+        }
+        return new CascadeResult.Answered(call.answer(), by, trail(decision, started, attempts), choices);
+    }
+
+    /** {@code count} more answers from one backend, called at once on virtual threads. */
+    private static List<ChatAnswer> more(ModelBackend backend, ChatRequest request, int count) {
+        ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            List<Future<ChatAnswer>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                futures.add(calls.submit(() -> backend.chat(request)));
+            }
+            List<ChatAnswer> answers = new ArrayList<>();
+            for (Future<ChatAnswer> future : futures) {
+                answers.add(future.get());
+            }
+            return answers;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw BackendException.timeout("interrupted while asking for more choices", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof BackendException failure
+                    ? failure
+                    : new IllegalStateException("a further choice failed", e.getCause());
+        } finally {
+            // After a failure or an interrupt, the calls still running are of no use: stop them.
+            calls.shutdownNow();
+        }
     }
 
     /** Asks for logprobs from a tier that offers them when the check reads them. */

@@ -4,7 +4,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-/** A chat request as the cascade and every backend see it: OpenAI's surface, independent of any SDK. */
+/**
+ * A chat request as the cascade and every backend see it: OpenAI's surface, independent of any SDK. {@code user},
+ * {@code metadata}, {@code store} and {@code serviceTier} are for the upstream's bookkeeping; each backend passes on
+ * what its protocol has a place for.
+ */
 public record ChatRequest(
         List<ChatMessage> messages,
         SamplingOptions options,
@@ -13,7 +17,9 @@ public record ChatRequest(
         Boolean parallelToolCalls,
         ResponseFormat responseFormat,
         String user,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        Boolean store,
+        String serviceTier) {
 
     public ChatRequest {
         Objects.requireNonNull(messages, "messages");
@@ -27,7 +33,7 @@ public record ChatRequest(
     }
 
     public static ChatRequest of(List<ChatMessage> messages) {
-        return new ChatRequest(messages, null, null, null, null, null, null, null);
+        return new ChatRequest(messages, null, null, null, null, null, null, null, null, null);
     }
 
     /** The last user message's text: what routing scores and what replay looks up. */
@@ -46,6 +52,29 @@ public record ChatRequest(
 
     public ChatRequest withOptions(SamplingOptions newOptions) {
         return new ChatRequest(
-                messages, newOptions, tools, toolChoice, parallelToolCalls, responseFormat, user, metadata);
+                messages,
+                newOptions,
+                tools,
+                toolChoice,
+                parallelToolCalls,
+                responseFormat,
+                user,
+                metadata,
+                store,
+                serviceTier);
+    }
+
+    public ChatRequest withMetadata(Map<String, String> newMetadata) {
+        return new ChatRequest(
+                messages,
+                options,
+                tools,
+                toolChoice,
+                parallelToolCalls,
+                responseFormat,
+                user,
+                newMetadata,
+                store,
+                serviceTier);
     }
 }

@@ -6,13 +6,22 @@ import java.util.List;
 /** A piece of a streamed answer, in arrival order. */
 public sealed interface Delta {
 
-    record Text(String text) implements Delta {}
+    /** A piece of text with the logprobs of its tokens, when the backend sent them with it (else empty). */
+    record Text(String text, List<TokenLogprob> logprobs) implements Delta {
+        public Text {
+            logprobs = logprobs == null ? List.of() : List.copyOf(logprobs);
+        }
+
+        public Text(String text) {
+            this(text, List.of());
+        }
+    }
 
     /** A complete answer as the deltas that would have streamed it: its text, then each tool call whole. */
     static List<Delta> of(ChatAnswer answer) {
         List<Delta> deltas = new ArrayList<>();
         if (!answer.text().isEmpty()) {
-            deltas.add(new Text(answer.text()));
+            deltas.add(new Text(answer.text(), answer.logprobs()));
         }
         for (int i = 0; i < answer.toolCalls().size(); i++) {
             ToolCall call = answer.toolCalls().get(i);

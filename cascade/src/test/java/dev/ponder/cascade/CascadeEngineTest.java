@@ -93,6 +93,38 @@ class CascadeEngineTest {
     }
 
     @Test
+    void nChoicesComeFromTheTierWhoseFirstAnswerPassedAndEveryCallIsCharged() {
+        ScriptedBackend small =
+                new ScriptedBackend("small", clock, Reply.text("I don't know").costing(0.001));
+        ScriptedBackend large =
+                new ScriptedBackend("large", clock, Reply.text("Paris").costing(0.01));
+        ChatRequest three =
+                HELLO.withOptions(new SamplingOptions(null, null, null, null, null, 3, null, null, null, null));
+
+        CascadeResult.Answered answered = (CascadeResult.Answered) engine(0.1).run(three, policy(small, large));
+
+        assertThat(answered.choices()).hasSize(3).extracting(ChatAnswer::text).containsOnly("Paris");
+        assertThat(small.calls).hasSize(1);
+        assertThat(large.calls).hasSize(3);
+        assertThat(answered.by().costUsd()).isCloseTo(0.03, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(answered.by().usage().inputTokens()).isEqualTo(30);
+        assertThat(answered.trail().attempts().getLast()).isEqualTo(answered.by());
+        assertThat(answered.trail().costUsd()).isCloseTo(0.031, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
+    void aFurtherChoiceThatFailsFailsTheRequest() {
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"), Reply.down());
+        ChatRequest two =
+                HELLO.withOptions(new SamplingOptions(null, null, null, null, null, 2, null, null, null, null));
+
+        CascadeResult result =
+                engine(0.9).run(two, policy(new ScriptedBackend("small", clock, Reply.text("x")), large));
+
+        assertThat(result).isInstanceOf(CascadeResult.Failed.class);
+    }
+
+    @Test
     void verifyThenStreamReplaysAnAcceptedBufferedAnswerAsItArrived() {
         ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("Hi there you"));
         ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Hello!"));

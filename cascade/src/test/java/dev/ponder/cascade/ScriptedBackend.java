@@ -77,8 +77,9 @@ final class ScriptedBackend implements ModelBackend {
         return new BackendInfo(name, "scripted", name + "-model", capabilities, null);
     }
 
+    /** Synchronized, like {@link #stream}: the engine asks for further choices ({@code n}) in parallel. */
     @Override
-    public ChatAnswer chat(ChatRequest request) {
+    public synchronized ChatAnswer chat(ChatRequest request) {
         Reply reply = next(request);
         clock.advance(reply.firstToken());
         if (reply.failure() != null) {
@@ -89,7 +90,7 @@ final class ScriptedBackend implements ModelBackend {
     }
 
     @Override
-    public ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
+    public synchronized ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
         Reply reply = next(request);
         clock.advance(reply.firstToken());
         if (reply.failure() != null && reply.cutAfter() < 0) {

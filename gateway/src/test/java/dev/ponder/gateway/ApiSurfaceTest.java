@@ -36,7 +36,8 @@ class ApiSurfaceTest extends GatewayTest {
                  "response_format": {"type": "json_schema", "json_schema": {"name": "forecast",
                     "schema": {"type": "object", "properties": {"sky": {"type": "string"}}}, "strict": true}},
                  "temperature": 0.3, "top_p": 0.9, "max_completion_tokens": 77, "stop": ["END"], "seed": 42,
-                 "logprobs": true, "top_logprobs": 2, "user": "u-17", "metadata": {"team": "search"},
+                 "logprobs": true, "top_logprobs": 2, "user": "u-17",
+                 "metadata": {"team": "search", "ponder_quality_target": "0.5"}, "store": true, "service_tier": "flex",
                  "a_field_openai_may_add_tomorrow": {"x": 1}}
                 """);
 
@@ -73,7 +74,76 @@ class ApiSurfaceTest extends GatewayTest {
         assertThat(sent.path("logprobs").asBoolean()).isTrue();
         assertThat(sent.path("top_logprobs").asInt()).isEqualTo(2);
         assertThat(sent.path("user").asString()).isEqualTo("u-17");
+        // Ponder's routing keys stay with Ponder; the rest of the metadata goes upstream as it came.
+        assertThat(sent.path("metadata").propertyNames()).containsExactly("team");
+        assertThat(sent.path("metadata").path("team").asString()).isEqualTo("search");
+        assertThat(sent.path("store").asBoolean()).isTrue();
+        assertThat(sent.path("service_tier").asString()).isEqualTo("flex");
         assertThat(sent.has("a_field_openai_may_add_tomorrow")).isFalse();
+    }
+
+    @Test
+    void nChoicesAreNCallsToTheTierThatAnsweredAndCountInUsageAndCost() {
+        HttpResponse<String> one = post("/v1/chat/completions", "application/json", """
+                {"model": "large", "logprobs": true, "messages": [{"role": "user", "content": "Name a colour."}]}""");
+        int calls = large.requestCount();
+
+        HttpResponse<String> three = post("/v1/chat/completions", "application/json", """
+                {"model": "large", "n": 3, "logprobs": true,
+                 "messages": [{"role": "user", "content": "Name a colour."}]}""");
+
+        assertThat(three.statusCode()).as(three.body()).isEqualTo(200);
+        assertThat(large.requestCount() - calls).isEqualTo(3);
+        JsonNode body = JSON.readTree(three.body());
+        assertThat(body.path("choices").valueStream().map(c -> c.path("index").asInt()))
+                .containsExactly(0, 1, 2);
+        assertThat(body.path("choices")).allSatisfy(c -> {
+            assertThat(c.path("message").path("content").asString()).isEqualTo("Large says: Name a colour.");
+            assertThat(c.path("logprobs").path("content")).isNotEmpty();
+        });
+        JsonNode single = JSON.readTree(one.body()).path("usage");
+        assertThat(body.path("usage").path("total_tokens").asInt())
+                .isEqualTo(3 * single.path("total_tokens").asInt());
+        assertThat(Double.parseDouble(
+                        three.headers().firstValue("x-ponder-cost-usd").orElseThrow()))
+                .isCloseTo(
+                        3
+                                * Double.parseDouble(one.headers()
+                                        .firstValue("x-ponder-cost-usd")
+                                        .orElseThrow()),
+                        org.assertj.core.data.Offset.offset(1e-8));
+    }
+
+    @Test
+    void legacyCompletionsAnswerNChoicesWithLegacyLogprobs() {
+        HttpResponse<String> response = post("/v1/completions", "application/json", """
+                {"model": "large", "prompt": "one two", "n": 2, "best_of": 2, "logprobs": 1}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode choices = JSON.readTree(response.body()).path("choices");
+        assertThat(choices.valueStream().map(c -> c.path("index").asInt())).containsExactly(0, 1);
+        JsonNode logprobs = choices.path(1).path("logprobs");
+        assertThat(logprobs.path("tokens").valueStream().map(JsonNode::asString).reduce("", String::concat))
+                .isEqualTo(choices.path(1).path("text").asString());
+        assertThat(logprobs.path("text_offset").path(1).asInt())
+                .isEqualTo(logprobs.path("tokens").path(0).asString().length());
+        assertThat(logprobs.path("top_logprobs").path(0).size()).isEqualTo(1);
+    }
+
+    @Test
+    void anImageSkipsTheTierThatTakesNoImages() {
+        int smallCalls = small.requestCount();
+
+        HttpResponse<String> response = post("/v1/chat/completions", "application/json", """
+                {"model": "ponder", "messages": [{"role": "user", "content": [{"type": "text", "text": "What is it?"},
+                   {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}}]}]}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
+        assertThat(small.requestCount()).isEqualTo(smallCalls);
+        JsonNode part = JSON.readTree(large.requestBodies().getLast()).at("/messages/0/content/1");
+        assertThat(part.at("/image_url/url").asString()).isEqualTo("https://example.com/cat.png");
+        assertThat(part.at("/image_url/detail").asString()).isEqualTo("low");
     }
 
     @Test
@@ -84,6 +154,9 @@ class ApiSurfaceTest extends GatewayTest {
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode body = JSON.readTree(response.body());
         assertThat(body.path("object").asString()).isEqualTo("text_completion");
+        assertThat(body.path("id").asString())
+                .startsWith("cmpl-")
+                .isEqualTo(response.headers().firstValue("x-ponder-request-id").orElseThrow());
         assertThat(body.path("choices").path(0).path("text").asString()).isEqualTo("Small says: Say this is a test");
         assertThat(body.path("choices").path(0).path("finish_reason").asString())
                 .isEqualTo("stop");
@@ -102,8 +175,10 @@ class ApiSurfaceTest extends GatewayTest {
         List<JsonNode> chunks = events.subList(0, events.size() - 1).stream()
                 .map(JSON::readTree)
                 .toList();
-        assertThat(chunks)
-                .allSatisfy(c -> assertThat(c.path("object").asString()).isEqualTo("text_completion"));
+        assertThat(chunks).allSatisfy(c -> {
+            assertThat(c.path("object").asString()).isEqualTo("text_completion");
+            assertThat(c.path("id").asString()).startsWith("cmpl-");
+        });
         String text = chunks.stream()
                 .flatMap(c -> c.path("choices").valueStream())
                 .map(c -> c.path("text").asString())

@@ -38,6 +38,16 @@ class BadRequestTest extends GatewayTest {
             stream of the wrong type      | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "stream": "yes"} | 400 | stream
             a bad tier cap in metadata    | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"ponder_max_tier": "nine"}} | 400 | metadata.ponder_max_tier
             a bad quality target          | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"ponder_quality_target": "high"}} | 400 | metadata.ponder_quality_target
+            n of zero                     | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "n": 0} | 400 | n
+            n over 128, as OpenAI caps it | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "n": 129} | 400 | n
+            an image URL that is no URL   | {"model": "ponder", "messages": [{"role":"user","content":[{"type":"image_url","image_url":{"url":"cat.png"}}]}]} | 400 | messages[0].content[0].image_url.url
+            an image detail OpenAI lacks  | {"model": "ponder", "messages": [{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/c.png","detail":"ultra"}}]}]} | 400 | messages[0].content[0].image_url.detail
+            a schema name with a space    | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "response_format": {"type": "json_schema", "json_schema": {"name": "my schema"}}} | 400 | response_format.json_schema.name
+            top_logprobs without logprobs | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "top_logprobs": 2} | 400 | top_logprobs
+            stream_options without stream | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "stream_options": {"include_usage": true}} | 400 | stream_options
+            a bad service_tier            | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "service_tier": "gold"} | 400 | service_tier
+            store of the wrong type       | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "store": "yes"} | 400 | store
+            17 metadata pairs             | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "metadata": {"a": "v", "b": "v", "c": "v", "d": "v", "e": "v", "f": "v", "g": "v", "h": "v", "i": "v", "j": "v", "k": "v", "l": "v", "m": "v", "n": "v", "o": "v", "p": "v", "q": "v"}} | 400 | metadata
             a bad response_format         | {"model": "ponder", "messages": [{"role":"user","content":"hi"}], "response_format": {"type": "yaml"}} | 400 | response_format.type
             """)
     void answersInOpenAisErrorFormat(String what, String body, int status, String param) {
@@ -67,6 +77,10 @@ class BadRequestTest extends GatewayTest {
             a batch of prompts       | {"model": "ponder", "prompt": ["a", "b"]}            | prompt
             echo, which Ponder lacks | {"model": "ponder", "prompt": "a", "echo": true}      | echo
             legacy logprobs too high | {"model": "ponder", "prompt": "a", "logprobs": 9}     | logprobs
+            echo of the wrong type   | {"model": "ponder", "prompt": "a", "echo": "yes"}     | echo
+            a suffix                 | {"model": "ponder", "prompt": "a", "suffix": "end"}   | suffix
+            best_of below n          | {"model": "ponder", "prompt": "a", "n": 2, "best_of": 1} | best_of
+            best_of above n          | {"model": "ponder", "prompt": "a", "best_of": 3}      | best_of
             temperature out of range | {"model": "ponder", "prompt": "a", "temperature": -1} | temperature
             """)
     void legacyCompletionsCheckTheirFieldsToo(String what, String body, String param) {

@@ -43,6 +43,12 @@ public abstract class GatewayTest {
         // Backends are configured, so keys would be required: these tests are about the API, not security.
         registry.add("ponder.security.open-mode", () -> "true");
         backendsAndPolicies(registry, small, large);
+        // The OpenAI-protocol backend as a lower tier, checked before it streams or streaming live.
+        registry.add("ponder.policies.verified.tiers", () -> "large,small");
+        registry.add("ponder.policies.verified.thresholds", () -> "1.0");
+        registry.add("ponder.policies.live.tiers", () -> "large,small");
+        registry.add("ponder.policies.live.thresholds", () -> "1.0");
+        registry.add("ponder.policies.live.stream-mode", () -> "route-then-stream");
     }
 
     /**

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -42,10 +44,8 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void theSseByteStreamHasOpenAisFraming() {
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody("ponder", "Tell me a story", ", \"stream_options\": {\"include_usage\": true}"));
+        HttpResponse<String> response =
+                postStream("ponder", "Tell me a story", ", \"stream_options\": {\"include_usage\": true}");
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type"))
@@ -93,10 +93,87 @@ class StreamingTest extends GatewayTest {
         assertThat(row).containsEntry("answered_by", "small");
     }
 
+    /** Each content chunk carries its own tokens' logprobs: live, checked then replayed, and straight to a backend. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ponder/verified", "ponder/live", "large"})
+    void contentChunksCarryTheLogprobsOfTheirTokens(String model) {
+        HttpResponse<String> response = postStream(model, "one two three", ", \"logprobs\": true, \"top_logprobs\": 2");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
+        List<JsonNode> content = chunks(response.body()).stream()
+                .map(c -> c.path("choices").path(0))
+                .filter(c -> !c.path("delta").path("content").asString("").isEmpty())
+                .toList();
+        assertThat(content).hasSizeGreaterThan(1).allSatisfy(choice -> {
+            JsonNode tokens = choice.path("logprobs").path("content");
+            assertThat(tokens.isArray()).as(choice.toString()).isTrue();
+            assertThat(tokens.valueStream().map(t -> t.path("token").asString()).reduce("", String::concat))
+                    .isEqualTo(choice.path("delta").path("content").asString());
+            assertThat(tokens).allSatisfy(t -> {
+                assertThat(t.path("logprob").asDouble()).isNegative();
+                assertThat(t.path("top_logprobs")).hasSize(2);
+            });
+        });
+    }
+
+    @Test
+    void noChunkCarriesLogprobsTheClientDidNotAskFor() {
+        // The IDK check may ask the lower tier for logprobs; they are Ponder's, not the client's.
+        HttpResponse<String> response = postStream("ponder/verified", "one two", "");
+
+        assertThat(chunks(response.body())).isNotEmpty().allSatisfy(c -> c.path("choices")
+                .forEach(choice -> assertThat(choice.path("logprobs").isNull()).isTrue()));
+    }
+
+    @Test
+    void nChoicesStreamUnderTheirOwnIndexes() {
+        HttpResponse<String> response =
+                postStream("large", "one two", ", \"n\": 2, \"stream_options\": {\"include_usage\": true}");
+
+        // The further choice is another call to the same tier, not an escalation.
+        assertThat(response.headers().firstValue("x-ponder-escalations")).hasValue("0");
+
+        List<JsonNode> chunks = chunks(response.body());
+        Map<Integer, StringBuilder> texts = new java.util.TreeMap<>();
+        Map<Integer, String> finishes = new java.util.TreeMap<>();
+        Map<Integer, Integer> roles = new java.util.TreeMap<>();
+        chunks.forEach(c -> c.path("choices").forEach(choice -> {
+            int index = choice.path("index").asInt();
+            texts.computeIfAbsent(index, i -> new StringBuilder())
+                    .append(choice.path("delta").path("content").asString(""));
+            if (choice.path("delta").has("role")) {
+                roles.merge(index, 1, Integer::sum);
+            }
+            if (choice.path("finish_reason").isString()) {
+                finishes.put(index, choice.path("finish_reason").asString());
+            }
+        }));
+        assertThat(texts.keySet()).containsExactly(0, 1);
+        assertThat(texts.values()).extracting(StringBuilder::toString).containsOnly("Large says: one two");
+        assertThat(roles).containsEntry(0, 1).containsEntry(1, 1);
+        assertThat(finishes).containsEntry(0, "stop").containsEntry(1, "stop");
+        JsonNode usage = chunks.getLast().path("usage");
+        HttpResponse<String> single = post("/v1/chat/completions", "application/json", """
+                        {"model": "large", "messages": [{"role": "user", "content": "one two"}]}""");
+        JsonNode one = JSON.readTree(single.body()).path("usage");
+        assertThat(usage.path("completion_tokens").asInt())
+                .isEqualTo(2 * one.path("completion_tokens").asInt());
+    }
+
+    private HttpResponse<String> postStream(String model, String prompt, String extra) {
+        return post("/v1/chat/completions", "application/json", streamBody(model, prompt, extra));
+    }
+
+    private static List<JsonNode> chunks(String body) {
+        List<String> events = events(body);
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        return events.subList(0, events.size() - 1).stream().map(JSON::readTree).toList();
+    }
+
     @Test
     void withoutIncludeUsageNoChunkCarriesUsage() {
-        HttpResponse<String> response =
-                post("/v1/chat/completions", "application/json", streamBody("ponder", "Hi", ""));
+        HttpResponse<String> response = postStream("ponder", "Hi", "");
 
         List<String> events = events(response.body());
         assertThat(events.getLast()).isEqualTo("[DONE]");
@@ -131,10 +208,7 @@ class StreamingTest extends GatewayTest {
 
     @Test
     void streamedHeadersNameTheTierThatAnswersAfterAnEscalation() {
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody("ponder", "What is the capital of Atlantis?", ""));
+        HttpResponse<String> response = postStream("ponder", "What is the capital of Atlantis?", "");
 
         assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
         assertThat(response.headers().firstValue("x-ponder-escalations")).hasValue("1");
@@ -143,10 +217,9 @@ class StreamingTest extends GatewayTest {
     @Test
     void toolCallsStreamAsIndexedFragments() {
         large.replyWith(prompt -> FakeLlmServer.Reply.toolCall("call_42", "get_weather", "{\"city\":\"Paris\"}"));
-        HttpResponse<String> response =
-                post("/v1/chat/completions", "application/json", streamBody("large", "Weather in Paris?", """
+        HttpResponse<String> response = postStream("large", "Weather in Paris?", """
                         , "tools": [{"type": "function", "function": {"name": "get_weather",
-                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]"""));
+                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]""");
 
         List<JsonNode> chunks = events(response.body()).stream()
                 .filter(e -> !e.equals("[DONE]"))
@@ -181,7 +254,7 @@ class StreamingTest extends GatewayTest {
     void anErrorBeforeTheFirstByteIsAnOrdinaryErrorResponse() {
         small.failNext(400, FakeOllamaServer.errorBody("context window exceeded"));
 
-        HttpResponse<String> response = post("/v1/chat/completions", "application/json", streamBody("small", "Hi", ""));
+        HttpResponse<String> response = postStream("small", "Hi", "");
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("content-type"))
@@ -195,10 +268,7 @@ class StreamingTest extends GatewayTest {
     void aBackendThatBreaksMidStreamEndsTheStreamWithAnErrorEvent() {
         large.cutNextStreamAfter(2);
 
-        HttpResponse<String> response = post(
-                "/v1/chat/completions",
-                "application/json",
-                streamBody("large", "one two three four five six seven eight", ""));
+        HttpResponse<String> response = postStream("large", "one two three four five six seven eight", "");
 
         assertThat(response.statusCode()).isEqualTo(200);
         List<String> events = events(response.body());

@@ -121,11 +121,13 @@ public final class BackendFactory {
         var options = request.options();
         var raw = LangChainMapping.openAiPassthrough(request);
         return LangChainMapping.common(OpenAiChatRequestParameters.builder(), request, model)
-                .seed(seed(request))
                 .logprobs(options.logprobs())
                 .topLogprobs(options.topLogprobs())
                 .parallelToolCalls(request.parallelToolCalls())
                 .user(request.user())
+                .metadata(request.metadata().isEmpty() ? null : request.metadata())
+                .store(request.store())
+                .serviceTier(request.serviceTier())
                 .customParameters(raw.isEmpty() ? null : raw)
                 .build();
     }
@@ -262,9 +264,13 @@ public final class BackendFactory {
         return new GuardedBackend(backend, spec.resilience(), errors, probe, clock);
     }
 
+    /** Ollama's seed is 32-bit and OpenAI's 64: a wider seed is folded, so it still fixes the sampling. */
     private static Integer seed(ChatRequest request) {
         Long seed = request.options().seed();
-        return seed == null ? null : Math.toIntExact(seed);
+        if (seed == null) {
+            return null;
+        }
+        return seed == seed.intValue() ? seed.intValue() : (int) (seed ^ (seed >>> 32));
     }
 
     private static BackendInfo info(String name, String type, BackendSpec spec, Capabilities defaults) {

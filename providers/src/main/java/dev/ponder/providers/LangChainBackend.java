@@ -76,7 +76,10 @@ final class LangChainBackend implements ModelBackend {
         boolean finished = false;
         try {
             call.run(() -> {
-                streamingModel.chat(upstreamRequest, new Forwarder(events));
+                streamingModel.chat(
+                        upstreamRequest,
+                        new Forwarder(
+                                events, Boolean.TRUE.equals(request.options().logprobs())));
                 return null;
             });
             boolean first = true;
@@ -146,16 +149,20 @@ final class LangChainBackend implements ModelBackend {
     /** Runs on the upstream reader thread: turns LangChain4j callbacks into events for the caller's thread. */
     private static final class Forwarder implements StreamingChatResponseHandler {
         private final BlockingQueue<Event> events;
+        private final boolean logprobs;
         private final Set<Integer> toolCallsStarted = new HashSet<>();
 
-        Forwarder(BlockingQueue<Event> events) {
+        Forwarder(BlockingQueue<Event> events, boolean logprobs) {
             this.events = events;
+            this.logprobs = logprobs;
         }
 
         @Override
         public void onPartialResponse(String text) {
             if (!text.isEmpty()) {
-                events.add(new Event.Piece(new Delta.Text(text)));
+                // LangChain4j hands on only the text: the piece's token logprobs are read from the raw event.
+                events.add(new Event.Piece(new Delta.Text(
+                        text, logprobs ? LangChainMapping.chunkLogprobs(UpstreamHttpClient.currentEvent()) : null)));
             }
         }
 

@@ -35,7 +35,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Translates between the cascade's OpenAI-shaped request and answer and LangChain4j's types. */
@@ -157,9 +159,15 @@ final class LangChainMapping {
         return builder;
     }
 
-    /** OpenAI's own JSON for tools, tool_choice and response_format, sent verbatim: nothing is lost on the way. */
+    /**
+     * OpenAI's own JSON for tools, tool_choice, response_format and seed, sent verbatim: nothing is lost on the way
+     * (LangChain4j's typed seed is an int; OpenAI's is 64-bit).
+     */
     static Map<String, Object> openAiPassthrough(ChatRequest request) {
         Map<String, Object> raw = new LinkedHashMap<>();
+        if (request.options().seed() != null) {
+            raw.put("seed", request.options().seed());
+        }
         if (!request.tools().isEmpty()) {
             List<Map<String, Object>> tools = new ArrayList<>();
             for (ToolSpec tool : request.tools()) {
@@ -290,6 +298,38 @@ final class LangChainMapping {
             return List.of();
         }
         return tokenLogprobs(openAi.logProbs());
+    }
+
+    /**
+     * The token logprobs of one OpenAI stream chunk ({@code choices[0].logprobs.content}); empty for a chunk without
+     * them, or for another protocol's event.
+     */
+    static List<TokenLogprob> chunkLogprobs(String eventData) {
+        if (eventData == null || !eventData.startsWith("{")) {
+            return List.of();
+        }
+        try {
+            return tokenLogprobs(JSON.readTree(eventData)
+                    .path("choices")
+                    .path(0)
+                    .path("logprobs")
+                    .path("content"));
+        } catch (JacksonException e) {
+            return List.of();
+        }
+    }
+
+    private static List<TokenLogprob> tokenLogprobs(JsonNode logprobs) {
+        List<TokenLogprob> out = new ArrayList<>();
+        for (JsonNode p : logprobs) {
+            if (p.path("token").isString() && p.path("logprob").isNumber()) {
+                out.add(new TokenLogprob(
+                        p.path("token").asString(),
+                        Math.min(0, p.path("logprob").asDouble()),
+                        tokenLogprobs(p.path("top_logprobs"))));
+            }
+        }
+        return out;
     }
 
     private static List<TokenLogprob> tokenLogprobs(List<LogProb> logprobs) {

@@ -5,6 +5,8 @@ import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.HttpRequest;
 import dev.langchain4j.http.client.SuccessfulHttpResponse;
+import dev.langchain4j.http.client.sse.ServerSentEvent;
+import dev.langchain4j.http.client.sse.ServerSentEventContext;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
 import java.io.IOException;
@@ -77,7 +79,7 @@ final class UpstreamHttpClient implements HttpClient {
                 }
                 call.onBodyOpened(body);
                 listener.onOpen(toSuccess(response, null));
-                parser.parse(body, listener);
+                parser.parse(body, new Tapped(listener));
                 if (!call.cancelled()) {
                     listener.onClose();
                 }
@@ -141,6 +143,51 @@ final class UpstreamHttpClient implements HttpClient {
             in.close();
         } catch (IOException ignored) {
             // The stream is being abandoned; nothing is left to report.
+        }
+    }
+
+    /**
+     * The data of the server-sent event being handled on this thread, or null. LangChain4j's streaming handlers
+     * run on the thread that reads the event, and hand on only part of it (no token logprobs): this lets a handler
+     * read the rest.
+     */
+    static String currentEvent() {
+        return CURRENT_EVENT.get();
+    }
+
+    private static final ThreadLocal<String> CURRENT_EVENT = new ThreadLocal<>();
+
+    /** Passes every event on, with its data in {@link #currentEvent()} while it is handled. */
+    private record Tapped(ServerSentEventListener listener) implements ServerSentEventListener {
+
+        @Override
+        public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
+            CURRENT_EVENT.set(event.data());
+            try {
+                listener.onEvent(event, context);
+            } finally {
+                CURRENT_EVENT.remove();
+            }
+        }
+
+        @Override
+        public void onEvent(ServerSentEvent event) {
+            CURRENT_EVENT.set(event.data());
+            try {
+                listener.onEvent(event);
+            } finally {
+                CURRENT_EVENT.remove();
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            listener.onError(error);
+        }
+
+        @Override
+        public void onClose() {
+            listener.onClose();
         }
     }
 

@@ -306,6 +306,8 @@ class BackendContractTest {
                 null,
                 null,
                 null,
+                null,
+                null,
                 null);
     }
 

@@ -8,6 +8,7 @@ import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ContentPart;
+import dev.ponder.cascade.Delta;
 import dev.ponder.cascade.ResponseFormat;
 import dev.ponder.cascade.Role;
 import dev.ponder.cascade.SamplingOptions;
@@ -18,6 +19,7 @@ import dev.ponder.cascade.ToolSpec;
 import dev.ponder.providers.testing.FakeAnthropicServer;
 import dev.ponder.providers.testing.FakeGeminiServer;
 import dev.ponder.providers.testing.FakeLlmServer;
+import dev.ponder.providers.testing.FakeOllamaServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,7 +50,8 @@ class LangChainBackendTest {
                     .withOptions(new SamplingOptions(null, null, null, null, null, null, true, 2, null, null));
 
             ChatAnswer answer = backend.chat(request);
-            ChatAnswer streamed = backend.stream(request, delta -> {});
+            List<Delta> deltas = new java.util.ArrayList<>();
+            ChatAnswer streamed = backend.stream(request, deltas::add);
 
             assertThat(answer.logprobs()).extracting(TokenLogprob::token).containsExactly("echo:", " one", " two");
             assertThat(answer.logprobs().get(1).logprob()).isEqualTo(-0.1);
@@ -56,11 +59,18 @@ class LangChainBackendTest {
                     .extracting(TokenLogprob::token)
                     .containsExactly(" one", "alt1");
             assertThat(streamed.logprobs()).extracting(TokenLogprob::token).containsExactly("echo:", " one", " two");
+            // Each streamed piece carries its own tokens' logprobs, as the chunk that brought it did.
+            assertThat(deltas).allSatisfy(delta -> {
+                Delta.Text text = (Delta.Text) delta;
+                assertThat(text.logprobs()).extracting(TokenLogprob::token).containsExactly(text.text());
+                assertThat(text.logprobs().getFirst().top()).hasSize(2);
+            });
+            assertThat(deltas).hasSize(3);
         }
     }
 
     @Test
-    void openAiGetsToolChoiceResponseFormatAndImagesVerbatim() {
+    void openAiGetsToolChoiceResponseFormatImagesAndBookkeepingVerbatim() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
             ChatRequest request = new ChatRequest(
@@ -82,7 +92,12 @@ class LangChainBackendTest {
                             "{\"type\":\"object\",\"minProperties\":1}",
                             true),
                     "user-7",
-                    null);
+                    java.util.Map.of("team", "search"),
+                    true,
+                    "flex");
+            // A 64-bit seed, as OpenAI takes it; LangChain4j's typed seed is only an int.
+            request = request.withOptions(
+                    new SamplingOptions(null, null, null, null, 1L << 40, null, null, null, null, null));
 
             backend.chat(request);
 
@@ -97,8 +112,31 @@ class LangChainBackendTest {
                     .isEqualTo(1);
             assertThat(sent.at("/parallel_tool_calls").asBoolean(true)).isFalse();
             assertThat(sent.at("/user").asString()).isEqualTo("user-7");
+            assertThat(sent.at("/metadata/team").asString()).isEqualTo("search");
+            assertThat(sent.at("/store").asBoolean()).isTrue();
+            assertThat(sent.at("/service_tier").asString()).isEqualTo("flex");
+            assertThat(sent.at("/seed").asLong()).isEqualTo(1L << 40);
             assertThat(sent.at("/messages/0/content/1/image_url/url").asString())
                     .isEqualTo("https://example.com/cat.png");
+        }
+    }
+
+    @Test
+    void ollamaGetsA64BitSeedFoldedInto32Bits() {
+        try (FakeOllamaServer server = FakeOllamaServer.start()) {
+            GuardedBackend backend = backend("ollama", server);
+            for (long seed : new long[] {42, -7, (1L << 40) + 3}) {
+                backend.chat(ChatRequest.of(List.of(ChatMessage.of(Role.USER, "hi")))
+                        .withOptions(new SamplingOptions(null, null, null, null, seed, null, null, null, null, null)));
+            }
+
+            assertThat(server.requestBodies())
+                    .extracting(body -> JsonMapper.shared()
+                            .readTree(body)
+                            .at("/options/seed")
+                            .asLong())
+                    // 2^40 + 3: its low 32 bits (3) XOR its high 32 bits (2^8).
+                    .containsExactly(42L, -7L, 259L);
         }
     }
 
@@ -250,7 +288,7 @@ class LangChainBackendTest {
     }
 
     private static ChatRequest withWeather(ToolChoice choice, ChatMessage... messages) {
-        return new ChatRequest(List.of(messages), null, List.of(WEATHER), choice, null, null, null, null);
+        return new ChatRequest(List.of(messages), null, List.of(WEATHER), choice, null, null, null, null, null, null);
     }
 
     private static ChatRequest ask(String prompt) {

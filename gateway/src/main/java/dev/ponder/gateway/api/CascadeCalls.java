@@ -3,6 +3,7 @@ package dev.ponder.gateway.api;
 import dev.ponder.cascade.CascadeEngine;
 import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.CascadeResult;
+import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.Delta;
 import dev.ponder.cascade.RouteDecision;
@@ -75,6 +76,11 @@ class CascadeCalls {
         boolean logprobs() {
             return Boolean.TRUE.equals(request.options().logprobs());
         }
+
+        int choices() {
+            Integer n = request.options().n();
+            return n == null ? 1 : n;
+        }
     }
 
     Prepared prepare(ParsedChatRequest parsed, HttpServletRequest http) {
@@ -114,7 +120,8 @@ class CascadeCalls {
                                 answered.by().tierName(),
                                 answered.by().backend(),
                                 totalMs))
-                        .body(format.completion(id, received.getEpochSecond(), answered.answer(), prepared.logprobs()));
+                        .body(format.completion(
+                                id, received.getEpochSecond(), answered.choices(), prepared.logprobs()));
             }
             case CascadeResult.Failed failed -> {
                 ApiException error = ErrorResponses.fromBackend(failed.error());
@@ -161,7 +168,7 @@ class CascadeCalls {
                         if (out == null) {
                             out = open(response, id, received, prepared, format, object, tracker, score);
                         }
-                        out.send(format.delta(out.envelope(), delta));
+                        out.send(format.delta(out.envelope(), 0, delta));
                     } catch (IOException e) {
                         clientGone = true;
                         worker.interrupt();
@@ -173,10 +180,9 @@ class CascadeCalls {
                             if (out == null) {
                                 out = open(response, id, received, prepared, format, object, tracker, score);
                             }
-                            out.send(format.finish(
-                                    out.envelope(), answered.answer().finishReason()));
+                            finish(out, format, answered.choices());
                             if (prepared.includeUsage()) {
-                                out.send(format.usage(out.envelope(), answered.answer()));
+                                out.send(format.usage(out.envelope(), answered.choices()));
                             }
                             out.done();
                         } catch (IOException e) {
@@ -216,6 +222,21 @@ class CascadeCalls {
         }
     }
 
+    /**
+     * The choices after the first, which came whole once the first was accepted (n &gt; 1), then each choice's
+     * finish reason.
+     */
+    private static void finish(SseWriter out, WireFormat format, List<ChatAnswer> choices) throws IOException {
+        for (int index = 1; index < choices.size(); index++) {
+            for (Delta delta : Delta.of(choices.get(index))) {
+                out.send(format.delta(out.envelope(), index, delta));
+            }
+        }
+        for (int index = 0; index < choices.size(); index++) {
+            out.send(format.finish(out.envelope(), index, choices.get(index).finishReason()));
+        }
+    }
+
     private static Object take(BlockingQueue<Object> events, Thread worker) {
         try {
             return events.take();
@@ -252,7 +273,13 @@ class CascadeCalls {
         response.setHeader("x-ponder-score", score(score));
         response.setHeader("x-ponder-escalations", Integer.toString(tracker.escalations()));
         WireFormat.Envelope envelope = new WireFormat.Envelope(
-                id, object, received.getEpochSecond(), answering.model(), prepared.includeUsage());
+                id,
+                object,
+                received.getEpochSecond(),
+                answering.model(),
+                prepared.includeUsage(),
+                prepared.logprobs(),
+                prepared.choices());
         SseWriter out = new SseWriter(response.getOutputStream(), json, envelope);
         for (Map<String, Object> chunk : format.opening(envelope)) {
             out.send(chunk);

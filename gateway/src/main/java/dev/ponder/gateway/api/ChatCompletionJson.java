@@ -5,6 +5,7 @@ import dev.ponder.cascade.Delta;
 import dev.ponder.cascade.FinishReason;
 import dev.ponder.cascade.TokenLogprob;
 import dev.ponder.cascade.ToolCall;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,49 +19,63 @@ final class ChatCompletionJson implements WireFormat {
     private ChatCompletionJson() {}
 
     @Override
-    public Map<String, Object> completion(String id, long created, ChatAnswer answer, boolean withLogprobs) {
-        Map<String, Object> message = new LinkedHashMap<>();
-        message.put("role", "assistant");
-        message.put("content", answer.toolCalls().isEmpty() || !answer.text().isEmpty() ? answer.text() : null);
-        message.put("refusal", null);
-        if (!answer.toolCalls().isEmpty()) {
-            List<Map<String, Object>> calls = new java.util.ArrayList<>();
-            for (int i = 0; i < answer.toolCalls().size(); i++) {
-                ToolCall call = answer.toolCalls().get(i);
-                calls.add(toolCall(null, callId(id, i, call.id()), call.name(), call.argumentsJson()));
+    public Map<String, Object> completion(String id, long created, List<ChatAnswer> answers, boolean withLogprobs) {
+        List<Map<String, Object>> choices = new ArrayList<>();
+        for (int index = 0; index < answers.size(); index++) {
+            ChatAnswer answer = answers.get(index);
+            Map<String, Object> message = new LinkedHashMap<>();
+            message.put("role", "assistant");
+            message.put(
+                    "content", answer.toolCalls().isEmpty() || !answer.text().isEmpty() ? answer.text() : null);
+            message.put("refusal", null);
+            if (!answer.toolCalls().isEmpty()) {
+                List<Map<String, Object>> calls = new ArrayList<>();
+                for (int i = 0; i < answer.toolCalls().size(); i++) {
+                    ToolCall call = answer.toolCalls().get(i);
+                    calls.add(toolCall(null, callId(id, index, i, call.id()), call.name(), call.argumentsJson()));
+                }
+                message.put("tool_calls", calls);
             }
-            message.put("tool_calls", calls);
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", index);
+            choice.put("message", message);
+            choice.put("logprobs", logprobs(withLogprobs, answer.logprobs()));
+            choice.put("finish_reason", answer.finishReason().wireName());
+            choices.add(choice);
         }
-        Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
-        choice.put("message", message);
-        choice.put("logprobs", withLogprobs && !answer.logprobs().isEmpty() ? logprobs(answer.logprobs()) : null);
-        choice.put("finish_reason", answer.finishReason().wireName());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
         body.put("object", "chat.completion");
         body.put("created", created);
-        body.put("model", answer.model());
-        body.put("choices", List.of(choice));
-        body.put("usage", WireFormat.usage(answer));
+        body.put("model", answers.getFirst().model());
+        body.put("choices", choices);
+        body.put("usage", WireFormat.usage(answers));
         return body;
     }
 
-    /** OpenAI's first chunk: the assistant role with empty content. */
+    /** OpenAI's first chunks: the assistant role with empty content, for each choice. */
     @Override
     public List<Map<String, Object>> opening(Envelope envelope) {
-        Map<String, Object> delta = new LinkedHashMap<>();
-        delta.put("role", "assistant");
-        delta.put("content", "");
-        delta.put("refusal", null);
-        return List.of(envelope.chunk(List.of(choice(delta, null))));
+        List<Map<String, Object>> chunks = new ArrayList<>();
+        for (int index = 0; index < envelope.choices(); index++) {
+            Map<String, Object> delta = new LinkedHashMap<>();
+            delta.put("role", "assistant");
+            delta.put("content", "");
+            delta.put("refusal", null);
+            chunks.add(envelope.chunk(List.of(choice(index, delta, null, null))));
+        }
+        return chunks;
     }
 
     @Override
-    public Map<String, Object> delta(Envelope envelope, Delta delta) {
+    public Map<String, Object> delta(Envelope envelope, int index, Delta delta) {
         Map<String, Object> body = new LinkedHashMap<>();
+        Map<String, Object> logprobs = null;
         switch (delta) {
-            case Delta.Text text -> body.put("content", text.text());
+            case Delta.Text text -> {
+                body.put("content", text.text());
+                logprobs = logprobs(envelope.logprobs(), text.logprobs());
+            }
             case Delta.ToolCallFragment fragment -> {
                 // The first fragment of a call carries its id, type and name; later ones only argument text.
                 boolean first = fragment.name() != null;
@@ -68,24 +83,25 @@ final class ChatCompletionJson implements WireFormat {
                         "tool_calls",
                         List.of(toolCall(
                                 fragment.index(),
-                                first ? callId(envelope.id(), fragment.index(), fragment.id()) : null,
+                                first ? callId(envelope.id(), index, fragment.index(), fragment.id()) : null,
                                 fragment.name(),
                                 fragment.argumentsFragment() == null ? "" : fragment.argumentsFragment())));
             }
         }
-        return envelope.chunk(List.of(choice(body, null)));
+        return envelope.chunk(List.of(choice(index, body, logprobs, null)));
     }
 
     @Override
-    public Map<String, Object> finish(Envelope envelope, FinishReason reason) {
-        return envelope.chunk(List.of(choice(Map.of(), reason.wireName())));
+    public Map<String, Object> finish(Envelope envelope, int index, FinishReason reason) {
+        return envelope.chunk(List.of(choice(index, Map.of(), null, reason.wireName())));
     }
 
-    private static Map<String, Object> choice(Map<String, Object> delta, String finishReason) {
+    private static Map<String, Object> choice(
+            int index, Map<String, Object> delta, Map<String, Object> logprobs, String finishReason) {
         Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.put("delta", delta);
-        choice.put("logprobs", null);
+        choice.put("logprobs", logprobs);
         choice.put("finish_reason", finishReason);
         return choice;
     }
@@ -109,14 +125,24 @@ final class ChatCompletionJson implements WireFormat {
         return call;
     }
 
-    /** A backend that names no call id (Ollama) gets a stable one, so that the client can answer the call. */
-    private static String callId(String requestId, int index, String id) {
-        return id != null ? id : "call_" + requestId.substring(requestId.indexOf('-') + 1) + "_" + index;
+    /**
+     * A backend that names no call id (Ollama) gets a stable one, so that the client can answer the call; the first
+     * choice's keep the form they had before there were several.
+     */
+    private static String callId(String requestId, int choice, int index, String id) {
+        String base = "call_" + requestId.substring(requestId.indexOf('-') + 1) + (choice == 0 ? "" : "_c" + choice);
+        return id != null ? id : base + "_" + index;
     }
 
-    private static Map<String, Object> logprobs(List<TokenLogprob> logprobs) {
-        return Map.of(
-                "content", logprobs.stream().map(ChatCompletionJson::logprob).toList(), "refusal", List.of());
+    /** OpenAI's {@code logprobs} of a choice or a chunk when the client asked for them and the backend sent some. */
+    private static Map<String, Object> logprobs(boolean asked, List<TokenLogprob> logprobs) {
+        if (!asked || logprobs.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("content", logprobs.stream().map(ChatCompletionJson::logprob).toList());
+        out.put("refusal", null);
+        return out;
     }
 
     private static Map<String, Object> logprob(TokenLogprob lp) {
@@ -134,7 +160,7 @@ final class ChatCompletionJson implements WireFormat {
 
     private static List<Integer> bytes(String token) {
         byte[] utf8 = token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        List<Integer> out = new java.util.ArrayList<>(utf8.length);
+        List<Integer> out = new ArrayList<>(utf8.length);
         for (byte b : utf8) {
             out.add(b & 0xff);
         }

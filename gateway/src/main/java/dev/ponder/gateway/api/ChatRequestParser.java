@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,6 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
  * ignored, as OpenAI's clients expect of a compatible server.
  */
 final class ChatRequestParser {
+
+    /** What OpenAI takes as an image: a web URL, or the image itself as a base64 data URL. */
+    private static final Pattern IMAGE_URL = Pattern.compile("(?i)(https?://\\S+|data:image/[a-z0-9.+-]+;base64,\\S+)");
 
     private final JsonMapper json;
 
@@ -70,13 +74,21 @@ final class ChatRequestParser {
                 bool(root, "parallel_tool_calls"),
                 responseFormat(root),
                 optionalString(root, "user"),
-                metadata(root));
+                metadata(root),
+                bool(root, "store"),
+                serviceTier(root));
+        if (options.topLogprobs() != null && !Boolean.TRUE.equals(options.logprobs())) {
+            throw ApiException.invalid("top_logprobs", "'top_logprobs' is only allowed when 'logprobs' is true.");
+        }
         Boolean stream = bool(root, "stream");
         boolean includeUsage = false;
         JsonNode streamOptions = root.get("stream_options");
         if (streamOptions != null && !streamOptions.isNull()) {
             if (!streamOptions.isObject()) {
                 throw ApiException.invalid("stream_options", "Invalid type for 'stream_options': expected an object.");
+            }
+            if (!Boolean.TRUE.equals(stream)) {
+                throw ApiException.invalid("stream_options", "'stream_options' is only allowed when 'stream' is true.");
             }
             includeUsage = Boolean.TRUE.equals(bool(streamOptions, "include_usage", "stream_options.include_usage"));
         }
@@ -165,7 +177,18 @@ final class ChatRequestParser {
                             path + ".image_url", "Missing required parameter: '" + path + ".image_url'.");
                 }
                 String url = requiredString(image, "url", path + ".image_url.url");
-                return new ContentPart.Image(url, optionalString(image, "detail", path + ".image_url.detail"));
+                if (!IMAGE_URL.matcher(url).matches()) {
+                    throw ApiException.invalid(
+                            path + ".image_url.url",
+                            "Invalid image URL: expected an http(s) URL or a base64 data:image/... URL.");
+                }
+                String detail = optionalString(image, "detail", path + ".image_url.detail");
+                if (detail != null && !List.of("auto", "low", "high").contains(detail)) {
+                    throw ApiException.invalid(
+                            path + ".image_url.detail",
+                            "Invalid value: '" + detail + "'. Supported values are: 'auto', 'low' and 'high'.");
+                }
+                return new ContentPart.Image(url, detail);
             }
             default ->
                 throw ApiException.invalid(
@@ -287,6 +310,12 @@ final class ChatRequestParser {
                             "Missing required parameter: 'response_format.json_schema'.");
                 }
                 String name = requiredString(schema, "name", "response_format.json_schema.name");
+                if (!name.matches("[a-zA-Z0-9_-]{1,64}")) {
+                    throw ApiException.invalid(
+                            "response_format.json_schema.name",
+                            "Invalid 'response_format.json_schema.name': '" + name
+                                    + "'. Expected a string of letters, digits, underscores or dashes, at most 64.");
+                }
                 JsonNode body = schema.get("schema");
                 if (body != null && !body.isNull() && !body.isObject()) {
                     throw ApiException.invalid(
@@ -343,15 +372,40 @@ final class ChatRequestParser {
             throw ApiException.invalid("metadata", "Invalid type for 'metadata': expected an object of strings.");
         }
         Map<String, String> metadata = new LinkedHashMap<>();
+        int upstream = 0;
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
+            String param = "metadata." + entry.getKey();
             if (!entry.getValue().isString()) {
-                throw ApiException.invalid(
-                        "metadata." + entry.getKey(),
-                        "Invalid type for 'metadata." + entry.getKey() + "': expected a string.");
+                throw ApiException.invalid(param, "Invalid type for '" + param + "': expected a string.");
             }
-            metadata.put(entry.getKey(), entry.getValue().stringValue());
+            String value = entry.getValue().stringValue();
+            // OpenAI's limits, on the pairs that go upstream: Ponder's own routing keys are taken out before.
+            if (!entry.getKey().startsWith(RoutingControls.METADATA_PREFIX)) {
+                upstream++;
+                if (entry.getKey().length() > 64 || value.length() > 512) {
+                    throw ApiException.invalid(
+                            param, "Invalid '" + param + "': keys are at most 64 characters and values at most 512.");
+                }
+            }
+            metadata.put(entry.getKey(), value);
+        }
+        if (upstream > 16) {
+            throw ApiException.invalid(
+                    "metadata", "Invalid 'metadata': at most 16 key-value pairs, but " + upstream + " were given.");
         }
         return metadata;
+    }
+
+    private static final List<String> SERVICE_TIERS = List.of("auto", "default", "flex", "scale", "priority");
+
+    private static String serviceTier(JsonNode root) {
+        String tier = optionalString(root, "service_tier");
+        if (tier != null && !SERVICE_TIERS.contains(tier)) {
+            throw ApiException.invalid(
+                    "service_tier",
+                    "Invalid value: '" + tier + "'. Supported values are: " + String.join(", ", SERVICE_TIERS) + ".");
+        }
+        return tier;
     }
 
     private static String requiredString(JsonNode node, String field) {

@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
@@ -58,9 +59,9 @@ class CompletionsController {
         ParsedChatRequest parsed = parser.parse(asChat(parser.readObject(body == null ? new byte[0] : body)));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);
         if (!parsed.stream()) {
-            return calls.answer(prepared, id, TextCompletionJson.INSTANCE);
+            return calls.answer(prepared, id, new TextCompletionJson());
         }
-        calls.stream(prepared, id, TextCompletionJson.INSTANCE, TextCompletionJson.OBJECT, response);
+        calls.stream(prepared, id, new TextCompletionJson(), TextCompletionJson.OBJECT, response);
         return null;
     }
 
@@ -80,10 +81,31 @@ class CompletionsController {
             }
             chat.put("logprobs", true).put("top_logprobs", logprobs.asInt());
         }
-        refuse("echo", legacy.path("echo").asBoolean(false));
-        refuse("suffix", legacy.hasNonNull("suffix"));
-        refuse("best_of", legacy.path("best_of").asInt(1) > 1);
+        JsonNode echo = present(legacy, "echo", JsonNode::isBoolean, "a boolean");
+        refuse("echo", echo != null && echo.booleanValue());
+        JsonNode suffix = present(legacy, "suffix", JsonNode::isString, "a string");
+        refuse("suffix", suffix != null && !suffix.stringValue().isEmpty());
+        JsonNode bestOf = present(legacy, "best_of", JsonNode::isIntegralNumber, "an integer");
+        if (bestOf != null) {
+            // OpenAI makes best_of candidates and returns the n best: best_of = n is just n; more is not supported.
+            if (bestOf.asLong() < legacy.path("n").asLong(1)) {
+                throw ApiException.invalid("best_of", "Invalid 'best_of': it must be greater than or equal to 'n'.");
+            }
+            refuse("best_of", bestOf.asLong() > legacy.path("n").asLong(1));
+        }
         return chat;
+    }
+
+    /** The field when it is present and not null; a value of the wrong type is a 400 naming it. */
+    private static JsonNode present(JsonNode legacy, String field, Predicate<JsonNode> type, String expected) {
+        JsonNode value = legacy.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!type.test(value)) {
+            throw ApiException.invalid(field, "Invalid type for '" + field + "': expected " + expected + ".");
+        }
+        return value;
     }
 
     private static String prompt(JsonNode prompt) {

@@ -26,7 +26,7 @@ public class RequestIds extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        String id = prefix(request) + UUID.randomUUID().toString().replace("-", "");
         request.setAttribute(ATTRIBUTE, id);
         MDC.put(MDC_KEY, id);
         try {
@@ -34,5 +34,10 @@ public class RequestIds extends OncePerRequestFilter {
         } finally {
             MDC.remove(MDC_KEY);
         }
+    }
+
+    /** OpenAI's id prefixes: {@code cmpl-} for legacy text completions, {@code chatcmpl-} for everything else. */
+    private static String prefix(HttpServletRequest request) {
+        return "/v1/completions".equals(request.getRequestURI()) ? "cmpl-" : "chatcmpl-";
     }
 }

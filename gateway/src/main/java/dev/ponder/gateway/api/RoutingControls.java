@@ -23,7 +23,7 @@ record RoutingControls(Control maxTier, Control qualityTarget) {
     static final String QUALITY_TARGET_HEADER = "x-ponder-quality-target";
     static final String MAX_TIER_KEY = "ponder_max_tier";
     static final String QUALITY_TARGET_KEY = "ponder_quality_target";
-    private static final String METADATA_PREFIX = "ponder_";
+    static final String METADATA_PREFIX = "ponder_";
 
     /** A control's raw value and the {@code param} an error about it names. */
     record Control(String value, String param) {}
@@ -52,15 +52,7 @@ record RoutingControls(Control maxTier, Control qualityTarget) {
         }
         Map<String, String> kept = new LinkedHashMap<>(request.metadata());
         kept.keySet().removeIf(k -> k.startsWith(METADATA_PREFIX));
-        return new ChatRequest(
-                request.messages(),
-                request.options(),
-                request.tools(),
-                request.toolChoice(),
-                request.parallelToolCalls(),
-                request.responseFormat(),
-                request.user(),
-                kept);
+        return request.withMetadata(kept);
     }
 
     /** The policy this request runs with: its tiers cut at the cap, its thresholds lowered by the quality target. */

@@ -5,32 +5,41 @@ import dev.ponder.cascade.Delta;
 import dev.ponder.cascade.FinishReason;
 import dev.ponder.cascade.TokenLogprob;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Renders answers in OpenAI's legacy completions format ({@code text_completion}), whole or streamed. */
+/**
+ * Renders answers in OpenAI's legacy completions format ({@code text_completion}), whole or streamed. One instance
+ * serves one request: a stream's {@code logprobs.text_offset} counts from the start of each choice's text, so it
+ * remembers how far each choice has come.
+ */
 final class TextCompletionJson implements WireFormat {
 
-    static final TextCompletionJson INSTANCE = new TextCompletionJson();
     static final String OBJECT = "text_completion";
 
-    private TextCompletionJson() {}
+    /** Characters streamed so far, per choice index; only the request's own thread writes it. */
+    private final Map<Integer, Integer> streamed = new HashMap<>();
 
     @Override
-    public Map<String, Object> completion(String id, long created, ChatAnswer answer, boolean withLogprobs) {
+    public Map<String, Object> completion(String id, long created, List<ChatAnswer> answers, boolean withLogprobs) {
+        List<Map<String, Object>> choices = new ArrayList<>();
+        for (int index = 0; index < answers.size(); index++) {
+            ChatAnswer answer = answers.get(index);
+            choices.add(choice(
+                    index,
+                    answer.text(),
+                    withLogprobs ? logprobs(answer.logprobs(), 0) : null,
+                    answer.finishReason().wireName()));
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
         body.put("object", OBJECT);
         body.put("created", created);
-        body.put("model", answer.model());
-        body.put(
-                "choices",
-                List.of(choice(
-                        answer.text(),
-                        withLogprobs && !answer.logprobs().isEmpty() ? logprobs(answer.logprobs()) : null,
-                        answer.finishReason().wireName())));
-        body.put("usage", WireFormat.usage(answer));
+        body.put("model", answers.getFirst().model());
+        body.put("choices", choices);
+        body.put("usage", WireFormat.usage(answers));
         return body;
     }
 
@@ -42,34 +51,45 @@ final class TextCompletionJson implements WireFormat {
 
     /** Only text reaches a legacy completion: the endpoint takes no tools, so no tool call can stream here. */
     @Override
-    public Map<String, Object> delta(Envelope envelope, Delta delta) {
+    public Map<String, Object> delta(Envelope envelope, int index, Delta delta) {
         return switch (delta) {
-            case Delta.Text text -> envelope.chunk(List.of(choice(text.text(), null, null)));
+            case Delta.Text text -> {
+                int offset = streamed.merge(index, text.text().length(), Integer::sum)
+                        - text.text().length();
+                yield envelope.chunk(List.of(choice(
+                        index, text.text(), envelope.logprobs() ? logprobs(text.logprobs(), offset) : null, null)));
+            }
             case Delta.ToolCallFragment fragment -> null;
         };
     }
 
     @Override
-    public Map<String, Object> finish(Envelope envelope, FinishReason reason) {
-        return envelope.chunk(List.of(choice("", null, reason.wireName())));
+    public Map<String, Object> finish(Envelope envelope, int index, FinishReason reason) {
+        return envelope.chunk(List.of(choice(index, "", null, reason.wireName())));
     }
 
-    private static Map<String, Object> choice(String text, Map<String, Object> logprobs, String finishReason) {
+    private static Map<String, Object> choice(
+            int index, String text, Map<String, Object> logprobs, String finishReason) {
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("text", text);
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.put("logprobs", logprobs);
         choice.put("finish_reason", finishReason);
         return choice;
     }
 
-    /** The legacy shape: parallel arrays of tokens, their logprobs, their alternatives and their offsets. */
-    private static Map<String, Object> logprobs(List<TokenLogprob> logprobs) {
+    /**
+     * The legacy shape: parallel arrays of tokens, their logprobs, their alternatives and their character offsets in
+     * the choice's text (from {@code offset}, where these tokens start). Null when the backend sent no logprobs.
+     */
+    private static Map<String, Object> logprobs(List<TokenLogprob> logprobs, int offset) {
+        if (logprobs.isEmpty()) {
+            return null;
+        }
         List<String> tokens = new ArrayList<>();
         List<Double> tokenLogprobs = new ArrayList<>();
         List<Map<String, Double>> top = new ArrayList<>();
         List<Integer> offsets = new ArrayList<>();
-        int offset = 0;
         for (TokenLogprob lp : logprobs) {
             tokens.add(lp.token());
             tokenLogprobs.add(lp.logprob());

@@ -11,6 +11,8 @@ import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Tier;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -25,7 +27,8 @@ final class TierTracker {
 
     private volatile Answering last;
     private volatile boolean lastFailed;
-    private volatile int calls;
+    /** The tiers called so far: each is called once, but a tier's own calls (check samples, n choices) repeat it. */
+    private final Set<String> tiersCalled = ConcurrentHashMap.newKeySet();
 
     /** The policy with each tier's backend, and a fallback backend, reporting their calls here. */
     CascadePolicy track(CascadePolicy policy) {
@@ -50,9 +53,9 @@ final class TierTracker {
         return called;
     }
 
-    /** Calls so far beyond the first: the escalations up to now. */
+    /** Tiers called so far beyond the first: the escalations up to now. */
     int escalations() {
-        return Math.max(0, calls - 1);
+        return Math.max(0, tiersCalled.size() - 1);
     }
 
     private final class Tracked implements ModelBackend {
@@ -81,10 +84,10 @@ final class TierTracker {
         }
 
         private ChatAnswer call(java.util.function.Supplier<ChatAnswer> call) {
-            // Only the cascade's thread calls backends, one at a time.
+            // The cascade calls tiers one at a time; only the answering tier's further choices run in parallel.
             last = answering;
             lastFailed = false;
-            calls = calls + 1;
+            tiersCalled.add(answering.tier());
             try {
                 return call.get();
             } catch (RuntimeException e) {

@@ -104,7 +104,9 @@ class RoutingControlsTest {
                 null,
                 null,
                 null,
-                Map.of("ponder_max_tier", "0", "team", "search"));
+                Map.of("ponder_max_tier", "0", "team", "search"),
+                null,
+                null);
 
         assertThat(RoutingControls.withoutPonderMetadata(request).metadata()).containsOnlyKeys("team");
     }
