@@ -90,6 +90,11 @@ class SecurityConfiguration {
     }
 
     @Bean
+    SharedBudgets sharedBudgets(UsageMeter meter) {
+        return new SharedBudgets(meter);
+    }
+
+    @Bean
     RequestOwners requestOwners(JdbcTemplate jdbc) {
         return new RequestOwners(jdbc);
     }

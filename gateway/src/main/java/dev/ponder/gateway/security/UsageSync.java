@@ -130,24 +130,26 @@ final class UsageSync implements AutoCloseable {
         meter.apply(synced.totals(), synced.shares(), synced.replicas());
     }
 
-    /** Shares of every key with a limit, for the current periods and the next ones. */
+    /** Shares of every key with a limit and of the gateway's own budgets, for the current periods and the next ones. */
     private Map<UsageMeter.Delta, Usage> shares(
             List<String> periods,
             Map<UsageMeter.Delta, Usage> totals,
             Map<UsageMeter.Delta, Usage> others,
             Map<UsageMeter.Delta, Usage> mine,
             int replicas) {
+        Map<String, Limits> limited = new HashMap<>(meter.budgets());
+        cache.all().forEach(key -> limited.put(key.id(), key.limits()));
         Map<UsageMeter.Delta, Usage> shares = new HashMap<>();
-        for (VirtualKey key : cache.all()) {
-            if (key.limits().equals(Limits.NONE)) {
+        for (Map.Entry<String, Limits> limit : limited.entrySet()) {
+            if (limit.getValue().equals(Limits.NONE)) {
                 continue;
             }
             for (String period : periods) {
-                UsageMeter.Delta delta = new UsageMeter.Delta(key.id(), period);
+                UsageMeter.Delta delta = new UsageMeter.Delta(limit.getKey(), period);
                 shares.put(
                         delta,
                         UsageMeter.share(
-                                key.limits(),
+                                limit.getValue(),
                                 period,
                                 totals.getOrDefault(delta, Usage.NONE),
                                 others.getOrDefault(delta, Usage.NONE),
