@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ponder.gateway.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import tools.jackson.databind.json.JsonMapper;
 
 class OutcomeJournalTest {
 
@@ -57,6 +60,35 @@ class OutcomeJournalTest {
                 assertThat(Files.readString(aside)).contains("too-old");
             }
         }
+    }
+
+    @Test
+    void anAppendCutShortByAFullDiskOrACrashCostsOnlyItsOwnRecords() throws Exception {
+        Journal journal = new Journal(dir);
+        journal.append(List.of(OutcomeRecord.of(Outcomes.escalated("before", Instant.now()))));
+        tearAnAppend();
+
+        assertThat(replay(new Journal(dir))).as("replayed as it was left").containsExactly("before");
+
+        journal.append(List.of(OutcomeRecord.of(Outcomes.escalated("before", Instant.now()))));
+        tearAnAppend();
+        journal.append(List.of(OutcomeRecord.of(Outcomes.escalated("after", Instant.now()))));
+
+        assertThat(replay(journal)).as("appended to after the tear").containsExactly("before", "after");
+    }
+
+    /** Appends the first half of a record without its line break: the disk filled up, or the process died. */
+    private void tearAnAppend() throws Exception {
+        String record =
+                JsonMapper.shared().writeValueAsString(OutcomeRecord.of(Outcomes.escalated("torn", Instant.now())));
+        Files.writeString(
+                dir.resolve("outcomes.journal"), record.substring(0, record.length() / 2), StandardOpenOption.APPEND);
+    }
+
+    private static List<String> replay(Journal journal) throws Exception {
+        List<String> ids = new ArrayList<>();
+        journal.replay(10, records -> records.forEach(r -> ids.add(r.request().requestId())));
+        return ids;
     }
 
     private static JdbcTemplate migratedDatabase() {
