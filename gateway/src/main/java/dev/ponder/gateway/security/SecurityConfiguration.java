@@ -95,13 +95,8 @@ class SecurityConfiguration {
     }
 
     @Bean
-    RequestOwners requestOwners(JdbcTemplate jdbc) {
-        return new RequestOwners(jdbc);
-    }
-
-    @Bean
-    Metering metering(UsageMeter meter, RequestOwners owners) {
-        return new Metering(meter, owners);
+    Metering metering(UsageMeter meter) {
+        return new Metering(meter);
     }
 
     @Bean(initMethod = "start", destroyMethod = "close")
@@ -110,7 +105,6 @@ class SecurityConfiguration {
             UsageMeter meter,
             KeyStore store,
             KeyCache cache,
-            RequestOwners owners,
             Clock clock,
             SecurityProperties security,
             PlatformTransactionManager transactions) {
@@ -121,7 +115,6 @@ class SecurityConfiguration {
                 meter,
                 store,
                 cache,
-                owners,
                 clock,
                 security.syncInterval(),
                 replica);

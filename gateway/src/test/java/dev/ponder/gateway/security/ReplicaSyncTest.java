@@ -44,7 +44,6 @@ class ReplicaSyncTest {
                 meter,
                 new KeyStore(jdbc),
                 new KeyCache(),
-                new RequestOwners(jdbc),
                 clock,
                 Duration.ofSeconds(1),
                 id);
