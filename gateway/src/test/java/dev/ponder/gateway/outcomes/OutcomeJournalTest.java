@@ -63,6 +63,48 @@ class OutcomeJournalTest {
     }
 
     @Test
+    void aBacklogLeftAtShutdownIsJournalledForTheNextStart() throws Exception {
+        JdbcTemplate jdbc = migratedDatabase();
+        int backlog = 50_000;
+        Instant now = Instant.now();
+        OutcomeLog stopping = new OutcomeLog(jdbc, dir, backlog, 500, Duration.ofMillis(50));
+        for (int i = 0; i < backlog; i++) {
+            stopping.onOutcome(Outcomes.escalated("backlog-" + i, now));
+        }
+
+        stopping.close();
+
+        assertThat(stopping.queueDepth()).as("nothing left only in memory").isZero();
+        assertThat(stopping.dropped()).isZero();
+        long stored = jdbc.queryForObject("SELECT count(*) FROM requests", Long.class);
+        long journalled;
+        try (Stream<String> lines = Files.lines(dir.resolve("outcomes.journal"))) {
+            journalled = lines.count();
+        }
+        assertThat(stored + journalled).as("stored now or at the next start").isEqualTo(backlog);
+        assertThat(journalled).as("more than a few seconds of writing").isPositive();
+    }
+
+    @Test
+    void closingWhilePostgreSQLIsDownKeepsTheJournalForTheNextStart() throws Exception {
+        // Nothing listens on port 1: every connection is refused at once.
+        JdbcTemplate down = new JdbcTemplate(new SimpleDriverDataSource(
+                new org.postgresql.Driver(), "jdbc:postgresql://127.0.0.1:1/ponder", "postgres", ""));
+        new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
+        OutcomeLog stopping = new OutcomeLog(down, dir, 10_000, 100, Duration.ofMillis(50));
+        for (int i = 0; i < 1000; i++) {
+            stopping.onOutcome(Outcomes.escalated("queued-" + i, Instant.now()));
+        }
+
+        stopping.close();
+
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("outcomes.journal");
+        }
+        assertThat(replay(new Journal(dir))).hasSize(1001).startsWith("left-over");
+    }
+
+    @Test
     void anAppendCutShortByAFullDiskOrACrashCostsOnlyItsOwnRecords() throws Exception {
         Journal journal = new Journal(dir);
         journal.append(List.of(OutcomeRecord.of(Outcomes.escalated("before", Instant.now()))));
