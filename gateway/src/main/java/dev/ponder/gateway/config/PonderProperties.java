@@ -103,6 +103,12 @@ public record PonderProperties(
             queueCapacity = positive("queue-capacity", queueCapacity, 50_000);
             batchSize = positive("batch-size", batchSize, 500);
             retention = retention == null ? Duration.ofDays(30) : retention;
+            // Retention drops whole days before today minus its days: under one day it would drop yesterday's
+            // partition while late rows for it are still being written, and today's when negative.
+            if (retention.toDays() < 1) {
+                throw new IllegalArgumentException(
+                        "ponder.outcomes.retention must be at least 1 day (P1D) but was " + retention);
+            }
         }
 
         private static int positive(String what, Integer value, int fallback) {

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -33,6 +35,8 @@ class PolicyOverrides {
     private final Routes routes;
     private final JsonMapper json;
     private final Clock clock;
+    // Stored overrides already reported as unusable, so that the refresh does not repeat the warning every time.
+    private final Set<String> unusable = ConcurrentHashMap.newKeySet();
 
     PolicyOverrides(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes, JsonMapper json, Clock clock) {
         this.jdbc = jdbc;
@@ -97,14 +101,27 @@ class PolicyOverrides {
                 if (current == null) {
                     return;
                 }
-                List<Double> thresholds = List.of(json.readValue(rs.getString("thresholds"), Double[].class));
-                CascadePolicy stored = with(
-                        current,
-                        thresholds,
-                        new Budget(
-                                rs.getInt("max_escalations"),
-                                Duration.ofMillis(rs.getLong("deadline_ms")),
-                                rs.getDouble("max_cost_usd")));
+                String thresholds = rs.getString("thresholds");
+                CascadePolicy stored;
+                try {
+                    stored = with(
+                            current,
+                            List.of(json.readValue(thresholds, Double[].class)),
+                            new Budget(
+                                    rs.getInt("max_escalations"),
+                                    Duration.ofMillis(rs.getLong("deadline_ms")),
+                                    rs.getDouble("max_cost_usd")));
+                } catch (IllegalArgumentException e) {
+                    // An edit made for other tiers (the configuration changed since): skip it, apply the others.
+                    if (unusable.add(current.name() + thresholds)) {
+                        log.warn(
+                                "Policy override of '{}' does not fit the configured policy, ignored until edited"
+                                        + " again: {}",
+                                current.name(),
+                                e.getMessage());
+                    }
+                    return;
+                }
                 if (!stored.equals(current)) {
                     routes.replace(stored);
                 }

@@ -1,15 +1,15 @@
 package dev.ponder.gateway.learning;
 
 import dev.ponder.gateway.api.ApiException;
-import dev.ponder.gateway.security.RequestOwners;
 import dev.ponder.gateway.security.SecurityAttributes;
 import jakarta.servlet.http.HttpServletRequest;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -33,14 +33,12 @@ class FeedbackController {
     private final JsonMapper json;
     private final JdbcTemplate jdbc;
     private final Labels labels;
-    private final ObjectProvider<RequestOwners> owners;
     private final Clock clock;
 
-    FeedbackController(JsonMapper json, JdbcTemplate jdbc, ObjectProvider<RequestOwners> owners, Clock clock) {
+    FeedbackController(JsonMapper json, JdbcTemplate jdbc, Clock clock) {
         this.json = json;
         this.jdbc = jdbc;
         this.labels = new Labels(jdbc);
-        this.owners = owners;
         this.clock = clock;
     }
 
@@ -49,18 +47,35 @@ class FeedbackController {
     @PostMapping(path = "/v1/feedback", produces = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> feedback(@RequestBody(required = false) byte[] body, HttpServletRequest http) {
         Feedback f = parse(body == null ? new byte[0] : body);
+        String keyId = (String) http.getAttribute(SecurityAttributes.KEY_ID);
+        try {
+            return store(f, keyId);
+        } catch (DataAccessException e) {
+            // The client should retry later, as for any outage; nothing about it is the client's fault or Ponder's bug.
+            throw new ApiException(
+                    503,
+                    "server_error",
+                    null,
+                    "database_unavailable",
+                    "Feedback cannot be stored while Ponder's database is unreachable; retry later.",
+                    Duration.ofSeconds(5));
+        }
+    }
+
+    private Map<String, Object> store(Feedback f, String keyId) {
         List<Map<String, Object>> rows = jdbc.queryForList(
-                "SELECT created_at, answered_model, prompt, answer FROM requests WHERE request_id = ? LIMIT 1",
+                "SELECT created_at, answered_model, prompt, answer, key_id FROM requests WHERE request_id = ? LIMIT 1",
                 f.requestId());
-        Object keyId = http.getAttribute(SecurityAttributes.KEY_ID);
-        if (rows.isEmpty() || (keyId != null && !ownedBy((String) keyId, f.requestId()))) {
+        // The outcome row says which key made the request: it is journalled through a database outage like the rest.
+        if (rows.isEmpty() || (keyId != null && !keyId.equals(rows.getFirst().get("key_id")))) {
             throw new ApiException(
                     404,
                     "invalid_request_error",
                     "request_id",
                     "request_not_found",
                     "No request '" + f.requestId() + "' is known to this key; use the x-ponder-request-id of one of"
-                            + " your own answers.",
+                            + " your own answers (an answer can be labelled once it is logged, normally within a"
+                            + " second).",
                     null);
         }
         Map<String, Object> request = rows.getFirst();
@@ -89,11 +104,6 @@ class FeedbackController {
                     now);
         }
         return Map.of("object", "feedback", "request_id", f.requestId(), "score", f.score(), "labelled", labelled);
-    }
-
-    private boolean ownedBy(String keyId, String requestId) {
-        RequestOwners known = owners.getIfAvailable();
-        return known != null && known.owns(keyId, requestId);
     }
 
     private Feedback parse(byte[] body) {

@@ -5,6 +5,7 @@ import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Role;
+import dev.ponder.cascade.TokenUsage;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -70,6 +71,16 @@ final class Judge {
             return Optional.of(new Grade(word.startsWith("YES") ? 1 : 0, "judge:" + judgeName, verdict.costUsd()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * What grading may cost at most when a judge is set: {@code inputTokens} (question, reference and candidate), the
+     * grading prompt around them, and a one-word reply at the judge's price; 0 without a judge.
+     */
+    double estimateUsd(int inputTokens) {
+        return judge == null
+                ? 0
+                : judge.info().price().cost(new TokenUsage(inputTokens + GRADING_PROMPT.length() / 3, 4));
     }
 
     /** Lower case, one space between words, no "answer:" prefix, no trailing punctuation. */

@@ -2,6 +2,7 @@ package dev.ponder.gateway.learning;
 
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.gateway.routing.Routes;
+import dev.ponder.gateway.security.SharedBudgets;
 import java.time.Clock;
 import java.util.random.RandomGenerator;
 import javax.sql.DataSource;
@@ -20,7 +21,8 @@ class LearningConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    ShadowSampler shadowSampler(Routes routes, JdbcTemplate jdbc, LearningProperties properties, Clock clock) {
+    ShadowSampler shadowSampler(
+            Routes routes, JdbcTemplate jdbc, LearningProperties properties, SharedBudgets budgets, Clock clock) {
         LearningProperties.Shadow shadow = properties.shadow();
         ModelBackend judge = null;
         if (shadow.judge() != null) {
@@ -35,7 +37,8 @@ class LearningConfiguration {
                 routes,
                 new Labels(jdbc),
                 new Judge(shadow.judge(), judge, shadow.shortAnswerChars()),
-                shadow,
+                shadow.rate(),
+                budgets.daily("shadow", shadow.dailyBudgetUsd()),
                 clock,
                 RandomGenerator.getDefault());
     }

@@ -6,12 +6,12 @@ import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Role;
+import dev.ponder.cascade.TokenUsage;
 import dev.ponder.gateway.outcomes.Outcome;
 import dev.ponder.gateway.outcomes.OutcomeListener;
 import dev.ponder.gateway.routing.Routes;
+import dev.ponder.gateway.security.SharedBudgets;
 import java.time.Clock;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Shadow sampling: a share of the requests a lower tier answered is also sent, after the client has its answer and
  * on a background thread, to the policy's top tier; the {@link Judge} then labels whether the lower tier's answer was
- * good enough. This gives unbiased labels (a random sample, not just the requests the cascade doubted). Spending
- * stops for the day once the daily budget is reached; at most a few shadow calls run at once, and samples beyond
- * that are skipped rather than queued. Needs the prompt and answer, so it samples nothing while content logging is
- * off.
+ * good enough. This gives unbiased labels (a random sample, not just the requests the cascade doubted). Each sample
+ * reserves its estimated cost against the daily budget, which all replicas share through PostgreSQL like a key's
+ * budget ({@link SharedBudgets}), and settles with its real cost; a sample the budget has no room for is skipped. At
+ * most a few shadow calls run at once, and samples beyond that are skipped rather than queued. Needs the prompt and
+ * answer, so it samples nothing while content logging is off.
  */
 final class ShadowSampler implements OutcomeListener, AutoCloseable {
 
@@ -38,26 +39,25 @@ final class ShadowSampler implements OutcomeListener, AutoCloseable {
     private final Labels labels;
     private final Judge judge;
     private final double rate;
-    private final double dailyBudgetUsd;
+    private final SharedBudgets.Budget budget;
     private final Clock clock;
     private final RandomGenerator random;
     private final Semaphore inFlight = new Semaphore(CONCURRENT_CALLS);
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private LocalDate day;
-    private double spentToday;
 
     ShadowSampler(
             Routes routes,
             Labels labels,
             Judge judge,
-            LearningProperties.Shadow settings,
+            double rate,
+            SharedBudgets.Budget budget,
             Clock clock,
             RandomGenerator random) {
         this.routes = routes;
         this.labels = labels;
         this.judge = judge;
-        this.rate = settings.rate();
-        this.dailyBudgetUsd = settings.dailyBudgetUsd();
+        this.rate = rate;
+        this.budget = budget;
         this.clock = clock;
         this.random = random;
     }
@@ -71,26 +71,51 @@ final class ShadowSampler implements OutcomeListener, AutoCloseable {
         if (policy == null || o.answeredTier() >= policy.tiers().size() - 1 || random.nextDouble() >= rate) {
             return;
         }
-        if (!withinBudget(0) || !inFlight.tryAcquire()) {
+        if (!inFlight.tryAcquire()) {
             return;
         }
         ModelBackend top = policy.tiers().getLast().backend();
+        Optional<SharedBudgets.Spending> spending = budget.reserve(estimateUsd(o, top));
+        if (spending.isEmpty()) {
+            inFlight.release();
+            return;
+        }
         executor.execute(() -> {
+            double[] cost = {0};
             try {
-                shadow(o, top);
+                shadow(o, top, cost);
             } catch (RuntimeException e) {
                 log.warn("Shadow sample of {} failed: {}", o.requestId(), e.getMessage());
             } finally {
+                spending.get().settle(cost[0]);
                 inFlight.release();
             }
         });
     }
 
-    private void shadow(Outcome o, ModelBackend top) {
+    /**
+     * What a shadow call may cost, reserved before it runs: the prompt and twice the lower tier's answer at the top
+     * tier's price, and when the judge grades it, all three again at the judge's price. Settled with the real cost.
+     */
+    private double estimateUsd(Outcome o, ModelBackend top) {
+        int prompt = tokens(o.prompt());
+        int reference = 2 * tokens(o.answer());
+        return top.info().price().cost(new TokenUsage(prompt, reference))
+                + judge.estimateUsd(prompt + tokens(o.answer()) + reference);
+    }
+
+    /** About three characters a token, as the key budgets estimate. */
+    private static int tokens(String text) {
+        return text.length() / 3 + 1;
+    }
+
+    /** Calls the top tier and the judge; {@code cost} holds what was spent so far, even when a call fails. */
+    private void shadow(Outcome o, ModelBackend top, double[] cost) {
         ChatAnswer reference = top.chat(ChatRequest.of(List.of(ChatMessage.of(Role.USER, o.prompt()))));
+        cost[0] = reference.costUsd();
         Optional<Judge.Grade> grade = judge.grade(o.prompt(), o.answer(), reference.text());
-        double cost = reference.costUsd() + grade.map(Judge.Grade::costUsd).orElse(0.0);
-        withinBudget(cost);
+        cost[0] += grade.map(Judge.Grade::costUsd).orElse(0.0);
+        double spent = cost[0];
         grade.ifPresent(g -> {
             labels.save(
                     new Labels.Label(
@@ -104,20 +129,9 @@ final class ShadowSampler implements OutcomeListener, AutoCloseable {
                             o.prompt(),
                             o.answer(),
                             reference.text(),
-                            cost),
+                            spent),
                     clock.instant());
         });
-    }
-
-    /** Adds {@code cost} to today's spending and tells whether the day's budget still has room. */
-    private synchronized boolean withinBudget(double cost) {
-        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-        if (!today.equals(day)) {
-            day = today;
-            spentToday = 0;
-        }
-        spentToday += cost;
-        return spentToday < dailyBudgetUsd;
     }
 
     @Override

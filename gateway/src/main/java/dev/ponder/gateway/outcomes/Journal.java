@@ -14,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -23,6 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Journal {
 
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
     private static final JsonMapper JSON = JsonMapper.shared();
 
     private final Path file;
@@ -59,14 +62,46 @@ final class Journal {
         for (OutcomeRecord r : records) {
             lines.append(JSON.writeValueAsString(r)).append('\n');
         }
-        try (FileChannel channel = FileChannel.open(
-                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+        try (FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            channel.position(cutTornTail(channel));
             ByteBuffer bytes = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
             while (bytes.hasRemaining()) {
                 channel.write(bytes);
             }
             channel.force(false);
         }
+    }
+
+    /**
+     * Cuts a last line that has no line break: the part of an append that a full disk or a crash interrupted. Its
+     * records were never acknowledged as spilled, and left in place it would fuse with the next append's first record
+     * into a line that cannot be read, making the whole journal unreplayable. Returns the new end of the file.
+     */
+    private long cutTornTail(FileChannel channel) throws IOException {
+        long end = channel.size();
+        long whole = end;
+        ByteBuffer chunk = ByteBuffer.allocate(8192);
+        scan:
+        while (whole > 0) {
+            long from = Math.max(0, whole - chunk.capacity());
+            chunk.clear().limit((int) (whole - from));
+            while (chunk.hasRemaining() && channel.read(chunk, from + chunk.position()) > 0) {
+                // a positional read may return less than asked
+            }
+            for (int i = chunk.position() - 1; i >= 0; i--) {
+                if (chunk.get(i) == '\n') {
+                    whole = from + i + 1;
+                    break scan;
+                }
+            }
+            whole = from;
+        }
+        if (whole < end) {
+            channel.truncate(whole);
+            log.warn("Outcome journal {} ended in {} bytes of an interrupted append; cut them off", file, end - whole);
+        }
+        return whole;
     }
 
     /**
@@ -77,6 +112,9 @@ final class Journal {
     void replay(int batchSize, Consumer<List<OutcomeRecord>> store) throws IOException {
         if (isEmpty()) {
             return;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            cutTornTail(channel);
         }
         try (InputStream raw = Files.newInputStream(file)) {
             // `replayed` always ends at a line break, so the reader starts on a whole record.

@@ -1,7 +1,9 @@
 package dev.ponder.gateway.outcomes;
 
 import dev.ponder.gateway.config.PonderProperties;
+import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import org.slf4j.Logger;
@@ -36,21 +38,28 @@ class OutcomeConfiguration {
     }
 
     /**
-     * Keeps a week of partitions ready ahead, so that no insert finds its day missing; rolls up yesterday's and
-     * today's usage (and the console's hours), so that the rollups hold every day before retention drops its partition;
-     * drops expired days.
+     * Keeps a week of partitions ready ahead, so that no insert finds its day missing; rolls up today's usage, the
+     * earlier days that received rows since their last rollup (a journal replayed late) and the console's hours, so
+     * that the rollups hold every day before retention drops its partition; drops expired days. Each step goes on
+     * when another fails. Creating and dropping a partition locks its whole table, so those functions give up after
+     * a short lock timeout (V26) rather than queue the outcome writer behind a long read: they are retried an hour
+     * later, and partitions are created days ahead.
      */
     @Scheduled(initialDelay = 0, fixedDelayString = "PT1H")
     void maintainPartitions() {
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-        try {
-            jdbc.queryForList("SELECT ponder_ensure_partitions(?, 9)", today.minusDays(1));
-            jdbc.queryForList("SELECT ponder_rollup_usage(?)", today.minusDays(1));
+        upkeep(
+                "partition creation",
+                () -> jdbc.queryForList("SELECT ponder_ensure_partitions(?, 9)", today.minusDays(1)));
+        upkeep("rollup", () -> {
             jdbc.queryForList("SELECT ponder_rollup_usage(?)", today);
+            jdbc.queryForList("SELECT ponder_rollup_usage_marked(?)", today);
             // The console's hourly rollups, kept current here so that no page view pays for a backlog.
             jdbc.queryForList(
                     "SELECT ponder_rollup_console(?)",
-                    java.sql.Timestamp.from(clock.instant().minus(java.time.Duration.ofMinutes(5))));
+                    Timestamp.from(clock.instant().minus(Duration.ofMinutes(5))));
+        });
+        upkeep("retention", () -> {
             Integer dropped = jdbc.queryForObject(
                     "SELECT ponder_drop_partitions_before(?)",
                     Integer.class,
@@ -58,8 +67,14 @@ class OutcomeConfiguration {
             if (dropped != null && dropped > 0) {
                 log.info("Outcome log retention dropped {} daily partitions", dropped);
             }
+        });
+    }
+
+    private static void upkeep(String step, Runnable work) {
+        try {
+            work.run();
         } catch (RuntimeException e) {
-            log.warn("Outcome log partition upkeep failed, will retry: {}", e.getMessage());
+            log.warn("Outcome log {} failed, will retry within the hour: {}", step, OutcomeLog.brief(e));
         }
     }
 }

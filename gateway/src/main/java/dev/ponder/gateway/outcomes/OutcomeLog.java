@@ -28,6 +28,9 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeLog.class);
     private static final int MAX_FAILED_REPLAYS = 3;
+    // How long close() goes on writing to PostgreSQL before it journals the rest for the next start.
+    private static final Duration CLOSE_WRITE_TIME = Duration.ofSeconds(5);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final JdbcTemplate jdbc;
     private final OutcomeStore store;
@@ -43,6 +46,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
     private volatile double lastWriteMillis;
     private volatile double maxWriteMillis;
     private volatile boolean running = true;
+    private volatile long closeDeadlineNanos;
     private long nextProbeNanos;
     private CompletableFuture<Void> probe;
     private int failedReplays;
@@ -113,7 +117,9 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         List<Outcome> batch = new ArrayList<>(batchSize);
         while (running || !queue.isEmpty()) {
             try {
-                replayWhenDue();
+                if (running) {
+                    replayWhenDue();
+                }
                 Outcome first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
@@ -123,7 +129,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
                 List<OutcomeRecord> records = new ArrayList<>(batch.size());
                 batch.forEach(o -> records.add(OutcomeRecord.of(o)));
                 batch.clear();
-                if (journalBytes > 0 || !store(records)) {
+                if (journalBytes > 0 || pastCloseDeadline() || !store(records)) {
                     spill(records);
                 }
             } catch (InterruptedException e) {
@@ -134,7 +140,13 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
                 batch.clear();
             }
         }
-        replayWhenDue();
+        if (journalBytes > 0 && !pastCloseDeadline()) {
+            replay(false);
+        }
+    }
+
+    private boolean pastCloseDeadline() {
+        return !running && System.nanoTime() - closeDeadlineNanos > 0;
     }
 
     /** Writes to PostgreSQL; false (and logged) when it is unreachable or refuses. */
@@ -169,11 +181,18 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         journalBytes = journal.size();
     }
 
-    /** While there is a journal, tries to replay it every probe interval (and once at start, and at close). */
+    /** While there is a journal, replays it once a probe finds PostgreSQL answering (checked every probe interval). */
     private void replayWhenDue() {
-        if (journalBytes <= 0 || (running && (System.nanoTime() < nextProbeNanos || !databaseAnswers()))) {
-            return;
+        if (journalBytes > 0 && System.nanoTime() >= nextProbeNanos && databaseAnswers()) {
+            replay(true);
         }
+    }
+
+    /**
+     * Replays the journal in order. When PostgreSQL refuses rows although a probe just found it answering, that is the
+     * data, not an outage: after a few tries the journal is set aside. A try without a probe (at close) does not count.
+     */
+    private void replay(boolean probed) {
         long before = journalBytes;
         try {
             journal.replay(batchSize, records -> {
@@ -186,7 +205,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         } catch (Unreachable e) {
             // PostgreSQL answered the probe yet refused the rows: after a few tries that is the data, not an outage,
             // and the journal is set aside so that it does not block the log for good.
-            if (++failedReplays >= MAX_FAILED_REPLAYS) {
+            if (probed && ++failedReplays >= MAX_FAILED_REPLAYS) {
                 setAside();
             }
         } catch (IOException | RuntimeException e) {
@@ -242,12 +261,16 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         }
     }
 
-    /** Stops taking new work and flushes what is queued (to the journal if PostgreSQL is down), within seconds. */
+    /**
+     * Stops taking new work and flushes what is queued: to PostgreSQL for a few seconds, then (or at once if
+     * PostgreSQL is down) to the journal, which the next start replays. A backlog is not lost to a shutdown.
+     */
     @Override
     public void close() {
+        closeDeadlineNanos = System.nanoTime() + CLOSE_WRITE_TIME.toNanos();
         running = false;
         try {
-            writer.join(Duration.ofSeconds(10));
+            writer.join(CLOSE_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

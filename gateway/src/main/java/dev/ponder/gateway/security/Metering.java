@@ -13,12 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Metering implements OutcomeListener {
 
     private final UsageMeter meter;
-    private final RequestOwners owners;
     private final Map<String, Reservation> inFlight = new ConcurrentHashMap<>();
 
-    Metering(UsageMeter meter, RequestOwners owners) {
+    Metering(UsageMeter meter) {
         this.meter = meter;
-        this.owners = owners;
     }
 
     void begin(String requestId, Reservation reservation) {
@@ -39,7 +37,6 @@ final class Metering implements OutcomeListener {
                 outcome.trail().attempts().stream()
                         .mapToDouble(Attempt::costUsd)
                         .sum());
-        owners.record(outcome.requestId(), reservation.keyId(), outcome.createdAt());
     }
 
     /** Settles the request's reservation with what its outcome recorded, or as a bare request without one. */

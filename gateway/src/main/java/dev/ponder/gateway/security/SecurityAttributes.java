@@ -4,8 +4,8 @@ package dev.ponder.gateway.security;
 public final class SecurityAttributes {
 
     /**
-     * The id of the virtual key that made the request ({@code key_...}); absent in open mode. A key may read and label
-     * only requests it made: check with {@link RequestOwners#owns}.
+     * The id of the virtual key that made the request ({@code key_...}); absent in open mode. The outcome log keeps it
+     * as {@code requests.key_id}: a key may read and label only requests it made.
      */
     public static final String KEY_ID = "ponder.keyId";
 

@@ -90,13 +90,13 @@ class SecurityConfiguration {
     }
 
     @Bean
-    RequestOwners requestOwners(JdbcTemplate jdbc) {
-        return new RequestOwners(jdbc);
+    SharedBudgets sharedBudgets(UsageMeter meter) {
+        return new SharedBudgets(meter);
     }
 
     @Bean
-    Metering metering(UsageMeter meter, RequestOwners owners) {
-        return new Metering(meter, owners);
+    Metering metering(UsageMeter meter) {
+        return new Metering(meter);
     }
 
     @Bean(initMethod = "start", destroyMethod = "close")
@@ -105,7 +105,6 @@ class SecurityConfiguration {
             UsageMeter meter,
             KeyStore store,
             KeyCache cache,
-            RequestOwners owners,
             Clock clock,
             SecurityProperties security,
             PlatformTransactionManager transactions) {
@@ -116,7 +115,6 @@ class SecurityConfiguration {
                 meter,
                 store,
                 cache,
-                owners,
                 clock,
                 security.syncInterval(),
                 replica);

@@ -29,12 +29,23 @@ final class UsageMeter {
     private final Duration syncInterval;
     private final Map<String, KeyMeter> meters = new ConcurrentHashMap<>();
     private final Map<Delta, Usage> pending = new HashMap<>();
+    private final Map<String, Limits> budgets = new ConcurrentHashMap<>();
     private volatile int replicas = 1;
     private volatile Map<Delta, Usage> shares = Map.of();
 
     UsageMeter(Clock clock, Duration syncInterval) {
         this.clock = clock;
         this.syncInterval = syncInterval;
+    }
+
+    /** Meters {@code id} like a key with these limits, shared across replicas: see {@link SharedBudgets}. */
+    void budget(String id, Limits limits) {
+        budgets.put(id, limits);
+    }
+
+    /** The limits of the gateway's own budgets, by id, for the sync to hand out their shares. */
+    Map<String, Limits> budgets() {
+        return Map.copyOf(budgets);
     }
 
     /** A key's usage to add to one period's row. */

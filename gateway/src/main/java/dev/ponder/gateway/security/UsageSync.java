@@ -19,8 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The background half of enforcement, run every sync interval. In one transaction, serialised across replicas by an
  * advisory lock: add this replica's settled usage to {@code key_usage}, read all replicas' totals, and take this
- * replica's share of what each limited key has left ({@code key_shares}). Then reload the keys and write which key
- * made which request. A failed sync changes nothing and is retried; meanwhile enforcement goes on from memory
+ * replica's share of what each limited key has left ({@code key_shares}). Then reload the keys. A failed sync changes nothing and is retried; meanwhile enforcement goes on from memory
  * within the shares already held, so an unreachable database can only make a replica stricter.
  */
 final class UsageSync implements AutoCloseable {
@@ -35,7 +34,6 @@ final class UsageSync implements AutoCloseable {
     private final UsageMeter meter;
     private final KeyStore keys;
     private final KeyCache cache;
-    private final RequestOwners owners;
     private final Clock clock;
     private final Duration interval;
     private final String replicaId;
@@ -48,7 +46,6 @@ final class UsageSync implements AutoCloseable {
             UsageMeter meter,
             KeyStore keys,
             KeyCache cache,
-            RequestOwners owners,
             Clock clock,
             Duration interval,
             String replicaId) {
@@ -57,7 +54,6 @@ final class UsageSync implements AutoCloseable {
         this.meter = meter;
         this.keys = keys;
         this.cache = cache;
-        this.owners = owners;
         this.clock = clock;
         this.interval = interval;
         this.replicaId = replicaId;
@@ -85,7 +81,6 @@ final class UsageSync implements AutoCloseable {
             long mark = cache.changes();
             cache.replaceAll(keys.all(), mark);
             syncUsage();
-            owners.write();
             if (failing) {
                 log.info("Usage sync with PostgreSQL works again");
                 failing = false;
@@ -130,24 +125,26 @@ final class UsageSync implements AutoCloseable {
         meter.apply(synced.totals(), synced.shares(), synced.replicas());
     }
 
-    /** Shares of every key with a limit, for the current periods and the next ones. */
+    /** Shares of every key with a limit and of the gateway's own budgets, for the current periods and the next ones. */
     private Map<UsageMeter.Delta, Usage> shares(
             List<String> periods,
             Map<UsageMeter.Delta, Usage> totals,
             Map<UsageMeter.Delta, Usage> others,
             Map<UsageMeter.Delta, Usage> mine,
             int replicas) {
+        Map<String, Limits> limited = new HashMap<>(meter.budgets());
+        cache.all().forEach(key -> limited.put(key.id(), key.limits()));
         Map<UsageMeter.Delta, Usage> shares = new HashMap<>();
-        for (VirtualKey key : cache.all()) {
-            if (key.limits().equals(Limits.NONE)) {
+        for (Map.Entry<String, Limits> limit : limited.entrySet()) {
+            if (limit.getValue().equals(Limits.NONE)) {
                 continue;
             }
             for (String period : periods) {
-                UsageMeter.Delta delta = new UsageMeter.Delta(key.id(), period);
+                UsageMeter.Delta delta = new UsageMeter.Delta(limit.getKey(), period);
                 shares.put(
                         delta,
                         UsageMeter.share(
-                                key.limits(),
+                                limit.getValue(),
                                 period,
                                 totals.getOrDefault(delta, Usage.NONE),
                                 others.getOrDefault(delta, Usage.NONE),

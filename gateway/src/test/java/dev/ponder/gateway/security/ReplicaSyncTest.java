@@ -44,7 +44,6 @@ class ReplicaSyncTest {
                 meter,
                 new KeyStore(jdbc),
                 new KeyCache(),
-                new RequestOwners(jdbc),
                 clock,
                 Duration.ofSeconds(1),
                 id);
@@ -88,6 +87,37 @@ class ReplicaSyncTest {
             assertThat(r.meter().usage("k").get("d2026-11-22").costUsd())
                     .isCloseTo(total, org.assertj.core.data.Offset.offset(1e-9));
         }
+    }
+
+    @Test
+    void theGatewaysOwnDailyBudgetHoldsAcrossReplicasAsAKeysDoes() {
+        List<Replica> replicas = List.of(replica("a"), replica("b"), replica("c"));
+        List<SharedBudgets.Budget> shadow = replicas.stream()
+                .map(r -> new SharedBudgets(r.meter()).daily("shadow", 1.0))
+                .toList();
+        replicas.forEach(r -> r.sync().run());
+        replicas.forEach(r -> r.sync().run());
+        int spent = 0;
+        for (int round = 0; round < 40; round++) {
+            for (int i = 0; i < replicas.size(); i++) {
+                while (shadow.get(i).reserve(0.01).orElse(null) instanceof SharedBudgets.Spending s) {
+                    s.settle(0.01);
+                    spent++;
+                }
+                replicas.get(i).sync().run();
+            }
+        }
+        replicas.forEach(r -> r.sync().run());
+
+        double total = jdbc.queryForObject(
+                "SELECT cost_usd FROM key_usage WHERE key_id = 'budget:shadow' AND period = 'd2026-11-22'",
+                Double.class);
+        assertThat(total).isCloseTo(spent * 0.01, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(total).as("the replicas together, not each, stay within it").isLessThanOrEqualTo(1.0 + 1e-9);
+        assertThat(total).isGreaterThan(0.95);
+        assertThat(shadow.getFirst().reserve(0.01))
+                .as("spent for the day on every replica")
+                .isEmpty();
     }
 
     @Test

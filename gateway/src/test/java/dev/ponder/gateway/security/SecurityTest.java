@@ -74,9 +74,6 @@ class SecurityTest {
     @Autowired
     JdbcTemplate jdbc;
 
-    @Autowired
-    RequestOwners owners;
-
     @TestConfiguration
     static class StillClock {
         @Bean
@@ -219,16 +216,36 @@ class SecurityTest {
     }
 
     @Test
-    void aKeyCannotReadOrLabelAnotherKeysRequests() {
+    void aKeyCannotLabelAnotherKeysRequests() {
         Map<String, Object> mine = createKey(Map.of("name", "mine", "owner", "team-a"));
         Map<String, Object> theirs = createKey(Map.of("name", "theirs", "owner", "team-b"));
+        String requestId = requestId(chat(secret(mine), "ponder", "hello"));
+        awaitRow("SELECT key_id FROM requests WHERE request_id = ?", requestId);
 
-        HttpResponse<String> response = chat(secret(mine), "ponder", "hello");
-        String requestId = response.headers().firstValue("x-ponder-request-id").orElseThrow();
+        HttpResponse<String> byThem = feedback(secret(theirs), requestId);
+        HttpResponse<String> byMe = feedback(secret(mine), requestId);
 
-        assertThat(owners.owns((String) mine.get("id"), requestId)).isTrue();
-        assertThat(owners.owns((String) theirs.get("id"), requestId)).isFalse();
-        assertThat(owners.owns(null, requestId)).isFalse();
+        assertThat(byThem.statusCode()).isEqualTo(404);
+        assertThat(error(byThem).path("code").asString()).isEqualTo("request_not_found");
+        assertThat(byMe.statusCode()).as(byMe.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aRequestsOwnerIsKnownFromItsOutcomeRowAlone() {
+        // As a journal replayed after an outage leaves it, or a replica killed a moment after its outcome was written.
+        Map<String, Object> mine = createKey(Map.of("name", "replayed", "owner", "team-a"));
+        jdbc.update("""
+                INSERT INTO requests (request_id, created_at, policy, requested_model, status, http_status,
+                                      answered_by, answered_model, attempts, escalations, total_ms, backend_ms,
+                                      input_tokens, output_tokens, cost_usd, prompt, answer, key_id)
+                VALUES ('chatcmpl-replayed', ?, 'default', 'ponder', 'answered', 200, 'small', 'llama', 1, 0, 5, 4,
+                        3, 2, 0, 'hello', 'hi', ?)
+                """, java.sql.Timestamp.from(NOW), mine.get("id"));
+
+        HttpResponse<String> response = feedback(secret(mine), "chatcmpl-replayed");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(read(response).path("labelled").asBoolean()).isTrue();
     }
 
     @Test
@@ -469,6 +486,16 @@ class SecurityTest {
             request.header("Authorization", "Bearer " + key);
         }
         return send(request, http);
+    }
+
+    private HttpResponse<String> feedback(String key, String requestId) {
+        return send(
+                HttpRequest.newBuilder(uri("/v1/feedback"))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + key)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                json.writeValueAsString(Map.of("request_id", requestId, "thumbs", "up")))),
+                http);
     }
 
     private HttpResponse<String> form(HttpClient client, String body) {
