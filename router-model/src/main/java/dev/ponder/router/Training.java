@@ -341,6 +341,9 @@ public final class Training {
             int fold = k;
             List<OutcomeRow> fitRows =
                     labelled.stream().filter(r -> fold(r, c) != fold).toList();
+            if (fitRows.isEmpty()) {
+                continue; // every source fell into this fold: nothing to learn from, nothing scored
+            }
             Difficulty d = Difficulty.fit(fitRows, c, trainer, encoder);
             for (DataPart p : parts) {
                 for (OutcomeRow r : p.train()) {
@@ -353,8 +356,9 @@ public final class Training {
         ArrayNode out = JsonMapper.shared().createArrayNode();
         for (DataPart p : parts) {
             for (String weak : c.weak()) {
-                List<OutcomeRow> rows =
-                        p.train().stream().filter(r -> r.has(weak, c.strong())).toList();
+                List<OutcomeRow> rows = p.train().stream()
+                        .filter(r -> r.has(weak, c.strong()) && outOfFold.containsKey(r))
+                        .toList();
                 if (rows.isEmpty()) {
                     continue;
                 }
