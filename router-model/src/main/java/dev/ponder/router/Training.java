@@ -39,7 +39,10 @@ public final class Training {
         GAP
     }
 
-    /** What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model, grouped by source. */
+    /**
+     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model, grouped by source, and
+     * {@code embeddingCache} (nullable) names a file that keeps embeddings between runs.
+     */
     public record Config(
             List<Path> data,
             List<String> weak,
@@ -78,40 +81,6 @@ public final class Training {
             if (cvFolds == 1 || cvFolds < 0) {
                 throw new IllegalArgumentException("cross-validation needs 0 (off) or >= 2 folds, got " + cvFolds);
             }
-        }
-
-        /** The default label, no cross-validation and no embedding file (what the retraining job uses). */
-        public Config(
-                List<Path> data,
-                List<String> weak,
-                String strong,
-                FeatureSpec features,
-                int answerBits,
-                long seed,
-                int epochs,
-                double learningRate,
-                double l2,
-                double testFraction,
-                String version,
-                Path out,
-                String attribution) {
-            this(
-                    data,
-                    weak,
-                    strong,
-                    features,
-                    answerBits,
-                    seed,
-                    epochs,
-                    learningRate,
-                    l2,
-                    testFraction,
-                    version,
-                    out,
-                    attribution,
-                    Label.WEAK,
-                    0,
-                    null);
         }
     }
 
@@ -237,12 +206,7 @@ public final class Training {
                         r -> 1
                                 - model.answerScorer()
                                         .goodEnough(r.prompt(), r.outcome(weak).response()));
-                ObjectNode m = heldOut.addObject();
-                m.put("data", p.file().getFileName().toString());
-                m.put("weak", weak);
-                m.put("strong", c.strong());
-                m.put("n", e.n());
-                e.metrics().forEach((k, v) -> m.put(k, v));
+                addPair(heldOut, p, weak, c, e);
                 log.printf(
                         "held out %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f cpt80=%.3f oracle=%.3f%s%n",
                         p.file().getFileName(),
@@ -363,13 +327,7 @@ public final class Training {
                     continue;
                 }
                 PairEvaluation e = PairEvaluation.of(rows, weak, c.strong(), outOfFold::get, null);
-                ObjectNode m = out.addObject();
-                m.put("data", p.file().getFileName().toString());
-                m.put("weak", weak);
-                m.put("strong", c.strong());
-                m.put("folds", c.cvFolds());
-                m.put("n", e.n());
-                e.metrics().forEach((key, v) -> m.put(key, v));
+                addPair(out, p, weak, c, e).put("folds", c.cvFolds());
                 log.printf(
                         "cv %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f%n",
                         p.file().getFileName(),
@@ -381,6 +339,17 @@ public final class Training {
             }
         }
         return out;
+    }
+
+    /** One (file, weak model) evaluation as the card reports it. */
+    private static ObjectNode addPair(ArrayNode to, DataPart p, String weak, Config c, PairEvaluation e) {
+        ObjectNode m = to.addObject();
+        m.put("data", p.file().getFileName().toString());
+        m.put("weak", weak);
+        m.put("strong", c.strong());
+        m.put("n", e.n());
+        e.metrics().forEach(m::put);
+        return m;
     }
 
     private static int fold(OutcomeRow r, Config c) {
