@@ -230,7 +230,8 @@ public final class Training {
         }
         Files.write(c.out(), bin);
         Files.writeString(cardPath, cardJson + "\n");
-        return new Result(c.out(), cardPath, sha, RouterModel.fromBytes(bin, cardJson, encoder));
+        // The returned model may live on (the gateway serves retrained models): not with this run's embedding memo.
+        return new Result(c.out(), cardPath, sha, RouterModel.fromBytes(bin, cardJson, baseEncoder));
     }
 
     private record DataPart(Path file, String sha256, List<OutcomeRow> train, List<OutcomeRow> test) {}
