@@ -24,7 +24,7 @@ record Artifact(
         Standardizer answerDense,
         LinearModel answer) {
     static final String MAGIC = "ponder-router";
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
 
     byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -32,7 +32,7 @@ record Artifact(
             out.writeUTF(MAGIC);
             out.writeInt(FORMAT);
             out.writeBoolean(promptSpec.lexical());
-            out.writeBoolean(promptSpec.encoder());
+            out.writeInt(promptSpec.encoderTokens());
             out.writeInt(promptSpec.ngramBits());
             write(out, promptLexical);
             write(out, difficulty);
@@ -50,11 +50,14 @@ record Artifact(
         try (DataInputStream in = new DataInputStream(new GZIPInputStream(new ByteArrayInputStream(bytes)))) {
             String magic = in.readUTF();
             int format = in.readInt();
-            if (!MAGIC.equals(magic) || format != FORMAT) {
+            if (!MAGIC.equals(magic) || format < 1 || format > FORMAT) {
                 throw new IllegalArgumentException(
-                        "not a " + MAGIC + " format " + FORMAT + " artifact (found '" + magic + "' " + format + ")");
+                        "not a " + MAGIC + " format 1.." + FORMAT + " artifact (found '" + magic + "' " + format + ")");
             }
-            FeatureSpec spec = new FeatureSpec(in.readBoolean(), in.readBoolean(), in.readInt());
+            boolean lexicalOn = in.readBoolean();
+            // Format 1 had an on/off encoder over a word window; its nearest equivalent is the network's full window.
+            int encoderTokens = format == 1 ? (in.readBoolean() ? MiniLmEncoder.MAX_TOKENS : 0) : in.readInt();
+            FeatureSpec spec = new FeatureSpec(lexicalOn, encoderTokens, in.readInt());
             Standardizer lexical = readStandardizer(in);
             LinearModel difficulty = readModel(in);
             int answerBits = in.readInt();

@@ -37,7 +37,7 @@ final class PromptFeaturizer {
             }
         }
         if (spec.encoder()) {
-            float[] e = encoder.get().embed(prompt);
+            float[] e = encoder.get().embed(prompt, spec.encoderTokens());
             for (int j = 0; j < e.length; j++) {
                 b.add(encoderOffset + j, e[j]);
             }

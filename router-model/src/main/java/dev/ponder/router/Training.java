@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,7 +29,20 @@ import tools.jackson.databind.node.ObjectNode;
  * subject), chosen by a stable hash of the source name, so the test sources are never seen in training.
  */
 public final class Training {
-    /** What to train on and how. */
+    /** What a prompt's difficulty label is, from the outcomes of its row. */
+    public enum Label {
+        /** 1 - mean score of the weak models the row holds: P(the cheap answer is not good enough). */
+        WEAK,
+        /** 1 - mean score of every model the row holds: difficulty pooled over all models (11 on RouterBench). */
+        ALL,
+        /** (1 + strong - mean weak) / 2: the quality gap the strong model would recover, as Hybrid LLM predicts. */
+        GAP
+    }
+
+    /**
+     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model, grouped by source, and
+     * {@code embeddingCache} (nullable) names a file that keeps embeddings between runs.
+     */
     public record Config(
             List<Path> data,
             List<String> weak,
@@ -40,7 +56,10 @@ public final class Training {
             double testFraction,
             String version,
             Path out,
-            String attribution) {
+            String attribution,
+            Label label,
+            int cvFolds,
+            Path embeddingCache) {
         public Config {
             data = List.copyOf(data);
             weak = List.copyOf(weak);
@@ -58,6 +77,9 @@ public final class Training {
             }
             if (!out.getFileName().toString().endsWith(".bin")) {
                 throw new IllegalArgumentException("the artifact must be named NAME.bin, got " + out);
+            }
+            if (cvFolds == 1 || cvFolds < 0) {
+                throw new IllegalArgumentException("cross-validation needs 0 (off) or >= 2 folds, got " + cvFolds);
             }
         }
     }
@@ -80,7 +102,21 @@ public final class Training {
         return run(c, clock, log, Encoders::miniLm);
     }
 
-    static Result run(Config c, Clock clock, PrintStream log, Supplier<SentenceEncoder> encoder) throws IOException {
+    /**
+     * Only the grouped cross-validation of {@code c} (it needs {@code c.cvFolds() > 1}): reads no held-out row and
+     * writes nothing. This is how features, labels and settings are chosen.
+     */
+    public static ArrayNode crossValidate(Config c, PrintStream log) throws IOException {
+        if (c.cvFolds() < 2) {
+            throw new IllegalArgumentException("cross-validation needs >= 2 folds, got " + c.cvFolds());
+        }
+        List<DataPart> parts = read(c, log);
+        Supplier<SentenceEncoder> encoder = c.features().encoder() ? memoized(c, Encoders::miniLm) : Encoders::miniLm;
+        LogisticTrainer trainer = new LogisticTrainer(c.seed(), c.epochs(), c.learningRate(), c.l2());
+        return crossValidate(c, parts, labelled(c, parts), trainer, encoder, log);
+    }
+
+    private static List<DataPart> read(Config c, PrintStream log) throws IOException {
         List<DataPart> parts = new ArrayList<>();
         for (Path file : c.data()) {
             List<OutcomeRow> rows = OutcomeFile.read(file);
@@ -92,22 +128,35 @@ public final class Training {
             log.printf(
                     "%s: %d rows, %d train, %d held out%n", file.getFileName(), rows.size(), train.size(), test.size());
         }
-        List<OutcomeRow> train = parts.stream().flatMap(p -> p.train().stream()).toList();
+        return parts;
+    }
 
-        List<OutcomeRow> labelled =
-                train.stream().filter(r -> weakLabel(r, c.weak()) >= 0).toList();
-        if (labelled.isEmpty()) {
-            throw new IllegalArgumentException("no training row holds any of the weak models " + c.weak());
-        }
-        Standardizer lexical = Standardizer.fit(
-                labelled.stream().map(r -> LexicalFeatures.of(r.prompt())).toList());
-        PromptFeaturizer prompts = new PromptFeaturizer(c.features(), lexical, encoder);
-        LogisticTrainer trainer = new LogisticTrainer(c.seed(), c.epochs(), c.learningRate(), c.l2());
-        List<LogisticTrainer.Example> difficultyExamples = labelled.stream()
-                .map(r -> new LogisticTrainer.Example(prompts.features(r.prompt()), weakLabel(r, c.weak())))
+    private static List<OutcomeRow> labelled(Config c, List<DataPart> parts) {
+        List<OutcomeRow> labelled = parts.stream()
+                .flatMap(p -> p.train().stream())
+                .filter(r -> label(r, c) >= 0)
                 .toList();
-        LinearModel difficulty = trainer.fit(difficultyExamples, prompts.dimension());
-        log.printf("difficulty model: %d examples, features %s%n", difficultyExamples.size(), c.features());
+        if (labelled.isEmpty()) {
+            throw new IllegalArgumentException("no training row holds any of the weak models " + c.weak()
+                    + (c.label() == Label.GAP ? " together with the strong model " + c.strong() : ""));
+        }
+        return labelled;
+    }
+
+    static Result run(Config c, Clock clock, PrintStream log, Supplier<SentenceEncoder> baseEncoder)
+            throws IOException {
+        List<DataPart> parts = read(c, log);
+        List<OutcomeRow> train = parts.stream().flatMap(p -> p.train().stream()).toList();
+        Supplier<SentenceEncoder> encoder = c.features().encoder() ? memoized(c, baseEncoder) : baseEncoder;
+        List<OutcomeRow> labelled = labelled(c, parts);
+        LogisticTrainer trainer = new LogisticTrainer(c.seed(), c.epochs(), c.learningRate(), c.l2());
+        ArrayNode cv = c.cvFolds() > 1 ? crossValidate(c, parts, labelled, trainer, encoder, log) : null;
+        Difficulty fit = Difficulty.fit(labelled, c, trainer, encoder);
+        Standardizer lexical = fit.lexical();
+        LinearModel difficulty = fit.model();
+        log.printf(
+                "difficulty model: %d examples, features %s, label %s%n",
+                labelled.size(), c.features(), c.label().name().toLowerCase(Locale.ROOT));
 
         List<String[]> answers = new ArrayList<>();
         List<Double> answerLabels = new ArrayList<>();
@@ -136,6 +185,9 @@ public final class Training {
         byte[] bin = new Artifact(c.features(), lexical, difficulty, c.answerBits(), answerDense, answer).toBytes();
         String sha = Artifact.sha256(bin);
         ObjectNode card = card(c, clock, sha, parts, labelled.size(), answerExamples.size());
+        if (cv != null) {
+            card.set("cross_validation", cv);
+        }
         String cardJson = JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(card);
         RouterModel model = RouterModel.fromBytes(bin, cardJson, encoder);
         ArrayNode heldOut = card.putArray("held_out");
@@ -154,12 +206,7 @@ public final class Training {
                         r -> 1
                                 - model.answerScorer()
                                         .goodEnough(r.prompt(), r.outcome(weak).response()));
-                ObjectNode m = heldOut.addObject();
-                m.put("data", p.file().getFileName().toString());
-                m.put("weak", weak);
-                m.put("strong", c.strong());
-                m.put("n", e.n());
-                e.metrics().forEach((k, v) -> m.put(k, v));
+                addPair(heldOut, p, weak, c, e);
                 log.printf(
                         "held out %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f cpt80=%.3f oracle=%.3f%s%n",
                         p.file().getFileName(),
@@ -183,7 +230,8 @@ public final class Training {
         }
         Files.write(c.out(), bin);
         Files.writeString(cardPath, cardJson + "\n");
-        return new Result(c.out(), cardPath, sha, RouterModel.fromBytes(bin, cardJson, encoder));
+        // The returned model may live on (the gateway serves retrained models): not with this run's embedding memo.
+        return new Result(c.out(), cardPath, sha, RouterModel.fromBytes(bin, cardJson, baseEncoder));
     }
 
     private record DataPart(Path file, String sha256, List<OutcomeRow> train, List<OutcomeRow> test) {}
@@ -200,6 +248,121 @@ public final class Training {
             }
         }
         return n == 0 ? -1 : 1 - sum / n;
+    }
+
+    /** The row's difficulty label under {@code c.label()}, or -1 if the row cannot be labelled. */
+    static double label(OutcomeRow r, Config c) {
+        double weak = weakLabel(r, c.weak());
+        if (weak < 0) {
+            return -1;
+        }
+        return switch (c.label()) {
+            case WEAK -> weak;
+            case ALL ->
+                1
+                        - r.outcomes().values().stream()
+                                .mapToDouble(Outcome::score)
+                                .average()
+                                .orElseThrow();
+            case GAP -> {
+                Outcome strong = r.outcomes().get(c.strong());
+                yield strong == null ? -1 : (1 + strong.score() - (1 - weak)) / 2;
+            }
+        };
+    }
+
+    /** The difficulty model fitted on some rows: the lexical standardizer, the featurizer and the weights. */
+    private record Difficulty(Standardizer lexical, PromptFeaturizer featurizer, LinearModel model) {
+        static Difficulty fit(
+                List<OutcomeRow> rows, Config c, LogisticTrainer trainer, Supplier<SentenceEncoder> encoder) {
+            Standardizer lexical = Standardizer.fit(
+                    rows.stream().map(r -> LexicalFeatures.of(r.prompt())).toList());
+            PromptFeaturizer prompts = new PromptFeaturizer(c.features(), lexical, encoder);
+            List<LogisticTrainer.Example> examples = rows.stream()
+                    .map(r -> new LogisticTrainer.Example(prompts.features(r.prompt()), label(r, c)))
+                    .toList();
+            return new Difficulty(lexical, prompts, trainer.fit(examples, prompts.dimension()));
+        }
+
+        double score(String prompt) {
+            return model.probability(featurizer.features(prompt));
+        }
+    }
+
+    /**
+     * K-fold cross-validation of the difficulty model inside the training rows, grouped by source (a RouterBench task,
+     * an MMLU subject), so that each fold is scored on sources it never saw, the way the held-out sets are. Reports
+     * APGR of the out-of-fold scores for each (file, weak model) pair.
+     */
+    private static ArrayNode crossValidate(
+            Config c,
+            List<DataPart> parts,
+            List<OutcomeRow> labelled,
+            LogisticTrainer trainer,
+            Supplier<SentenceEncoder> encoder,
+            PrintStream log) {
+        Map<OutcomeRow, Double> outOfFold = new IdentityHashMap<>();
+        for (int k = 0; k < c.cvFolds(); k++) {
+            int fold = k;
+            List<OutcomeRow> fitRows =
+                    labelled.stream().filter(r -> fold(r, c) != fold).toList();
+            if (fitRows.isEmpty()) {
+                continue; // every source fell into this fold: nothing to learn from, nothing scored
+            }
+            Difficulty d = Difficulty.fit(fitRows, c, trainer, encoder);
+            for (DataPart p : parts) {
+                for (OutcomeRow r : p.train()) {
+                    if (fold(r, c) == fold) {
+                        outOfFold.put(r, d.score(r.prompt()));
+                    }
+                }
+            }
+        }
+        ArrayNode out = JsonMapper.shared().createArrayNode();
+        for (DataPart p : parts) {
+            for (String weak : c.weak()) {
+                List<OutcomeRow> rows = p.train().stream()
+                        .filter(r -> r.has(weak, c.strong()) && outOfFold.containsKey(r))
+                        .toList();
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                PairEvaluation e = PairEvaluation.of(rows, weak, c.strong(), outOfFold::get, null);
+                addPair(out, p, weak, c, e).put("folds", c.cvFolds());
+                log.printf(
+                        "cv %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f%n",
+                        p.file().getFileName(),
+                        weak,
+                        c.strong(),
+                        e.n(),
+                        e.router().apgr(),
+                        e.router().cpt(0.5));
+            }
+        }
+        return out;
+    }
+
+    /** One (file, weak model) evaluation as the card reports it. */
+    private static ObjectNode addPair(ArrayNode to, DataPart p, String weak, Config c, PairEvaluation e) {
+        ObjectNode m = to.addObject();
+        m.put("data", p.file().getFileName().toString());
+        m.put("weak", weak);
+        m.put("strong", c.strong());
+        m.put("n", e.n());
+        e.metrics().forEach(m::put);
+        return m;
+    }
+
+    private static int fold(OutcomeRow r, Config c) {
+        return Math.floorMod(Text.fnv1a(r.source(), (int) c.seed()), c.cvFolds());
+    }
+
+    /** Each prompt is embedded once per run (and once across runs with an embedding cache file). */
+    private static Supplier<SentenceEncoder> memoized(Config c, Supplier<SentenceEncoder> encoder) {
+        SentenceEncoder cached = c.embeddingCache() == null
+                ? EmbeddingCache.inMemory(encoder.get())
+                : EmbeddingCache.onDisk(encoder.get(), c.embeddingCache());
+        return () -> cached;
     }
 
     private static ObjectNode card(
@@ -231,7 +394,17 @@ public final class Training {
         card.put("test_fraction", c.testFraction());
         ObjectNode d = card.putObject("difficulty");
         d.put("features", c.features().toString());
-        d.put("label", "1 - mean score of " + String.join(", ", c.weak()) + " (those present in the row)");
+        d.put(
+                "label",
+                switch (c.label()) {
+                    case WEAK -> "1 - mean score of " + String.join(", ", c.weak()) + " (those present in the row)";
+                    case ALL ->
+                        "1 - mean score of every model in the row (rows holding one of " + String.join(", ", c.weak())
+                                + ")";
+                    case GAP ->
+                        "(1 + score of " + c.strong() + " - mean score of " + String.join(", ", c.weak())
+                                + " present in the row) / 2";
+                });
         d.put("training_rows", difficultyRows);
         ObjectNode a = card.putObject("answer_scorer");
         a.put("features", "lexical(answer), lexical(prompt), hedges, refusals, echo, ngrams:" + c.answerBits());

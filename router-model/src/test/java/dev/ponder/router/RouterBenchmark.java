@@ -18,7 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Latency of scoring one prompt, uncached: the lexical path (lexical descriptors + hashed n-grams) and the encoder
- * path (plus the MiniLM embedding), for a 30-token and a 300-token prompt; and a cache hit on the default model. Run:
+ * path (plus the MiniLM embedding of the default window, or of the network's full window), for a 30-token and a
+ * 300-token prompt; and a cache hit on the default model. All variants run in one JMH run, so that their ratios hold on
+ * a noisy machine. Run:
  * {@code ./mvnw -q -pl router-model test-compile exec:exec@jmh} (sample mode: read the p0.50 lines).
  */
 @State(Scope.Benchmark)
@@ -37,6 +39,8 @@ public class RouterBenchmark {
     private LinearModel lexicalModel;
     private PromptFeaturizer encoderFeatures;
     private LinearModel encoderModel;
+    private PromptFeaturizer fullWindowFeatures;
+    private LinearModel fullWindowModel;
     private RouterModel defaultModel;
 
     @Setup
@@ -44,10 +48,14 @@ public class RouterBenchmark {
         prompt = prompt(tokens);
         Standardizer lexical = Standardizer.fit(List.of(LexicalFeatures.of(prompt), LexicalFeatures.of("Hello?")));
         SentenceEncoder encoder = MiniLmEncoder.load();
-        lexicalFeatures = new PromptFeaturizer(new FeatureSpec(true, false, 16), lexical, () -> encoder);
-        encoderFeatures = new PromptFeaturizer(new FeatureSpec(true, true, 16), lexical, () -> encoder);
+        lexicalFeatures = new PromptFeaturizer(new FeatureSpec(true, 0, 16), lexical, () -> encoder);
+        encoderFeatures = new PromptFeaturizer(
+                new FeatureSpec(true, FeatureSpec.DEFAULT_ENCODER_TOKENS, 16), lexical, () -> encoder);
         lexicalModel = randomModel(lexicalFeatures.dimension());
         encoderModel = randomModel(encoderFeatures.dimension());
+        fullWindowFeatures =
+                new PromptFeaturizer(new FeatureSpec(true, MiniLmEncoder.MAX_TOKENS, 16), lexical, () -> encoder);
+        fullWindowModel = randomModel(fullWindowFeatures.dimension());
         defaultModel = RouterModel.loadDefault();
         defaultModel.difficulty(prompt);
     }
@@ -60,6 +68,18 @@ public class RouterBenchmark {
     @Benchmark
     public double encoder() {
         return encoderModel.probability(encoderFeatures.features(prompt));
+    }
+
+    /** The same with the network's whole 128-piece window: what the window size costs. */
+    @Benchmark
+    public double encoderFullWindow() {
+        return fullWindowModel.probability(fullWindowFeatures.features(prompt));
+    }
+
+    /** A cache miss on the bundled default model: its own features, whatever they are. */
+    @Benchmark
+    public double uncachedDefault() {
+        return defaultModel.score(prompt);
     }
 
     @Benchmark

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class TextFeaturesTest {
@@ -22,14 +23,22 @@ class TextFeaturesTest {
     }
 
     @Test
-    void theEncoderWindowKeepsTheQuestionAtTheEndOfALongFewShotPrompt() {
-        String shots = "Example question with answer B. ".repeat(60);
-        String window = MiniLmEncoder.window(shots + "Which planet is largest?");
+    void theEncoderWindowKeepsTheStartAndTheQuestionAtTheEndOfALongPrompt() {
+        long[] pieces = LongStream.rangeClosed(1000, 1299).toArray();
 
-        assertThat(window).endsWith("Which planet is largest?");
-        assertThat(window.split("\\s+"))
-                .hasSizeLessThanOrEqualTo(MiniLmEncoder.HEAD_WORDS + MiniLmEncoder.TAIL_WORDS + 1);
-        assertThat(MiniLmEncoder.window("short prompt")).isEqualTo("short prompt");
+        long[] window = MiniLmEncoder.window(pieces, 22);
+
+        // [CLS], 30% of the 20 pieces from the start, 70% from the end, [SEP].
+        assertThat(window)
+                .containsExactly(
+                        101, 1000, 1001, 1002, 1003, 1004, 1005, 1286, 1287, 1288, 1289, 1290, 1291, 1292, 1293, 1294,
+                        1295, 1296, 1297, 1298, 1299, 102);
+    }
+
+    @Test
+    void aShortPromptIsEncodedWholeAndAWindowMustFitTheNetwork() {
+        assertThat(MiniLmEncoder.window(new long[] {7, 8, 9}, 40)).containsExactly(101, 7, 8, 9, 102);
+        assertThatThrownBy(() -> MiniLmEncoder.window(new long[] {7}, 129)).hasMessageContaining("129");
     }
 
     @Test
@@ -64,8 +73,9 @@ class TextFeaturesTest {
 
     @Test
     void featureSpecsParseAndRejectUnknownGroups() {
-        assertThat(FeatureSpec.parse("lexical,ngrams:12")).isEqualTo(new FeatureSpec(true, false, 12));
-        assertThat(FeatureSpec.parse("encoder").toString()).isEqualTo("encoder");
+        assertThat(FeatureSpec.parse("lexical,ngrams:12")).isEqualTo(new FeatureSpec(true, 0, 12));
+        assertThat(FeatureSpec.parse("encoder").toString()).isEqualTo("encoder:" + FeatureSpec.DEFAULT_ENCODER_TOKENS);
+        assertThat(FeatureSpec.parse("lexical,encoder:96")).isEqualTo(new FeatureSpec(true, 96, 0));
         assertThatThrownBy(() -> FeatureSpec.parse("lexical,bert"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'bert'");

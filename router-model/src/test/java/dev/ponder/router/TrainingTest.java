@@ -2,7 +2,10 @@ package dev.ponder.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.ponder.router.eval.Outcome;
+import dev.ponder.router.eval.OutcomeRow;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -12,8 +15,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 class TrainingTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T12:00:00Z"), ZoneOffset.UTC);
@@ -23,7 +29,13 @@ class TrainingTest {
     Path dir;
 
     private Training.Result train(Path data, long seed, String name) throws IOException {
-        Training.Config config = new Training.Config(
+        return Training.run(config(data, seed, name, Training.Label.WEAK, 0), CLOCK, QUIET, () -> {
+            throw new AssertionError("no encoder in this feature spec");
+        });
+    }
+
+    private Training.Config config(Path data, long seed, String name, Training.Label label, int folds) {
+        return new Training.Config(
                 List.of(data),
                 List.of("weak"),
                 "strong",
@@ -36,10 +48,51 @@ class TrainingTest {
                 0.5,
                 "test-" + seed,
                 dir.resolve(name + ".bin"),
-                "synthetic data");
-        return Training.run(config, CLOCK, QUIET, () -> {
+                "synthetic data",
+                label,
+                folds,
+                null);
+    }
+
+    @Test
+    void crossValidationScoresEachPairOnSourcesItsFoldNeverSawAndGoesIntoTheCard() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 200);
+        // Seed 1 puts the two synthetic sources (maths, capitals) in different folds of two.
+        Training.Config config = config(data, 1, "cv", Training.Label.WEAK, 2);
+
+        JsonNode cv = Training.crossValidate(config, QUIET);
+        Training.Result r = Training.run(config, CLOCK, QUIET, () -> {
             throw new AssertionError("no encoder in this feature spec");
         });
+
+        assertThat(cv).hasSize(1);
+        assertThat(cv.get(0).path("n").asInt()).isEqualTo(150);
+        assertThat(cv.get(0).path("folds").asInt()).isEqualTo(2);
+        assertThat(cv.get(0).has("apgr")).isTrue();
+        assertThat(JsonMapper.shared().readTree(r.card().toFile()).path("cross_validation"))
+                .isEqualTo(cv);
+        assertThat(Files.exists(dir.resolve("cv.bin"))).isTrue();
+    }
+
+    @Test
+    void labelsArePWeakWrongPooledDifficultyOrTheStrongMinusWeakGap() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 8);
+        OutcomeRow row = new OutcomeRow(
+                "r",
+                "s",
+                "train",
+                "p",
+                Map.of(
+                        "weak", new Outcome(0, null, null),
+                        "mid", new Outcome(1, null, null),
+                        "strong", new Outcome(1, null, null)));
+
+        assertThat(Training.label(row, config(data, 1, "w", Training.Label.WEAK, 0)))
+                .isEqualTo(1);
+        assertThat(Training.label(row, config(data, 1, "a", Training.Label.ALL, 0)))
+                .isCloseTo(1 / 3.0, within(1e-12));
+        assertThat(Training.label(row, config(data, 1, "g", Training.Label.GAP, 0)))
+                .isEqualTo(1);
     }
 
     @Test

@@ -210,7 +210,10 @@ final class RetrainJob {
                         version,
                         work.resolve(version + ".bin"),
                         "Trained by ponder retrain on this deployment's labels"
-                                + (settings.seedData().isEmpty() ? "" : " and seed data " + settings.seedData())),
+                                + (settings.seedData().isEmpty() ? "" : " and seed data " + settings.seedData()),
+                        Training.Label.WEAK,
+                        0,
+                        null),
                 clock,
                 out);
 

@@ -264,10 +264,11 @@ final class EvalCommand {
         }
     }
 
+    /** Full precision: a threshold is a real score, and a gateway given it must put that row on the same side. */
     private static String join(double[] v) {
         StringBuilder s = new StringBuilder("\"");
         for (int i = 0; i < v.length; i++) {
-            s.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.4f", v[i]));
+            s.append(i == 0 ? "" : " ").append(v[i]);
         }
         return s.append('"').toString();
     }

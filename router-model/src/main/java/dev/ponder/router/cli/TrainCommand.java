@@ -11,13 +11,15 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /** {@code train --data F1[,F2] --weak M1[,M2] --strong M --out NAME.bin [...]}. */
 final class TrainCommand {
     static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
             + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 4]"
-            + " [--learning-rate 0.05] [--l2 1e-4] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]";
+            + " [--learning-rate 0.05] [--l2 1e-4] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]"
+            + " [--label weak|all|gap] [--cv FOLDS] [--cv-only true] [--embedding-cache FILE]";
     private static final Set<String> OPTIONS = Set.of(
             "data",
             "weak",
@@ -31,7 +33,11 @@ final class TrainCommand {
             "l2",
             "test-fraction",
             "version",
-            "attribution");
+            "attribution",
+            "label",
+            "cv",
+            "cv-only",
+            "embedding-cache");
 
     private TrainCommand() {}
 
@@ -63,10 +69,25 @@ final class TrainCommand {
                 a.number("test-fraction", 0.5, 0, 0.99),
                 version,
                 artifact,
-                attribution(a.get("attribution", "")));
+                attribution(a.get("attribution", "")),
+                label(a.get("label", "weak")),
+                (int) a.number("cv", 0, 0, 100),
+                a.get("embedding-cache", "").isEmpty() ? null : Path.of(a.get("embedding-cache", "")));
+        if (Boolean.parseBoolean(a.get("cv-only", "false"))) {
+            Training.crossValidate(config, out);
+            return 0;
+        }
         Training.Result r = Training.run(config, clock, out);
         out.println("wrote " + r.artifact() + " and " + r.card() + " (sha256 " + r.sha256() + ")");
         return 0;
+    }
+
+    private static Training.Label label(String name) {
+        try {
+            return Training.Label.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("train: --label must be weak, all or gap, got '" + name + "'");
+        }
     }
 
     static List<String> split(String csv) {
