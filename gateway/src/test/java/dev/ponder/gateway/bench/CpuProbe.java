@@ -187,9 +187,34 @@ public final class CpuProbe {
                 }
             }
         });
+        // While every stream is in flight (the mock holds each 1.5 s before its first token): what is live on the
+        // heap, by class (a full GC), for where the memory per stream goes.
+        Thread histogram = Thread.startVirtualThread(() -> {
+            try {
+                Thread.sleep(1300);
+                Path file = Path.of("target/bench/probe-histogram.txt");
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                        .toString(),
+                                Long.toString(ponder.pid()),
+                                "GC.class_histogram")
+                        .redirectOutput(file.toFile())
+                        .start()
+                        .waitFor();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         LoadGenerator.Result result = load.run(new LoadGenerator.Load(
                 ponder.uri("/v1/chat/completions"), body, true, concurrent, concurrent, TIMEOUT, 8000));
         running[0] = false;
+        try {
+            histogram.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             sampler.join();
         } catch (InterruptedException e) {
