@@ -53,63 +53,60 @@ final class OutcomeMetrics implements OutcomeListener {
     private final Meters<Counter> tokens;
 
     OutcomeMetrics(MeterRegistry registry) {
-        requests = new Meters<>(
-                tags -> Counter.builder("ponder.requests")
-                        .description("Requests by policy, answering tier and backend, and HTTP status")
-                        .tags(tags)
-                        .register(registry),
+        requests = counters(
+                registry,
+                "ponder.requests",
+                null,
+                "Requests by policy, answering tier and backend, and HTTP status",
                 "policy",
                 "tier",
                 "backend",
                 "status");
-        decisions = new Meters<>(
-                tags -> Counter.builder("ponder.tier.decisions")
-                        .description("Where the difficulty classifier started requests")
-                        .tags(tags)
-                        .register(registry),
+        decisions = counters(
+                registry,
+                "ponder.tier.decisions",
+                null,
+                "Where the difficulty classifier started requests",
                 "policy",
                 "tier");
-        duration = new Meters<>(
-                tags -> latency("ponder.request.duration", "Time in the gateway per request, backends included")
-                        .tags(tags)
-                        .register(registry),
+        duration = timers(
+                registry,
+                "ponder.request.duration",
+                "Time in the gateway per request, backends included",
                 "policy",
                 "status");
-        escalations = new Meters<>(
-                tags -> Counter.builder("ponder.escalations")
-                        .description("Climbs from one tier to the next; reason is the lower attempt's verdict")
-                        .tags(tags)
-                        .register(registry),
+        escalations = counters(
+                registry,
+                "ponder.escalations",
+                null,
+                "Climbs from one tier to the next; reason is the lower attempt's verdict",
                 "policy",
                 "from",
                 "to",
                 "reason");
-        attemptDuration = new Meters<>(
-                tags -> latency("ponder.attempt.duration", "Time per call to a backend")
+        attemptDuration =
+                timers(registry, "ponder.attempt.duration", "Time per call to a backend", "backend", "verdict");
+        firstToken =
+                timers(registry, "ponder.attempt.first.token", "Time to a streamed attempt's first token", "backend");
+        cost = counters(
+                registry, "ponder.cost", "usd", "What attempts cost at the configured prices", "policy", "backend");
+        tokens = counters(
+                registry, "ponder.tokens", null, "Tokens sent to and received from backends", "backend", "direction");
+    }
+
+    private static Meters<Counter> counters(
+            MeterRegistry registry, String name, String baseUnit, String description, String... keys) {
+        return new Meters<>(
+                tags -> Counter.builder(name)
+                        .baseUnit(baseUnit)
+                        .description(description)
                         .tags(tags)
                         .register(registry),
-                "backend",
-                "verdict");
-        firstToken = new Meters<>(
-                tags -> latency("ponder.attempt.first.token", "Time to a streamed attempt's first token")
-                        .tags(tags)
-                        .register(registry),
-                "backend");
-        cost = new Meters<>(
-                tags -> Counter.builder("ponder.cost")
-                        .baseUnit("usd")
-                        .description("What attempts cost at the configured prices")
-                        .tags(tags)
-                        .register(registry),
-                "policy",
-                "backend");
-        tokens = new Meters<>(
-                tags -> Counter.builder("ponder.tokens")
-                        .description("Tokens sent to and received from backends")
-                        .tags(tags)
-                        .register(registry),
-                "backend",
-                "direction");
+                keys);
+    }
+
+    private static Meters<Timer> timers(MeterRegistry registry, String name, String description, String... keys) {
+        return new Meters<>(tags -> latency(name, description).tags(tags).register(registry), keys);
     }
 
     @Override
