@@ -100,6 +100,7 @@ public final class CpuProbe {
                     if (concurrent > 0) {
                         report.append(streams(load, ponder, variant, concurrent))
                                 .append('\n');
+                        failures(database);
                         continue;
                     }
                     URI gateway = ponder.uri("/v1/chat/completions");
