@@ -5,13 +5,21 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * {@code ponder.api.*}: the largest request body the API accepts (a larger one gets 413), and how many {@code /v1}
- * requests may be in flight at once (one more gets 503 at once, rather than queueing until memory runs out).
+ * requests may be in flight at once (one more gets 503 at once, rather than queueing until memory runs out). Unset,
+ * the in-flight limit follows the heap: one request per {@link #HEAP_PER_REQUEST} of the maximum heap.
  */
 @ConfigurationProperties("ponder.api")
 record ApiProperties(DataSize maxBodySize, Integer maxInFlight) {
 
+    /**
+     * The heap budgeted per request in flight: about three times what a request held live in the benchmark (33 KiB
+     * per open connection, mostly Tomcat's socket buffers; docs/benchmarks.md), for the upstream call's buffers and
+     * a streamed answer's state. With {@code -Xmx512m} that allows 5,461 requests.
+     */
+    static final DataSize HEAP_PER_REQUEST = DataSize.ofKilobytes(96);
+
     ApiProperties {
-        maxInFlight = maxInFlight == null ? 2000 : maxInFlight;
+        maxInFlight = maxInFlight == null ? fromHeap(Runtime.getRuntime().maxMemory()) : maxInFlight;
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("ponder.api.max-in-flight must be >= 1 but was " + maxInFlight);
         }
@@ -19,5 +27,10 @@ record ApiProperties(DataSize maxBodySize, Integer maxInFlight) {
         if (maxBodySize.toBytes() < 1) {
             throw new IllegalArgumentException("ponder.api.max-body-size must be positive but was " + maxBodySize);
         }
+    }
+
+    /** The default limit for a JVM whose maximum heap is {@code maxHeapBytes}: at least 100. */
+    static int fromHeap(long maxHeapBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(100, maxHeapBytes / HEAP_PER_REQUEST.toBytes()));
     }
 }

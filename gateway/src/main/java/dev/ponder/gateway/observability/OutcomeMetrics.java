@@ -6,10 +6,14 @@ import dev.ponder.gateway.outcomes.Outcome;
 import dev.ponder.gateway.outcomes.OutcomeListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Counts and times every request from its outcome: what was asked, where the classifier started it, how it climbed,
@@ -37,10 +41,72 @@ final class OutcomeMetrics implements OutcomeListener {
         Duration.ofSeconds(120)
     };
 
-    private final MeterRegistry registry;
+    // Registered once per tag combination: building and registering meters per outcome cost more than the rest of
+    // the listener (tag sorting, SLO buckets, the registry's lookup). Tag values are configured names, so few.
+    private final Meters<Counter> requests;
+    private final Meters<Counter> decisions;
+    private final Meters<Timer> duration;
+    private final Meters<Counter> escalations;
+    private final Meters<Timer> attemptDuration;
+    private final Meters<Timer> firstToken;
+    private final Meters<Counter> cost;
+    private final Meters<Counter> tokens;
 
     OutcomeMetrics(MeterRegistry registry) {
-        this.registry = registry;
+        requests = counters(
+                registry,
+                "ponder.requests",
+                null,
+                "Requests by policy, answering tier and backend, and HTTP status",
+                "policy",
+                "tier",
+                "backend",
+                "status");
+        decisions = counters(
+                registry,
+                "ponder.tier.decisions",
+                null,
+                "Where the difficulty classifier started requests",
+                "policy",
+                "tier");
+        duration = timers(
+                registry,
+                "ponder.request.duration",
+                "Time in the gateway per request, backends included",
+                "policy",
+                "status");
+        escalations = counters(
+                registry,
+                "ponder.escalations",
+                null,
+                "Climbs from one tier to the next; reason is the lower attempt's verdict",
+                "policy",
+                "from",
+                "to",
+                "reason");
+        attemptDuration =
+                timers(registry, "ponder.attempt.duration", "Time per call to a backend", "backend", "verdict");
+        firstToken =
+                timers(registry, "ponder.attempt.first.token", "Time to a streamed attempt's first token", "backend");
+        cost = counters(
+                registry, "ponder.cost", "usd", "What attempts cost at the configured prices", "policy", "backend");
+        tokens = counters(
+                registry, "ponder.tokens", null, "Tokens sent to and received from backends", "backend", "direction");
+    }
+
+    private static Meters<Counter> counters(
+            MeterRegistry registry, String name, String baseUnit, String description, String... keys) {
+        return new Meters<>(
+                tags -> Counter.builder(name)
+                        .baseUnit(baseUnit)
+                        .description(description)
+                        .tags(tags)
+                        .register(registry),
+                keys);
+    }
+
+    private static Meters<Timer> timers(MeterRegistry registry, String name, String description, String... keys) {
+        return new Meters<>(tags -> latency(name, description).tags(tags).register(registry), keys);
     }
 
     @Override
@@ -52,70 +118,53 @@ final class OutcomeMetrics implements OutcomeListener {
         String tier = outcome.answeredTier() >= 0 ? tierName(attempts, outcome.answeredTier()) : NONE;
         String backend = outcome.answeredBy() == null ? NONE : outcome.answeredBy();
 
-        Counter.builder("ponder.requests")
-                .description("Requests by policy, answering tier and backend, and HTTP status")
-                .tags("policy", policy, "tier", tier, "backend", backend, "status", status)
-                .register(registry)
+        requests.get(policy, tier, backend, status).increment();
+        decisions
+                .get(policy, attempts.isEmpty() ? NONE : attempts.getFirst().tierName())
                 .increment();
-        Counter.builder("ponder.tier.decisions")
-                .description("Where the difficulty classifier started requests")
-                .tags(
-                        "policy",
-                        policy,
-                        "tier",
-                        attempts.isEmpty() ? NONE : attempts.getFirst().tierName())
-                .register(registry)
-                .increment();
-        latency("ponder.request.duration", "Time in the gateway per request, backends included")
-                .tags("policy", policy, "status", status)
-                .register(registry)
-                .record(Duration.ofNanos(Math.round(outcome.totalMs() * 1_000_000)));
+        duration.get(policy, status).record(Duration.ofNanos(Math.round(outcome.totalMs() * 1_000_000)));
 
         for (int i = 0; i < attempts.size(); i++) {
             Attempt attempt = attempts.get(i);
             String verdict = attempt.verdict().name().toLowerCase(Locale.ROOT);
             if (i + 1 < attempts.size()) {
-                Counter.builder("ponder.escalations")
-                        .description("Climbs from one tier to the next; reason is the lower attempt's verdict")
-                        .tags(
-                                "policy",
-                                policy,
-                                "from",
-                                attempt.tierName(),
-                                "to",
-                                attempts.get(i + 1).tierName(),
-                                "reason",
-                                verdict)
-                        .register(registry)
+                escalations
+                        .get(policy, attempt.tierName(), attempts.get(i + 1).tierName(), verdict)
                         .increment();
             }
-            latency("ponder.attempt.duration", "Time per call to a backend")
-                    .tags("backend", attempt.backend(), "verdict", verdict)
-                    .register(registry)
-                    .record(attempt.latency());
+            attemptDuration.get(attempt.backend(), verdict).record(attempt.latency());
             if (attempt.firstToken() != null) {
-                latency("ponder.attempt.first.token", "Time to a streamed attempt's first token")
-                        .tags("backend", attempt.backend())
-                        .register(registry)
-                        .record(attempt.firstToken());
+                firstToken.get(attempt.backend()).record(attempt.firstToken());
             }
-            Counter.builder("ponder.cost")
-                    .baseUnit("usd")
-                    .description("What attempts cost at the configured prices")
-                    .tags("policy", policy, "backend", attempt.backend())
-                    .register(registry)
-                    .increment(attempt.costUsd());
-            tokens(attempt.backend(), "input", attempt.usage().inputTokens());
-            tokens(attempt.backend(), "output", attempt.usage().outputTokens());
+            cost.get(policy, attempt.backend()).increment(attempt.costUsd());
+            tokens.get(attempt.backend(), "input").increment(attempt.usage().inputTokens());
+            tokens.get(attempt.backend(), "output").increment(attempt.usage().outputTokens());
         }
     }
 
-    private void tokens(String backend, String direction, int count) {
-        Counter.builder("ponder.tokens")
-                .description("Tokens sent to and received from backends")
-                .tags("backend", backend, "direction", direction)
-                .register(registry)
-                .increment(count);
+    /** One meter name's meters by tag values, each built and registered on first use. */
+    private static final class Meters<M> {
+        private final Map<List<String>, M> byValues = new ConcurrentHashMap<>();
+        private final Function<Tags, M> register;
+        private final String[] keys;
+
+        Meters(Function<Tags, M> register, String... keys) {
+            this.register = register;
+            this.keys = keys;
+        }
+
+        /** The meter tagged with {@code values}, in the order of the keys. */
+        M get(String... values) {
+            return byValues.computeIfAbsent(List.of(values), this::register);
+        }
+
+        private M register(List<String> values) {
+            Tags tags = Tags.empty();
+            for (int i = 0; i < keys.length; i++) {
+                tags = tags.and(keys[i], values.get(i));
+            }
+            return register.apply(tags);
+        }
     }
 
     private static Timer.Builder latency(String name, String description) {

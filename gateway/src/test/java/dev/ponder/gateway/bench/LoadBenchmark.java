@@ -201,7 +201,7 @@ public final class LoadBenchmark {
         return new LoadGenerator.Load(uri, body(model, stream), stream, rate, requests, TIMEOUT, IN_FLIGHT_LIMIT);
     }
 
-    private static String body(String model, boolean stream) {
+    static String body(String model, boolean stream) {
         return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + PROMPT + "\"}]"
                 + (stream ? ",\"stream\":true" : "") + "}";
     }
@@ -220,7 +220,7 @@ public final class LoadBenchmark {
      * the slow one ({@code ponder/slow}). The bulkhead is raised so that it measures Ponder, not the default limit of
      * a local GPU server's capacity (64 calls in flight).
      */
-    private static Map<String, String> properties(String database, MockLlmServer fast, MockLlmServer slow) {
+    static Map<String, String> properties(String database, MockLlmServer fast, MockLlmServer slow) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("spring.datasource.url", database);
         p.put("spring.datasource.username", "postgres");

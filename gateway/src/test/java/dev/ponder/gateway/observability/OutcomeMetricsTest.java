@@ -62,6 +62,23 @@ class OutcomeMetricsTest {
     }
 
     @Test
+    void outcomesWithTheSameTagsAddUpOnOneMeterAndNewTagsGetTheirOwn() {
+        metrics.onOutcome(outcome("default", 100, attempt(0, "small", Verdict.ACCEPTED, 100, null, 0.001)));
+        metrics.onOutcome(outcome("default", 200, attempt(0, "small", Verdict.ACCEPTED, 200, null, 0.001)));
+        metrics.onOutcome(outcome("other", 300, attempt(0, "small", Verdict.ACCEPTED, 300, null, 0.001)));
+
+        assertThat(registry.find("ponder.requests").tag("policy", "default").counters())
+                .singleElement()
+                .satisfies(c -> assertThat(c.count()).isEqualTo(2));
+        assertThat(count("ponder.requests", "policy", "other")).isEqualTo(1);
+        assertThat(registry.get("ponder.attempt.duration")
+                        .tags("backend", "small", "verdict", "accepted")
+                        .timer()
+                        .totalTime(TimeUnit.MILLISECONDS))
+                .isEqualTo(600);
+    }
+
+    @Test
     void aRequestNoTierAnsweredCountsAsNoneWithItsStatusAndAFailedClimb() {
         metrics.onOutcome(outcome(
                 "default",

@@ -1,0 +1,359 @@
+package dev.ponder.gateway.bench;
+
+import dev.ponder.gateway.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * What a request costs, not how fast it goes: on shared cores throughput is noise, CPU time is not. For each variant
+ * (Ponder's properties added to the benchmark's), it starts Ponder with the lexical router, warms it up, drives a fixed
+ * moderate rate of non-streamed requests, and reports CPU milliseconds per request for Ponder's JVM and for
+ * PostgreSQL (its postmaster and every backend, from {@code /proc/<pid>/stat}), and bytes allocated per request
+ * (Ponder's {@code jvm.gc.memory.allocated}). Appends to {@code target/bench/cpu.md}.
+ *
+ * <p>Run (after {@code ./mvnw -B -q -pl gateway -am package -DskipTests}):
+ * {@code java -cp <test classpath> dev.ponder.gateway.bench.CpuProbe --rate=300 --seconds=20
+ * "base" "no-tracing:management.tracing.sampling.probability=0"}: each variant is {@code name[:key=value;...]}.
+ */
+public final class CpuProbe {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>(Map.of(
+                "rate",
+                "300",
+                "seconds",
+                "20",
+                "warmup-s",
+                "30",
+                "jar",
+                "target/ponder.jar",
+                "jvm",
+                "-Xmx512m",
+                "stream",
+                "false",
+                "jfr",
+                "false",
+                "concurrent",
+                "0"));
+        List<String> variants = new ArrayList<>();
+        for (String arg : args) {
+            if (arg.startsWith("--")) {
+                int eq = arg.indexOf('=');
+                options.put(arg.substring(2, eq), arg.substring(eq + 1));
+            } else {
+                variants.add(arg);
+            }
+        }
+        if (variants.isEmpty()) {
+            variants.add("base");
+        }
+        double rate = Double.parseDouble(options.get("rate"));
+        Duration phase = Duration.ofMillis((long) (Double.parseDouble(options.get("seconds")) * 1000));
+        Duration warmup = Duration.ofMillis((long) (Double.parseDouble(options.get("warmup-s")) * 1000));
+        boolean stream = Boolean.parseBoolean(options.get("stream"));
+        Path out = Path.of("target/bench");
+        Files.createDirectories(out);
+        StringBuilder report = new StringBuilder("\n## CPU per request, " + Instant.now() + ", " + rate + " RPS for "
+                + phase.toSeconds() + " s" + (stream ? ", streamed" : "") + ", load average "
+                + Files.readString(Path.of("/proc/loadavg")).strip() + "\n\n"
+                + "| variant | ok | errors | Ponder CPU ms/req | of which JIT | PostgreSQL CPU ms/req | alloc KiB/req | p50 ms | p99 ms |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n");
+        try (MockLlmServer fast = MockLlmServer.start(Duration.ZERO, 20, Duration.ofMillis(5));
+                MockLlmServer slow = MockLlmServer.start(Duration.ofMillis(1500), 10, Duration.ofMillis(100));
+                LoadGenerator load = new LoadGenerator()) {
+            for (String variant : variants) {
+                String[] parts = variant.split(":", 2);
+                String database = TestDatabase.create();
+                Map<String, String> properties = LoadBenchmark.properties(database, fast, slow);
+                if (parts.length > 1) {
+                    for (String kv : parts[1].split(";")) {
+                        int eq = kv.indexOf('=');
+                        properties.put(kv.substring(0, eq), kv.substring(eq + 1));
+                    }
+                }
+                // "jar" picks the jar of this variant, to compare builds side by side.
+                Path jar = Path.of(properties.containsKey("jar") ? properties.remove("jar") : options.get("jar"));
+                Path log = out.resolve("probe-" + parts[0] + ".log");
+                List<String> jvm = new ArrayList<>(List.of(options.get("jvm").split(",")));
+                try (PonderProcess ponder = PonderProcess.start(jar, jvm, properties, log)) {
+                    LexicalRouter.activate(out, database, log);
+                    int concurrent = Integer.parseInt(options.get("concurrent"));
+                    if (concurrent > 0) {
+                        report.append(streams(load, ponder, variant, concurrent))
+                                .append('\n');
+                        failures(database);
+                        continue;
+                    }
+                    URI gateway = ponder.uri("/v1/chat/completions");
+                    String body = LoadBenchmark.body("ponder", stream);
+                    load.run(new LoadGenerator.Load(
+                            gateway, body, stream, rate / 2, (int) (rate / 2 * warmup.toSeconds() / 2), TIMEOUT, 8000));
+                    load.run(new LoadGenerator.Load(
+                            gateway, body, stream, rate, (int) (rate * warmup.toSeconds() / 2), TIMEOUT, 8000));
+                    int postmaster = postmaster(database);
+                    Path jfr = out.resolve("probe-" + parts[0] + ".jfr").toAbsolutePath();
+                    if (Boolean.parseBoolean(options.get("jfr"))) {
+                        jcmd(ponder, "JFR.start", "name=probe", "settings=profile", "filename=" + jfr);
+                    }
+                    long ponderBefore = ticks(ponder.pid());
+                    Map<String, Long> threadsBefore = threadTicks(ponder.pid());
+                    long postgresBefore = postgresTicks(postmaster);
+                    double allocatedBefore = allocated(ponder);
+                    int n = (int) (rate * phase.toMillis() / 1000);
+                    LoadGenerator.Result result =
+                            load.run(new LoadGenerator.Load(gateway, body, stream, rate, n, TIMEOUT, 8000));
+                    double ponderMs = (ticks(ponder.pid()) - ponderBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / n;
+                    Map<String, Long> threads = threadTicks(ponder.pid());
+                    threadsBefore.forEach((k, v) -> threads.merge(k, -v, Long::sum));
+                    threads.entrySet().stream()
+                            .filter(e -> e.getValue() > 0)
+                            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                            .forEach(e -> System.out.printf(
+                                    Locale.ROOT,
+                                    "  %-32s %.3f ms/req%n",
+                                    e.getKey(),
+                                    e.getValue() * 1000.0 / CLOCK_TICKS_PER_SECOND / n));
+                    double jitMs = threads.getOrDefault("C# CompilerThre", 0L) * 1000.0 / CLOCK_TICKS_PER_SECOND / n;
+                    double postgresMs =
+                            (postgresTicks(postmaster) - postgresBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / n;
+                    double allocKib = (allocated(ponder) - allocatedBefore) / 1024 / n;
+                    if (Boolean.parseBoolean(options.get("jfr"))) {
+                        jcmd(ponder, "JFR.stop", "name=probe");
+                    }
+                    String row = String.format(
+                            Locale.ROOT,
+                            "| %s | %d | %d | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f |",
+                            variant,
+                            result.ok(),
+                            result.errorCount(),
+                            ponderMs,
+                            jitMs,
+                            postgresMs,
+                            allocKib,
+                            result.latency().p50(),
+                            result.latency().p99());
+                    System.out.println(row);
+                    result.errors().forEach((k, v) -> System.out.println("  " + v + " x " + k));
+                    report.append(row).append('\n');
+                    failures(database);
+                }
+            }
+        }
+        Files.writeString(
+                out.resolve("cpu.md"),
+                report,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        System.out.println(report);
+        System.exit(0);
+    }
+
+    /**
+     * Memory per in-flight stream: {@code concurrent} streams against the slow mock (1.5 s, then 10 tokens 100 ms
+     * apart) started within a second, Ponder's RSS sampled every 50 ms; reports the rise over the idle RSS.
+     */
+    private static String streams(LoadGenerator load, PonderProcess ponder, String variant, int concurrent) {
+        String body = LoadBenchmark.body("ponder/slow", true);
+        // A small round first, so that the code paths are loaded and the heap has grown to its working size.
+        load.run(new LoadGenerator.Load(ponder.uri("/v1/chat/completions"), body, true, 200, 200, TIMEOUT, 8000));
+        double idle = ponder.memory().rssMib();
+        double[] peak = {idle};
+        boolean[] running = {true};
+        Thread sampler = Thread.startVirtualThread(() -> {
+            while (running[0]) {
+                peak[0] = Math.max(peak[0], ponder.memory().rssMib());
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        // While every stream is in flight (the mock holds each 1.5 s before its first token): what is live on the
+        // heap, by class (a full GC), for where the memory per stream goes.
+        Thread histogram = Thread.startVirtualThread(() -> {
+            try {
+                Thread.sleep(1300);
+                Path file = Path.of("target/bench/probe-histogram.txt");
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                        .toString(),
+                                Long.toString(ponder.pid()),
+                                "GC.class_histogram")
+                        .redirectOutput(file.toFile())
+                        .start()
+                        .waitFor();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        LoadGenerator.Result result = load.run(new LoadGenerator.Load(
+                ponder.uri("/v1/chat/completions"), body, true, concurrent, concurrent, TIMEOUT, 8000));
+        running[0] = false;
+        try {
+            histogram.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            sampler.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String row = String.format(
+                Locale.ROOT,
+                "| %s | %d streams | ok %d | errors %d | max in flight %d | RSS idle %.0f MiB, peak %.0f MiB | %.1f KiB per stream | p50 %.0f ms | p99 %.0f ms |",
+                variant,
+                concurrent,
+                result.ok(),
+                result.errorCount(),
+                result.maxInFlight(),
+                idle,
+                peak[0],
+                (peak[0] - idle) * 1024 / concurrent,
+                result.latency().p50(),
+                result.latency().p99());
+        System.out.println(row);
+        result.errors().forEach((k, v) -> System.out.println("  " + v + " x " + k));
+        return row;
+    }
+
+    /** The outcome log's most frequent attempt failures, to see why a variant fell over. */
+    private static void failures(String database) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(database, "postgres", "");
+                java.sql.ResultSet rs = c.createStatement()
+                        .executeQuery(
+                                "SELECT left(error, 300), count(*) FROM attempts WHERE error IS NOT NULL AND error NOT LIKE '%circuit open%' GROUP BY 1 ORDER BY 2 DESC LIMIT 5")) {
+            while (rs.next()) {
+                System.out.println("  attempt failure " + rs.getLong(2) + " x " + rs.getString(1));
+            }
+        } catch (java.sql.SQLException e) {
+            System.out.println("  cannot read the attempts' failures: " + e.getMessage());
+        }
+    }
+
+    private static void jcmd(PonderProcess ponder, String... command) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(ponder.pid())));
+        line.addAll(List.of(command));
+        new ProcessBuilder(line).inheritIO().start().waitFor();
+    }
+
+    /** utime + stime of a process, in clock ticks; with {@code children}, also of its waited-for children. */
+    private static long ticks(long pid, boolean children) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14-17 of proc(5), counted from 3 after the command name
+            long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return children ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
+        } catch (IOException e) {
+            return 0; // the process ended between listing and reading
+        }
+    }
+
+    private static long ticks(long pid) {
+        return ticks(pid, false);
+    }
+
+    /** CPU ticks of a process's threads, summed by thread name with digits dropped (all GC workers as one). */
+    private static Map<String, Long> threadTicks(long pid) throws IOException {
+        Map<String, Long> byName = new java.util.TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+                            .replaceAll("\\d+", "#");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    byName.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return byName;
+    }
+
+    /** The postmaster and all its current children, plus the children it has reaped. */
+    private static long postgresTicks(int postmaster) throws IOException {
+        long total = ticks(postmaster, true);
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .toList()) {
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Integer.parseInt(f[1]) == postmaster) {
+                        total += ticks(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        return total;
+    }
+
+    /** The PostgreSQL server process listening on the database URL's port (its command line has {@code -p port}). */
+    private static int postmaster(String database) throws IOException {
+        Matcher m = Pattern.compile("//[^:/]+:(\\d+)/").matcher(database);
+        if (!m.find()) {
+            throw new IllegalStateException("no port in " + database);
+        }
+        String port = m.group(1);
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .toList()) {
+                try {
+                    String cmd = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+                    if (cmd.contains("postgres") && cmd.contains("-p " + port)) {
+                        return Integer.parseInt(p.getFileName().toString());
+                    }
+                } catch (IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        throw new IllegalStateException("no postgres process with -p " + port);
+    }
+
+    /** Ponder's bytes allocated so far, as Micrometer counts them at each GC. */
+    private static double allocated(PonderProcess ponder) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String json = http.send(
+                            HttpRequest.newBuilder(ponder.uri("/actuator/metrics/jvm.gc.memory.allocated"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            Matcher m = Pattern.compile("\"value\"\\s*:\\s*([0-9.eE+-]+)").matcher(json);
+            return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
+    }
+}
