@@ -29,6 +29,8 @@ final class UsageSync implements AutoCloseable {
     /** The advisory lock that serialises the replicas' syncs ("ponder" in ASCII). */
     private static final long LOCK = 0x706f6e646572L;
 
+    private static final Duration LAST_SYNC_WAIT = Duration.ofSeconds(5);
+
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transaction;
     private final UsageMeter meter;
@@ -67,13 +69,25 @@ final class UsageSync implements AutoCloseable {
         schedule.scheduleWithFixedDelay(this::run, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** Stops, and writes what was used since the last sync so that the other replicas count it. */
+    /**
+     * Stops, and writes what was used since the last sync so that the other replicas count it. The last write waits
+     * at most {@link #LAST_SYNC_WAIT}: with PostgreSQL unreachable it would otherwise hold shutdown for the pool's
+     * whole connection timeout, and what it would have written is at most one interval's usage.
+     */
     @Override
     public void close() {
         if (schedule != null) {
             schedule.shutdownNow();
         }
-        run();
+        Thread last =
+                Thread.ofPlatform().name("ponder-usage-sync-last").daemon().start(this::run);
+        try {
+            if (!last.join(LAST_SYNC_WAIT)) {
+                log.warn("Usage since the last sync not written: PostgreSQL did not answer within {}", LAST_SYNC_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     synchronized void run() {

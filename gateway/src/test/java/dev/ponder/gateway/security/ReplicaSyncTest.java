@@ -1,13 +1,18 @@
 package dev.ponder.gateway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.ponder.gateway.TestDatabase;
+import java.lang.reflect.Proxy;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,5 +157,30 @@ class ReplicaSyncTest {
                 .isInstanceOf(Admission.Rejected.class)
                 .extracting(r -> ((Admission.Rejected) r).reason())
                 .isEqualTo(Admission.Reason.REQUESTS_PER_MINUTE);
+    }
+
+    @Test
+    void shutdownDoesNotWaitForAnUnreachableDatabase() throws Exception {
+        CountDownLatch unreachable = new CountDownLatch(1);
+        DataSource hanging = (DataSource) Proxy.newProxyInstance(
+                DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    unreachable.await();
+                    throw new SQLException("unreachable");
+                });
+        JdbcTemplate down = new JdbcTemplate(hanging);
+        UsageSync sync = new UsageSync(
+                down,
+                new TransactionTemplate(new DataSourceTransactionManager(hanging)),
+                new UsageMeter(clock, Duration.ofSeconds(1)),
+                new KeyStore(down),
+                new KeyCache(),
+                clock,
+                Duration.ofSeconds(1),
+                "r1");
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(20), sync::close);
+        } finally {
+            unreachable.countDown();
+        }
     }
 }
