@@ -43,7 +43,7 @@ record BenchSettings(
             Map.entry("jvm", "-Xmx512m"),
             Map.entry("jfr", "false"),
             Map.entry("classifier", "lexical"),
-            Map.entry("warmup-s", "15"),
+            Map.entry("warmup-s", "60"),
             Map.entry("rate", "1000"),
             Map.entry("phase-s", "15"),
             Map.entry("latency-ms", "0"),

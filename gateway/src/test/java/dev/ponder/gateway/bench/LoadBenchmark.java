@@ -27,7 +27,7 @@ import java.util.function.Function;
  * the highest sustainable rate, and thousands of concurrent slow streams with Ponder's resident memory. It prints a
  * Markdown report (also written to {@code target/bench/report.md}) and stops by itself after a few minutes.
  *
- * <p>Run: {@code ./mvnw -q -pl gateway -Pbench verify}, with knobs as {@code -Dbench.args="--rate=2000 --jfr=true"}
+ * <p>Run: {@code ./mvnw -q -pl gateway -am -Pbench verify}, with knobs as {@code -Dbench.args="--rate=2000 --jfr=true"}
  * (see {@link BenchSettings}).
  */
 public final class LoadBenchmark {
