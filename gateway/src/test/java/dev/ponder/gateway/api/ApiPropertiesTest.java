@@ -9,9 +9,9 @@ import org.springframework.util.unit.DataSize;
 class ApiPropertiesTest {
 
     @Test
-    void theDefaultInFlightLimitGrowsWithTheHeapAtNinetySixKibibytesPerRequest() {
-        assertThat(ApiProperties.fromHeap(DataSize.ofMegabytes(512).toBytes())).isEqualTo(5461);
-        assertThat(ApiProperties.fromHeap(DataSize.ofGigabytes(2).toBytes())).isEqualTo(21845);
+    void theDefaultInFlightLimitGrowsWithTheHeapAt256KibibytesPerRequest() {
+        assertThat(ApiProperties.fromHeap(DataSize.ofMegabytes(512).toBytes())).isEqualTo(2048);
+        assertThat(ApiProperties.fromHeap(DataSize.ofGigabytes(2).toBytes())).isEqualTo(8192);
     }
 
     @Test
