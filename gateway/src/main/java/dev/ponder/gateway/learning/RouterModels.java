@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -50,6 +52,16 @@ public final class RouterModels {
         this.tx = tx;
         this.routes = routes;
         this.current = RouterModel.loadDefault();
+    }
+
+    /**
+     * Scores one prompt in the background once the gateway is up: the bundled model's sentence encoder loads on first
+     * use (about 0.7 s), which the first client request would otherwise wait for.
+     */
+    @EventListener(ApplicationReadyEvent.class)
+    void warmUp() {
+        RouterModel model = current;
+        Thread.ofVirtual().name("ponder-router-warm-up").start(() -> model.difficulty("Ponder warms up its router."));
     }
 
     /** The model requests are scored with now. */
