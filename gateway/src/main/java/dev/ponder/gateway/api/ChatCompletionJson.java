@@ -43,14 +43,7 @@ final class ChatCompletionJson implements WireFormat {
             choice.put("finish_reason", answer.finishReason().wireName());
             choices.add(choice);
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", id);
-        body.put("object", "chat.completion");
-        body.put("created", created);
-        body.put("model", answers.getFirst().model());
-        body.put("choices", choices);
-        body.put("usage", WireFormat.usage(answers));
-        return body;
+        return WireFormat.body(id, "chat.completion", created, answers, choices);
     }
 
     /** OpenAI's first chunks: the assistant role with empty content, for each choice. */

@@ -33,14 +33,7 @@ final class TextCompletionJson implements WireFormat {
                     withLogprobs ? logprobs(answer.logprobs(), 0) : null,
                     answer.finishReason().wireName()));
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", id);
-        body.put("object", OBJECT);
-        body.put("created", created);
-        body.put("model", answers.getFirst().model());
-        body.put("choices", choices);
-        body.put("usage", WireFormat.usage(answers));
-        return body;
+        return WireFormat.body(id, OBJECT, created, answers, choices);
     }
 
     /** Legacy streams have no role chunk: the first chunk is already text. */

@@ -29,6 +29,19 @@ interface WireFormat {
         return chunk;
     }
 
+    /** A whole answer's body around its rendered choices: the two formats differ only in {@code object} and those. */
+    static Map<String, Object> body(
+            String id, String object, long created, List<ChatAnswer> answers, List<Map<String, Object>> choices) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", object);
+        body.put("created", created);
+        body.put("model", answers.getFirst().model());
+        body.put("choices", choices);
+        body.put("usage", usage(answers));
+        return body;
+    }
+
     /** The tokens of every call that made the choices: each choice was its own call, so its prompt counts too. */
     static Map<String, Object> usage(List<ChatAnswer> choices) {
         TokenUsage total = choices.stream().map(ChatAnswer::usage).reduce(TokenUsage.NONE, TokenUsage::plus);
