@@ -80,13 +80,22 @@ final class UsageSync implements AutoCloseable {
             schedule.shutdownNow();
         }
         Thread last =
-                Thread.ofPlatform().name("ponder-usage-sync-last").daemon().start(this::run);
+                Thread.ofPlatform().name("ponder-usage-sync-last").daemon().start(this::writeLastUsage);
         try {
             if (!last.join(LAST_SYNC_WAIT)) {
                 log.warn("Usage since the last sync not written: PostgreSQL did not answer within {}", LAST_SYNC_WAIT);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The last sync before stopping: only the usage matters now, not the keys a reload would bring. */
+    private synchronized void writeLastUsage() {
+        try {
+            syncUsage();
+        } catch (RuntimeException e) {
+            log.warn("Usage since the last sync not written: {}", e.toString());
         }
     }
 
