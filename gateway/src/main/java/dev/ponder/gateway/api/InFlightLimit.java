@@ -1,5 +1,7 @@
 package dev.ponder.gateway.api;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,12 +45,19 @@ class InFlightLimit extends OncePerRequestFilter {
     private final long maxWaitNanos;
     private final JsonMapper json;
 
-    InFlightLimit(ApiProperties properties, JsonMapper json) {
+    InFlightLimit(ApiProperties properties, JsonMapper json, MeterRegistry registry) {
         // Fair, so that the longest-waiting request gets the next free place and no request waits behind later ones.
         this.permits = new Semaphore(properties.maxInFlight(), true);
         this.maxQueued = properties.maxQueued();
         this.maxWaitNanos = properties.maxQueueWait().toNanos();
         this.json = json;
+        int maxInFlight = properties.maxInFlight();
+        Gauge.builder("ponder.api.requests.in.flight", permits, p -> maxInFlight - p.availablePermits())
+                .description("/v1 requests being processed")
+                .register(registry);
+        Gauge.builder("ponder.api.requests.queued", permits, Semaphore::getQueueLength)
+                .description("/v1 requests waiting for a place (ponder.api.max-queued)")
+                .register(registry);
     }
 
     @Override

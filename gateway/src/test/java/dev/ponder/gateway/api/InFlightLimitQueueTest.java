@@ -2,6 +2,7 @@ package dev.ponder.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.servlet.FilterChain;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,7 +112,8 @@ class InFlightLimitQueueTest {
     private InFlightLimit limit(int maxInFlight, int maxQueued, Duration maxWait) {
         return new InFlightLimit(
                 new ApiProperties(null, maxInFlight, maxQueued, maxWait),
-                JsonMapper.builder().build());
+                JsonMapper.builder().build(),
+                new SimpleMeterRegistry());
     }
 
     private CompletableFuture<MockHttpServletResponse> send(InFlightLimit limit, String name) {
