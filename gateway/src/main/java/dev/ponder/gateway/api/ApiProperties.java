@@ -8,7 +8,8 @@ import org.springframework.util.unit.DataSize;
  * {@code ponder.api.*}: the largest request body the API accepts (a larger one gets 413), how many {@code /v1}
  * requests may be in flight at once, and how many more may wait for one of those places, for how long (past either,
  * 503 rather than queueing until memory runs out). Unset, the in-flight limit follows the heap: one request per
- * {@link #HEAP_PER_REQUEST} of the maximum heap; the queue admits as many again.
+ * {@link #HEAP_PER_REQUEST} of the maximum heap; the queue admits half as many again (a waiting request held about
+ * 75 KiB of heap, half of one being processed, and the in-flight budget already leaves only the collector's headroom).
  */
 @ConfigurationProperties("ponder.api")
 record ApiProperties(DataSize maxBodySize, Integer maxInFlight, Integer maxQueued, Duration maxQueueWait) {
@@ -26,7 +27,7 @@ record ApiProperties(DataSize maxBodySize, Integer maxInFlight, Integer maxQueue
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("ponder.api.max-in-flight must be >= 1 but was " + maxInFlight);
         }
-        maxQueued = maxQueued == null ? maxInFlight : maxQueued;
+        maxQueued = maxQueued == null ? maxInFlight / 2 : maxQueued;
         if (maxQueued < 0) {
             throw new IllegalArgumentException("ponder.api.max-queued must be >= 0 but was " + maxQueued);
         }

@@ -28,10 +28,10 @@ class ApiPropertiesTest {
     }
 
     @Test
-    void unsetTheQueueHoldsAsManyAsTheInFlightLimitForAtMostTwentySeconds() {
-        ApiProperties properties = new ApiProperties(null, 7, null, null);
+    void unsetTheQueueHoldsHalfAsManyAsTheInFlightLimitForAtMostTwentySeconds() {
+        ApiProperties properties = new ApiProperties(null, 2048, null, null);
 
-        assertThat(properties.maxQueued()).isEqualTo(7);
+        assertThat(properties.maxQueued()).isEqualTo(1024);
         assertThat(properties.maxQueueWait()).isEqualTo(Duration.ofSeconds(20));
     }
 
