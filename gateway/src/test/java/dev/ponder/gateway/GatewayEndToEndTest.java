@@ -98,6 +98,16 @@ class GatewayEndToEndTest extends GatewayTest {
     }
 
     @Test
+    void aPromptAndAnAnswerOfAMegabytePassTheConnectorsSmallBuffersWhole() {
+        // SocketBuffers leaves Tomcat 2 KiB per socket and response buffer: larger bodies take more reads and writes.
+        String prompt = "word ".repeat(200_000) + "end";
+        ChatCompletion completion = client().chat().completions().create(ask("small", prompt));
+
+        assertThat(completion.choices().getFirst().message().content().orElseThrow())
+                .isEqualTo("Small says: " + prompt);
+    }
+
+    @Test
     void anUnknownModelIsA404InOpenAisFormat() {
         assertThatThrownBy(() -> client().chat().completions().create(ask("gpt-7", "Hello")))
                 .isInstanceOf(NotFoundException.class)

@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Past its limit of concurrent requests Ponder refuses at once with 503 and Retry-After instead of queueing. */
-@TestPropertySource(properties = "ponder.api.max-in-flight=1")
+/**
+ * With its queue switched off, past its limit of concurrent requests Ponder refuses at once with 503 and Retry-After
+ * (the queue itself: InFlightLimitQueueTest).
+ */
+@TestPropertySource(properties = {"ponder.api.max-in-flight=1", "ponder.api.max-queued=0"})
 class InFlightLimitTest extends GatewayTest {
 
     private static final String BODY =

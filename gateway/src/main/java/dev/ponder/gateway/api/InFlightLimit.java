@@ -1,5 +1,7 @@
 package dev.ponder.gateway.api;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -7,6 +9,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -14,11 +18,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Sheds load instead of queueing it: with virtual threads nothing else bounds how many requests Ponder holds, and
- * past its capacity every held request slows the others until the heap runs out. Beyond
- * {@code ponder.api.max-in-flight} concurrent {@code /v1} requests (streams included: they are written on the
- * request's thread), one more gets 503 {@code server_overloaded} with Retry-After at once, as OpenAI answers when it
- * is overloaded, so a client backs off or goes elsewhere.
+ * Bounds the work Ponder holds: with virtual threads nothing else bounds how many requests it processes, and past its
+ * capacity every one slows the others until the heap runs out. At most {@code ponder.api.max-in-flight} {@code /v1}
+ * requests are processed at once (streams included: they are written on the request's thread). A burst beyond that
+ * waits, in order of arrival, for a place: at most {@code ponder.api.max-queued} requests, each at most
+ * {@code ponder.api.max-queue-wait}. A waiting request has not had its body read and holds no upstream connection,
+ * so it costs a fraction of one being processed (docs/benchmarks.md). Past either bound, 503
+ * {@code server_overloaded} with Retry-After, as OpenAI answers when it is overloaded, so a client backs off or goes
+ * elsewhere.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 2)
@@ -33,11 +40,24 @@ class InFlightLimit extends OncePerRequestFilter {
             Duration.ofSeconds(1));
 
     private final Semaphore permits;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final int maxQueued;
+    private final long maxWaitNanos;
     private final JsonMapper json;
 
-    InFlightLimit(ApiProperties properties, JsonMapper json) {
-        this.permits = new Semaphore(properties.maxInFlight());
+    InFlightLimit(ApiProperties properties, JsonMapper json, MeterRegistry registry) {
+        // Fair, so that the longest-waiting request gets the next free place and no request waits behind later ones.
+        this.permits = new Semaphore(properties.maxInFlight(), true);
+        this.maxQueued = properties.maxQueued();
+        this.maxWaitNanos = properties.maxQueueWait().toNanos();
         this.json = json;
+        int maxInFlight = properties.maxInFlight();
+        Gauge.builder("ponder.api.requests.in.flight", permits, p -> maxInFlight - p.availablePermits())
+                .description("/v1 requests being processed")
+                .register(registry);
+        Gauge.builder("ponder.api.requests.queued", permits, Semaphore::getQueueLength)
+                .description("/v1 requests waiting for a place (ponder.api.max-queued)")
+                .register(registry);
     }
 
     @Override
@@ -48,7 +68,7 @@ class InFlightLimit extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (!permits.tryAcquire()) {
+        if (!admitted()) {
             ErrorResponses.write(response, OVERLOADED, json);
             return;
         }
@@ -57,5 +77,32 @@ class InFlightLimit extends OncePerRequestFilter {
         } finally {
             permits.release();
         }
+    }
+
+    /** Takes a place at once or after waiting for one; false when the queue is full or the wait ran out. */
+    private boolean admitted() {
+        try {
+            // Not tryAcquire(): it would take a place freed for a request already waiting.
+            if (permits.tryAcquire(0, TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            if (queued.incrementAndGet() > maxQueued) {
+                queued.decrementAndGet();
+                return false;
+            }
+            try {
+                return permits.tryAcquire(maxWaitNanos, TimeUnit.NANOSECONDS);
+            } finally {
+                queued.decrementAndGet();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Requests waiting for a place now. */
+    int queued() {
+        return permits.getQueueLength();
     }
 }

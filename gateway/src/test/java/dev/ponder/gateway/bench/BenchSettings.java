@@ -39,8 +39,10 @@ record BenchSettings(
 
     private static final Map<String, String> DEFAULTS = Map.ofEntries(
             Map.entry("jar", "target/ponder.jar"),
-            // A bounded heap, as a container limit would set it; the JVM's default here would be a quarter of 24 GiB.
-            Map.entry("jvm", "-Xmx512m"),
+            // A bounded heap, as a container limit would set it (the JVM's default here would be a quarter of 24 GiB),
+            // sized with the in-flight limit and its queue for the 5,000 concurrent streams within 1 GiB of RSS:
+            // 5,000 open connections hold about 75 KiB of heap each, those being processed up to 140 KiB.
+            Map.entry("jvm", "-Xmx640m,-Dponder.api.max-in-flight=1500,-Dponder.api.max-queued=3500"),
             Map.entry("jfr", "false"),
             Map.entry("classifier", "lexical"),
             Map.entry("warmup-s", "60"),

@@ -53,7 +53,9 @@ public final class CpuProbe {
                 "jfr",
                 "false",
                 "concurrent",
-                "0"));
+                "0",
+                "histogram-ms",
+                "1300"));
         List<String> variants = new ArrayList<>();
         for (String arg : args) {
             if (arg.startsWith("--")) {
@@ -93,12 +95,15 @@ public final class CpuProbe {
                 // "jar" picks the jar of this variant, to compare builds side by side.
                 Path jar = Path.of(properties.containsKey("jar") ? properties.remove("jar") : options.get("jar"));
                 Path log = out.resolve("probe-" + parts[0] + ".log");
-                List<String> jvm = new ArrayList<>(List.of(options.get("jvm").split(",")));
+                // "jvm" likewise: this variant's JVM options, comma-separated.
+                String jvmOptions = properties.containsKey("jvm") ? properties.remove("jvm") : options.get("jvm");
+                List<String> jvm = new ArrayList<>(List.of(jvmOptions.split(",")));
                 try (PonderProcess ponder = PonderProcess.start(jar, jvm, properties, log)) {
                     LexicalRouter.activate(out, database, log);
                     int concurrent = Integer.parseInt(options.get("concurrent"));
                     if (concurrent > 0) {
-                        report.append(streams(load, ponder, variant, concurrent))
+                        report.append(streams(
+                                        load, ponder, variant, concurrent, Long.parseLong(options.get("histogram-ms"))))
                                 .append('\n');
                         failures(database);
                         continue;
@@ -171,7 +176,8 @@ public final class CpuProbe {
      * Memory per in-flight stream: {@code concurrent} streams against the slow mock (1.5 s, then 10 tokens 100 ms
      * apart) started within a second, Ponder's RSS sampled every 50 ms; reports the rise over the idle RSS.
      */
-    private static String streams(LoadGenerator load, PonderProcess ponder, String variant, int concurrent) {
+    private static String streams(
+            LoadGenerator load, PonderProcess ponder, String variant, int concurrent, long histogramMs) {
         String body = LoadBenchmark.body("ponder/slow", true);
         // A small round first, so that the code paths are loaded and the heap has grown to its working size.
         load.run(new LoadGenerator.Load(ponder.uri("/v1/chat/completions"), body, true, 200, 200, TIMEOUT, 8000));
@@ -192,8 +198,15 @@ public final class CpuProbe {
         // heap, by class (a full GC), for where the memory per stream goes.
         Thread histogram = Thread.startVirtualThread(() -> {
             try {
-                Thread.sleep(1300);
-                Path file = Path.of("target/bench/probe-histogram.txt");
+                Thread.sleep(histogramMs);
+                // How many were being processed and how many waited for a place, to divide the heap between them.
+                System.out.printf(
+                        Locale.ROOT,
+                        "  at %d ms: %.0f requests in flight, %.0f queued%n",
+                        histogramMs,
+                        metric(ponder, "ponder.api.requests.in.flight"),
+                        metric(ponder, "ponder.api.requests.queued"));
+                Path file = Path.of("target/bench/probe-histogram-" + variant.split(":", 2)[0] + ".txt");
                 new ProcessBuilder(
                                 Path.of(System.getProperty("java.home"), "bin", "jcmd")
                                         .toString(),
@@ -341,9 +354,14 @@ public final class CpuProbe {
 
     /** Ponder's bytes allocated so far, as Micrometer counts them at each GC. */
     private static double allocated(PonderProcess ponder) {
+        return metric(ponder, "jvm.gc.memory.allocated");
+    }
+
+    /** The value of one of Ponder's meters, from its actuator; NaN if it has none by that name. */
+    private static double metric(PonderProcess ponder, String name) {
         try (HttpClient http = HttpClient.newHttpClient()) {
             String json = http.send(
-                            HttpRequest.newBuilder(ponder.uri("/actuator/metrics/jvm.gc.memory.allocated"))
+                            HttpRequest.newBuilder(ponder.uri("/actuator/metrics/" + name))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString())
                     .body();
