@@ -17,7 +17,7 @@ import java.util.Set;
 /** {@code train --data F1[,F2] --weak M1[,M2] --strong M --out NAME.bin [...]}. */
 final class TrainCommand {
     static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
-            + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 4]"
+            + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 100]"
             + " [--learning-rate 0.05] [--l2 1e-4] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]"
             + " [--label weak|all|gap] [--cv FOLDS] [--cv-only true] [--embedding-cache FILE]";
     private static final Set<String> OPTIONS = Set.of(
@@ -63,7 +63,7 @@ final class TrainCommand {
                 features,
                 (int) a.number("answer-bits", 16, 0, 22),
                 a.integer("seed", 42),
-                (int) a.number("epochs", 4, 1, 1000),
+                (int) a.number("epochs", 100, 1, 1000),
                 a.number("learning-rate", 0.05, 1e-9, 100),
                 a.number("l2", 1e-4, 0, 100),
                 a.number("test-fraction", 0.5, 0, 0.99),
