@@ -91,15 +91,16 @@ public final class BackendFactory {
 
     private GuardedBackend openAi(String name, BackendSpec spec, UpstreamErrors errors) {
         String baseUrl = baseUrl(spec, "https://api.openai.com/v1");
+        UpstreamHttpClient.Builder http = httpClient(spec);
         ChatModel chat = OpenAiChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
                 .maxRetries(0)
                 .build();
         StreamingChatModel streaming = OpenAiStreamingChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
@@ -134,14 +135,15 @@ public final class BackendFactory {
 
     private GuardedBackend ollama(String name, BackendSpec spec, UpstreamErrors errors) {
         String baseUrl = baseUrl(spec, "http://localhost:11434");
+        UpstreamHttpClient.Builder http = httpClient(spec);
         ChatModel chat = OllamaChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .modelName(spec.model())
                 .maxRetries(0)
                 .build();
         StreamingChatModel streaming = OllamaStreamingChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .modelName(spec.model())
                 .build();
@@ -161,15 +163,16 @@ public final class BackendFactory {
 
     private GuardedBackend anthropic(String name, BackendSpec spec, UpstreamErrors errors) {
         String baseUrl = baseUrl(spec, "https://api.anthropic.com/v1");
+        UpstreamHttpClient.Builder http = httpClient(spec);
         ChatModel chat = AnthropicChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
                 .maxRetries(0)
                 .build();
         StreamingChatModel streaming = AnthropicStreamingChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
@@ -208,15 +211,16 @@ public final class BackendFactory {
 
     private GuardedBackend gemini(String name, BackendSpec spec, UpstreamErrors errors) {
         String baseUrl = baseUrl(spec, "https://generativelanguage.googleapis.com/v1beta");
+        UpstreamHttpClient.Builder http = httpClient(spec);
         ChatModel chat = GoogleAiGeminiChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
                 .maxRetries(0)
                 .build();
         StreamingChatModel streaming = GoogleAiGeminiStreamingChatModel.builder()
-                .httpClientBuilder(httpClient(spec))
+                .httpClientBuilder(http)
                 .baseUrl(baseUrl)
                 .apiKey(spec.apiKey())
                 .modelName(spec.model())
@@ -283,7 +287,10 @@ public final class BackendFactory {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
-    /** Connect timeout on the socket; the total timeout bounds the wait for a response's headers. */
+    /**
+     * Connect timeout on the socket; the total timeout bounds the wait for a response's headers. One per backend:
+     * its chat and streaming models share the client it builds.
+     */
     private static UpstreamHttpClient.Builder httpClient(BackendSpec spec) {
         return new UpstreamHttpClient.Builder(
                 spec.timeouts().connect(), spec.timeouts().total());

@@ -214,11 +214,13 @@ final class UpstreamHttpClient implements HttpClient {
     /**
      * Carries the backend's own timeouts. LangChain4j's model builders overwrite a client builder's timeouts with
      * their defaults (15 s connect, 60 s read) unless given one {@code timeout} for both; this builder keeps the
-     * values it was made with and ignores those calls.
+     * values it was made with and ignores those calls. It builds one client, however often asked: the models of a
+     * backend share its selector thread and its pool of kept-alive connections.
      */
     static final class Builder implements HttpClientBuilder {
         private final Duration connectTimeout;
         private final Duration readTimeout;
+        private UpstreamHttpClient built;
 
         Builder(Duration connectTimeout, Duration readTimeout) {
             this.connectTimeout = connectTimeout;
@@ -246,8 +248,11 @@ final class UpstreamHttpClient implements HttpClient {
         }
 
         @Override
-        public HttpClient build() {
-            return new UpstreamHttpClient(this);
+        public synchronized HttpClient build() {
+            if (built == null) {
+                built = new UpstreamHttpClient(this);
+            }
+            return built;
         }
     }
 }

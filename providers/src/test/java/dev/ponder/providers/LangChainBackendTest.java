@@ -246,6 +246,20 @@ class LangChainBackendTest {
     }
 
     @Test
+    void aBackendsChatAndStreamingCallsShareItsKeptAliveConnection() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+
+            backend.chat(ask("one"));
+            backend.stream(ask("two"), delta -> {});
+            backend.chat(ask("three"));
+
+            assertThat(server.requestCount()).isEqualTo(3);
+            assertThat(server.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aStreamSlowerThanTheTotalTimeoutEscalatesAndHangsUp() throws InterruptedException {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = factory.create(

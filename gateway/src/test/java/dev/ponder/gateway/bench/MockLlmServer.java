@@ -23,6 +23,10 @@ final class MockLlmServer implements AutoCloseable {
     static {
         // Without it the JDK server waits for delayed ACKs: every small response stalls ~40 ms.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        // The JDK server keeps at most 200 idle connections and closes the others after their response; a model
+        // server does not, and Ponder's upstream pool (first in, first out) then reconnects by the hundred after
+        // every stall of the machine.
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "100000");
     }
 
     private static final Pattern STREAM = Pattern.compile("\"stream\"\\s*:\\s*true");

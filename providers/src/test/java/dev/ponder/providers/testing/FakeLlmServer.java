@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -65,6 +67,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Queue<Failure> failures = new ConcurrentLinkedQueue<>();
     private final List<String> bodies = new CopyOnWriteArrayList<>();
+    private final Set<InetSocketAddress> clients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger cutAfterChunks = new AtomicInteger(-1);
@@ -165,6 +168,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
     /** Answers the client stopped reading before the end: the server saw its connection close. */
     public int abandonedAnswers() {
         return abandoned.get();
+    }
+
+    /** The connections the chat requests came on (each client port counts once). */
+    public int connections() {
+        return clients.size();
     }
 
     /** The most requests this server was handling at the same moment. */
@@ -290,6 +298,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
             }
             return;
         }
+        clients.add(exchange.getRemoteAddress());
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         boolean cut = false;
