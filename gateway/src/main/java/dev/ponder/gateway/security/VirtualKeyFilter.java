@@ -73,9 +73,9 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
             VirtualKey key = openMode ? null : authenticate(request);
             RequestPeek peek = null;
             if ("POST".equals(request.getMethod())) {
-                byte[] body = request.getInputStream().readAllBytes();
-                forward = new CachedBodyRequest(request, body);
-                peek = RequestPeek.of(json, body, properties.defaultMaxOutputTokens());
+                CachedBodyRequest cached = CachedBodyRequest.read(request);
+                forward = cached;
+                peek = RequestPeek.of(json, cached.body(), properties.defaultMaxOutputTokens());
             }
             Optional<CascadePolicy> policy =
                     peek == null || peek.model() == null ? Optional.empty() : routes.resolve(peek.model());
