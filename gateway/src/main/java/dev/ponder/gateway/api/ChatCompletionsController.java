@@ -26,7 +26,7 @@ class ChatCompletionsController {
     @PostMapping("/v1/chat/completions")
     void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String id = (String) request.getAttribute(RequestIds.ATTRIBUTE);
-        ParsedChatRequest parsed = parser.parse(parser.readObject(JsonBodies.read(request)));
+        ParsedChatRequest parsed = parser.parse(JsonBodies.object(request, parser));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);
         if (!parsed.stream()) {
             calls.answer(prepared, id, ChatCompletionJson.INSTANCE, response);

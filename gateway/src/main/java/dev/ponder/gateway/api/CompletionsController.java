@@ -49,7 +49,7 @@ class CompletionsController {
     @PostMapping("/v1/completions")
     void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String id = (String) request.getAttribute(RequestIds.ATTRIBUTE);
-        ParsedChatRequest parsed = parser.parse(asChat(parser.readObject(JsonBodies.read(request))));
+        ParsedChatRequest parsed = parser.parse(asChat(JsonBodies.object(request, parser)));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);
         if (!parsed.stream()) {
             calls.answer(prepared, id, new TextCompletionJson(), response);

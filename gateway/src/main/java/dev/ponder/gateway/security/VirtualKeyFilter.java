@@ -4,6 +4,7 @@ import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.api.ApiException;
+import dev.ponder.gateway.api.JsonBodies;
 import dev.ponder.gateway.api.RequestIds;
 import dev.ponder.gateway.routing.Routes;
 import jakarta.servlet.AsyncEvent;
@@ -76,6 +77,9 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                 CachedBodyRequest cached = CachedBodyRequest.read(request);
                 forward = cached;
                 peek = RequestPeek.of(json, cached.body(), properties.defaultMaxOutputTokens());
+                if (peek.body() != null) {
+                    request.setAttribute(JsonBodies.PARSED, peek.body());
+                }
             }
             Optional<CascadePolicy> policy =
                     peek == null || peek.model() == null ? Optional.empty() : routes.resolve(peek.model());
