@@ -47,7 +47,6 @@ class CascadeCalls {
     private final CascadeEngine engine;
     private final List<OutcomeListener> outcomeListeners;
     private final Clock clock;
-    private final JsonMapper json;
     private final ObjectWriter writer;
     private final boolean logContent;
 
@@ -62,7 +61,6 @@ class CascadeCalls {
         this.engine = engine;
         this.outcomeListeners = List.copyOf(outcomeListeners);
         this.clock = clock;
-        this.json = json;
         this.writer = json.writer();
         this.logContent = properties.outcomes().logContent();
     }
@@ -288,7 +286,7 @@ class CascadeCalls {
                 prepared.includeUsage(),
                 prepared.logprobs(),
                 prepared.choices());
-        SseWriter out = new SseWriter(response.getOutputStream(), json, envelope);
+        SseWriter out = new SseWriter(response.getOutputStream(), writer, envelope);
         for (Map<String, Object> chunk : format.opening(envelope)) {
             out.send(chunk);
         }
@@ -296,11 +294,15 @@ class CascadeCalls {
     }
 
     /** Writes server-sent events, each flushed at once: {@code data: <json>\n\n}, ending with {@code [DONE]}. */
-    private record SseWriter(OutputStream out, JsonMapper json, WireFormat.Envelope envelope) {
+    private record SseWriter(OutputStream out, ObjectWriter writer, WireFormat.Envelope envelope) {
+
+        private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
         void send(Map<String, Object> chunk) throws IOException {
             if (chunk != null) {
-                write(json.writeValueAsString(chunk));
+                write(writer.writeValueAsBytes(chunk));
             }
         }
 
@@ -313,11 +315,14 @@ class CascadeCalls {
         }
 
         void done() throws IOException {
-            write("[DONE]");
+            write(DONE);
         }
 
-        private void write(String data) throws IOException {
-            out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        /** The servlet stream buffers the three writes until the flush: one event, one socket write. */
+        private void write(byte[] data) throws IOException {
+            out.write(DATA);
+            out.write(data);
+            out.write(END);
             out.flush();
         }
     }
