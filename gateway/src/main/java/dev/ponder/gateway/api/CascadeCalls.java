@@ -28,8 +28,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.MDC;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -47,7 +47,7 @@ class CascadeCalls {
     private final CascadeEngine engine;
     private final List<OutcomeListener> outcomeListeners;
     private final Clock clock;
-    private final JsonMapper json;
+    private final ObjectWriter writer;
     private final boolean logContent;
 
     CascadeCalls(
@@ -61,7 +61,7 @@ class CascadeCalls {
         this.engine = engine;
         this.outcomeListeners = List.copyOf(outcomeListeners);
         this.clock = clock;
-        this.json = json;
+        this.writer = json.writer();
         this.logContent = properties.outcomes().logContent();
     }
 
@@ -103,8 +103,11 @@ class CascadeCalls {
         return engine.route(prepared.request(), prepared.policy());
     }
 
-    /** Runs the request and answers it whole; a failure is thrown as the client's error. */
-    ResponseEntity<Map<String, Object>> answer(Prepared prepared, String id, WireFormat format) {
+    /**
+     * Runs the request and answers it whole, written as bytes with its length (see {@link JsonBodies}); a failure is
+     * thrown as the client's error.
+     */
+    void answer(Prepared prepared, String id, WireFormat format, HttpServletResponse response) throws IOException {
         Instant received = clock.instant();
         long startNanos = System.nanoTime();
         CascadeResult result = engine.run(prepared.request(), prepared.policy());
@@ -113,15 +116,18 @@ class CascadeCalls {
         switch (result) {
             case CascadeResult.Answered answered -> {
                 publish(answered(id, received, prepared, false, 200, answered, totalMs, null));
-                return ResponseEntity.ok()
-                        .headers(finalHeaders(
-                                id,
-                                trail,
-                                answered.by().tierName(),
-                                answered.by().backend(),
-                                totalMs))
-                        .body(format.completion(
-                                id, received.getEpochSecond(), answered.choices(), prepared.logprobs()));
+                response.setStatus(200);
+                setFinalHeaders(
+                        response,
+                        id,
+                        trail,
+                        answered.by().tierName(),
+                        answered.by().backend(),
+                        totalMs);
+                JsonBodies.write(
+                        response,
+                        writer,
+                        format.completion(id, received.getEpochSecond(), answered.choices(), prepared.logprobs()));
             }
             case CascadeResult.Failed failed -> {
                 ApiException error = ErrorResponses.fromBackend(failed.error());
@@ -280,7 +286,7 @@ class CascadeCalls {
                 prepared.includeUsage(),
                 prepared.logprobs(),
                 prepared.choices());
-        SseWriter out = new SseWriter(response.getOutputStream(), json, envelope);
+        SseWriter out = new SseWriter(response.getOutputStream(), writer, envelope);
         for (Map<String, Object> chunk : format.opening(envelope)) {
             out.send(chunk);
         }
@@ -288,11 +294,15 @@ class CascadeCalls {
     }
 
     /** Writes server-sent events, each flushed at once: {@code data: <json>\n\n}, ending with {@code [DONE]}. */
-    private record SseWriter(OutputStream out, JsonMapper json, WireFormat.Envelope envelope) {
+    private record SseWriter(OutputStream out, ObjectWriter writer, WireFormat.Envelope envelope) {
+
+        private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
         void send(Map<String, Object> chunk) throws IOException {
             if (chunk != null) {
-                write(json.writeValueAsString(chunk));
+                write(writer.writeValueAsBytes(chunk));
             }
         }
 
@@ -305,11 +315,14 @@ class CascadeCalls {
         }
 
         void done() throws IOException {
-            write("[DONE]");
+            write(DONE);
         }
 
-        private void write(String data) throws IOException {
-            out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        /** The servlet stream buffers the three writes until the flush: one event, one socket write. */
+        private void write(byte[] data) throws IOException {
+            out.write(DATA);
+            out.write(data);
+            out.write(END);
             out.flush();
         }
     }
@@ -379,17 +392,16 @@ class CascadeCalls {
     }
 
     /** The headers that let a client check what Ponder decided and what it cost; see docs/api.md. */
-    private static HttpHeaders finalHeaders(String id, Trail trail, String tier, String backend, double totalMs) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.set("x-ponder-request-id", id);
-        headers.set("x-ponder-policy", trail.policy());
-        headers.set("x-ponder-tier", tier);
-        headers.set("x-ponder-backend", backend);
-        headers.set("x-ponder-score", score(trail.score()));
-        headers.set("x-ponder-escalations", Integer.toString(trail.escalations()));
-        headers.set("x-ponder-cost-usd", String.format(Locale.ROOT, "%.8f", trail.costUsd()));
+    private static void setFinalHeaders(
+            HttpServletResponse response, String id, Trail trail, String tier, String backend, double totalMs) {
+        response.setHeader("x-ponder-request-id", id);
+        response.setHeader("x-ponder-policy", trail.policy());
+        response.setHeader("x-ponder-tier", tier);
+        response.setHeader("x-ponder-backend", backend);
+        response.setHeader("x-ponder-score", score(trail.score()));
+        response.setHeader("x-ponder-escalations", Integer.toString(trail.escalations()));
+        response.setHeader("x-ponder-cost-usd", String.format(Locale.ROOT, "%.8f", trail.costUsd()));
         double overhead = Math.max(0, totalMs - trail.backendTime().toNanos() / 1e6);
-        headers.set("x-ponder-overhead-ms", String.format(Locale.ROOT, "%.3f", overhead));
-        return headers;
+        response.setHeader("x-ponder-overhead-ms", String.format(Locale.ROOT, "%.3f", overhead));
     }
 }

@@ -3,11 +3,7 @@ package dev.ponder.gateway.api;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.Map;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestAttribute;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,20 +22,16 @@ class ChatCompletionsController {
         this.calls = calls;
     }
 
-    /** A streamed answer is written straight to the response, so the method returns null for it. */
+    /** The answer, whole or streamed, is written straight to the response. */
     @PostMapping("/v1/chat/completions")
-    ResponseEntity<Map<String, Object>> complete(
-            @RequestBody(required = false) byte[] body,
-            @RequestAttribute(RequestIds.ATTRIBUTE) String id,
-            HttpServletRequest request,
-            HttpServletResponse response)
-            throws IOException {
-        ParsedChatRequest parsed = parser.parse(body == null ? new byte[0] : body);
+    void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String id = (String) request.getAttribute(RequestIds.ATTRIBUTE);
+        ParsedChatRequest parsed = parser.parse(JsonBodies.object(request, parser));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);
         if (!parsed.stream()) {
-            return calls.answer(prepared, id, ChatCompletionJson.INSTANCE);
+            calls.answer(prepared, id, ChatCompletionJson.INSTANCE, response);
+            return;
         }
         calls.stream(prepared, id, ChatCompletionJson.INSTANCE, ChatCompletionJson.CHUNK_OBJECT, response);
-        return null;
     }
 }

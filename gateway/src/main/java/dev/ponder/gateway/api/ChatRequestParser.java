@@ -35,10 +35,6 @@ final class ChatRequestParser {
         this.json = json;
     }
 
-    ParsedChatRequest parse(byte[] body) {
-        return parse(readObject(body));
-    }
-
     ParsedChatRequest parse(JsonNode root) {
         String model = requiredString(root, "model");
         JsonNode messagesNode = root.get("messages");

@@ -4,12 +4,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestAttribute;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,20 +45,17 @@ class CompletionsController {
         this.calls = calls;
     }
 
+    /** The answer, whole or streamed, is written straight to the response. */
     @PostMapping("/v1/completions")
-    ResponseEntity<Map<String, Object>> complete(
-            @RequestBody(required = false) byte[] body,
-            @RequestAttribute(RequestIds.ATTRIBUTE) String id,
-            HttpServletRequest request,
-            HttpServletResponse response)
-            throws IOException {
-        ParsedChatRequest parsed = parser.parse(asChat(parser.readObject(body == null ? new byte[0] : body)));
+    void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String id = (String) request.getAttribute(RequestIds.ATTRIBUTE);
+        ParsedChatRequest parsed = parser.parse(asChat(JsonBodies.object(request, parser)));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);
         if (!parsed.stream()) {
-            return calls.answer(prepared, id, new TextCompletionJson());
+            calls.answer(prepared, id, new TextCompletionJson(), response);
+            return;
         }
         calls.stream(prepared, id, new TextCompletionJson(), TextCompletionJson.OBJECT, response);
-        return null;
     }
 
     /** The legacy body as the chat request it means; what has no chat equivalent is refused, not dropped. */

@@ -107,6 +107,10 @@ class ErrorResponses {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e) {
+        if (BodySizeLimit.isTooLarge(e)) {
+            // a controller that reads the body itself (JsonBodies) meets the limit as an IOException
+            return api(bodySizeLimit.tooLarge());
+        }
         log.error("Unexpected failure", e);
         return api(new ApiException(500, "server_error", null, null, "Ponder failed to handle the request.", null));
     }
@@ -120,10 +124,7 @@ class ErrorResponses {
                     HttpHeaders.RETRY_AFTER,
                     Long.toString(Math.max(1, error.retryAfter().toSeconds())));
         }
-        response.setContentType(org.springframework.http.MediaType.APPLICATION_JSON_VALUE);
-        response.getOutputStream()
-                .write(json.writeValueAsString(body(error.getMessage(), error.type(), error.param(), error.code()))
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        JsonBodies.write(response, json.writer(), body(error.getMessage(), error.type(), error.param(), error.code()));
     }
 
     static Map<String, Object> body(String message, String type, String param, String code) {

@@ -5,12 +5,12 @@ import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.RouteDecision;
 import dev.ponder.cascade.Tier;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,8 +30,8 @@ class RouteController {
     }
 
     @PostMapping("/v1/route")
-    Map<String, Object> route(@RequestBody(required = false) byte[] body, HttpServletRequest request) {
-        CascadeCalls.Prepared prepared = calls.prepare(parser.parse(body == null ? new byte[0] : body), request);
+    Map<String, Object> route(HttpServletRequest request) throws IOException {
+        CascadeCalls.Prepared prepared = calls.prepare(parser.parse(JsonBodies.object(request, parser)), request);
         RouteDecision decision = calls.route(prepared);
         CascadePolicy policy = prepared.policy();
         List<Map<String, Object>> tiers = new ArrayList<>();

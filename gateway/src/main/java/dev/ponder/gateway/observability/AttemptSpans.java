@@ -6,6 +6,7 @@ import dev.ponder.cascade.Verdict;
 import dev.ponder.gateway.outcomes.Outcome;
 import dev.ponder.gateway.outcomes.OutcomeListener;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -17,7 +18,8 @@ import java.util.Locale;
  * One span for the cascade and one child span per attempt, made after the fact from the outcome's trail with its
  * recorded times, so that the cascade itself carries no tracing code. The cascade span's parent is the current
  * context: the HTTP server span when the request is traced. Attempts run one after another at the end of the
- * cascade (scoring comes first), so each child is placed back to back, ending when the cascade ended.
+ * cascade (scoring comes first), so each child is placed back to back, ending when the cascade ended. A request
+ * whose server span is not sampled gets none.
  */
 final class AttemptSpans implements OutcomeListener {
 
@@ -29,6 +31,12 @@ final class AttemptSpans implements OutcomeListener {
 
     @Override
     public void onOutcome(Outcome outcome) {
+        SpanContext request = Span.current().getSpanContext();
+        if (request.isValid() && !request.isSampled()) {
+            // Parent-based sampling drops the children of an unsampled request, but only after their attributes
+            // were built: most requests, at the default sampling probability of 0.1.
+            return;
+        }
         Trail trail = outcome.trail();
         Instant end = trail.startedAt().plus(trail.total());
         Span cascade = tracer.spanBuilder("ponder.cascade")

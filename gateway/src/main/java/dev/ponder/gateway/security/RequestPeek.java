@@ -3,6 +3,7 @@ package dev.ponder.gateway.security;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What enforcement needs from a chat completion body before the controller reads it: the model, and the sizes that
@@ -11,24 +12,25 @@ import tools.jackson.databind.json.JsonMapper;
  * @param inputTokens an upper estimate: a token has about four bytes of English, and the JSON around the text only
  *     adds bytes, so a third of the body's bytes leaves room
  * @param maxOutputTokens the request's {@code max_completion_tokens} or {@code max_tokens}, or the default
+ * @param body the body parsed, when it is a JSON object; the controller reads it instead of parsing the bytes again
  */
-record RequestPeek(String model, long inputTokens, long maxOutputTokens) {
+record RequestPeek(String model, long inputTokens, long maxOutputTokens, ObjectNode body) {
 
     static RequestPeek of(JsonMapper json, byte[] body, int defaultMaxOutputTokens) {
         long input = body.length / 3 + 1;
         try {
-            JsonNode root = json.readTree(body);
-            if (root == null || !root.isObject()) {
-                return new RequestPeek(null, input, defaultMaxOutputTokens);
+            if (!(json.readTree(body) instanceof ObjectNode root)) {
+                return new RequestPeek(null, input, defaultMaxOutputTokens, null);
             }
             JsonNode model = root.get("model");
             long max = positive(root.get("max_completion_tokens"), positive(root.get("max_tokens"), 0));
             return new RequestPeek(
                     model != null && model.isString() ? model.asString() : null,
                     input,
-                    max > 0 ? max : defaultMaxOutputTokens);
+                    max > 0 ? max : defaultMaxOutputTokens,
+                    root);
         } catch (JacksonException e) {
-            return new RequestPeek(null, input, defaultMaxOutputTokens);
+            return new RequestPeek(null, input, defaultMaxOutputTokens, null);
         }
     }
 

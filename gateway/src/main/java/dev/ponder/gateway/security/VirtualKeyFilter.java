@@ -4,6 +4,7 @@ import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.api.ApiException;
+import dev.ponder.gateway.api.JsonBodies;
 import dev.ponder.gateway.api.RequestIds;
 import dev.ponder.gateway.routing.Routes;
 import jakarta.servlet.AsyncEvent;
@@ -73,9 +74,12 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
             VirtualKey key = openMode ? null : authenticate(request);
             RequestPeek peek = null;
             if ("POST".equals(request.getMethod())) {
-                byte[] body = request.getInputStream().readAllBytes();
-                forward = new CachedBodyRequest(request, body);
-                peek = RequestPeek.of(json, body, properties.defaultMaxOutputTokens());
+                CachedBodyRequest cached = CachedBodyRequest.read(request);
+                forward = cached;
+                peek = RequestPeek.of(json, cached.body(), properties.defaultMaxOutputTokens());
+                if (peek.body() != null) {
+                    request.setAttribute(JsonBodies.PARSED, peek.body());
+                }
             }
             Optional<CascadePolicy> policy =
                     peek == null || peek.model() == null ? Optional.empty() : routes.resolve(peek.model());

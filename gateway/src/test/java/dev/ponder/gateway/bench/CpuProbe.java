@@ -30,11 +30,16 @@ import java.util.stream.Stream;
  * <p>Run (after {@code ./mvnw -B -q -pl gateway -am package -DskipTests}):
  * {@code java -cp <test classpath> dev.ponder.gateway.bench.CpuProbe --rate=300 --seconds=20
  * "base" "no-tracing:management.tracing.sampling.probability=0"}: each variant is {@code name[:key=value;...]}.
+ * With {@code --rounds=N} the variants run side by side and are measured in turn, N windows of {@code seconds} each.
  */
 public final class CpuProbe {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final long CLOCK_TICKS_PER_SECOND = 100;
+    /** Thread names as {@link #threadTicks} sums them: the JIT compilers, and the virtual threads' carriers. */
+    private static final String JIT = "C# CompilerThre";
+
+    private static final String CARRIERS = "ForkJoinPool-#-";
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of(
@@ -55,7 +60,9 @@ public final class CpuProbe {
                 "concurrent",
                 "0",
                 "histogram-ms",
-                "1300"));
+                "1300",
+                "rounds",
+                "1"));
         List<String> variants = new ArrayList<>();
         for (String arg : args) {
             if (arg.startsWith("--")) {
@@ -72,94 +79,64 @@ public final class CpuProbe {
         Duration phase = Duration.ofMillis((long) (Double.parseDouble(options.get("seconds")) * 1000));
         Duration warmup = Duration.ofMillis((long) (Double.parseDouble(options.get("warmup-s")) * 1000));
         boolean stream = Boolean.parseBoolean(options.get("stream"));
+        int rounds = Integer.parseInt(options.get("rounds"));
+        boolean jfr = Boolean.parseBoolean(options.get("jfr"));
         Path out = Path.of("target/bench");
         Files.createDirectories(out);
         StringBuilder report = new StringBuilder("\n## CPU per request, " + Instant.now() + ", " + rate + " RPS for "
-                + phase.toSeconds() + " s" + (stream ? ", streamed" : "") + ", load average "
+                + phase.toSeconds() + " s" + (rounds > 1 ? " x " + rounds + " interleaved rounds" : "")
+                + (stream ? ", streamed" : "") + ", load average "
                 + Files.readString(Path.of("/proc/loadavg")).strip() + "\n\n"
-                + "| variant | ok | errors | Ponder CPU ms/req | of which JIT | PostgreSQL CPU ms/req | alloc KiB/req | p50 ms | p99 ms |\n"
-                + "|---|---|---|---|---|---|---|---|---|\n");
+                + "| variant | ok | errors | Ponder CPU ms/req | of which JIT | of which carriers | PostgreSQL CPU ms/req | alloc KiB/req | p50 ms | p99 ms |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         try (MockLlmServer fast = MockLlmServer.start(Duration.ZERO, 20, Duration.ofMillis(5));
                 MockLlmServer slow = MockLlmServer.start(Duration.ofMillis(1500), 10, Duration.ofMillis(100));
                 LoadGenerator load = new LoadGenerator()) {
-            for (String variant : variants) {
-                String[] parts = variant.split(":", 2);
-                String database = TestDatabase.create();
-                Map<String, String> properties = LoadBenchmark.properties(database, fast, slow);
-                if (parts.length > 1) {
-                    for (String kv : parts[1].split(";")) {
-                        int eq = kv.indexOf('=');
-                        properties.put(kv.substring(0, eq), kv.substring(eq + 1));
+            int concurrent = Integer.parseInt(options.get("concurrent"));
+            if (rounds > 1) {
+                // All variants run at once and are measured in turn, window by window, so that the neighbours'
+                // load and the JIT's progress weigh on each alike: on shared cores, sequential runs of the same
+                // build differed by more than the changes measured.
+                List<Variant> running = new ArrayList<>();
+                try {
+                    for (String variant : variants) {
+                        running.add(Variant.start(variant, options, fast, slow, out));
                     }
+                    for (Variant v : running) {
+                        v.warmUp(load, rate, warmup, stream);
+                    }
+                    for (int round = 0; round < rounds; round++) {
+                        for (Variant v : running) {
+                            v.measure(load, rate, phase, stream, false, out);
+                        }
+                    }
+                    for (Variant v : running) {
+                        report.append(v.row()).append('\n');
+                        System.out.println(v.row() + "  carriers per round: " + v.carrierRounds());
+                        failures(v.database);
+                    }
+                } finally {
+                    running.forEach(Variant::close);
                 }
-                // "jar" picks the jar of this variant, to compare builds side by side.
-                Path jar = Path.of(properties.containsKey("jar") ? properties.remove("jar") : options.get("jar"));
-                Path log = out.resolve("probe-" + parts[0] + ".log");
-                // "jvm" likewise: this variant's JVM options, comma-separated.
-                String jvmOptions = properties.containsKey("jvm") ? properties.remove("jvm") : options.get("jvm");
-                List<String> jvm = new ArrayList<>(List.of(jvmOptions.split(",")));
-                try (PonderProcess ponder = PonderProcess.start(jar, jvm, properties, log)) {
-                    LexicalRouter.activate(out, database, log);
-                    int concurrent = Integer.parseInt(options.get("concurrent"));
-                    if (concurrent > 0) {
-                        report.append(streams(
-                                        load, ponder, variant, concurrent, Long.parseLong(options.get("histogram-ms"))))
-                                .append('\n');
-                        failures(database);
-                        continue;
+            } else {
+                for (String variant : variants) {
+                    try (Variant v = Variant.start(variant, options, fast, slow, out)) {
+                        if (concurrent > 0) {
+                            report.append(streams(
+                                            load,
+                                            v.ponder,
+                                            variant,
+                                            concurrent,
+                                            Long.parseLong(options.get("histogram-ms"))))
+                                    .append('\n');
+                        } else {
+                            v.warmUp(load, rate, warmup, stream);
+                            v.measure(load, rate, phase, stream, jfr, out);
+                            System.out.println(v.row());
+                            report.append(v.row()).append('\n');
+                        }
+                        failures(v.database);
                     }
-                    URI gateway = ponder.uri("/v1/chat/completions");
-                    String body = LoadBenchmark.body("ponder", stream);
-                    load.run(new LoadGenerator.Load(
-                            gateway, body, stream, rate / 2, (int) (rate / 2 * warmup.toSeconds() / 2), TIMEOUT, 8000));
-                    load.run(new LoadGenerator.Load(
-                            gateway, body, stream, rate, (int) (rate * warmup.toSeconds() / 2), TIMEOUT, 8000));
-                    int postmaster = postmaster(database);
-                    Path jfr = out.resolve("probe-" + parts[0] + ".jfr").toAbsolutePath();
-                    if (Boolean.parseBoolean(options.get("jfr"))) {
-                        jcmd(ponder, "JFR.start", "name=probe", "settings=profile", "filename=" + jfr);
-                    }
-                    long ponderBefore = ticks(ponder.pid());
-                    Map<String, Long> threadsBefore = threadTicks(ponder.pid());
-                    long postgresBefore = postgresTicks(postmaster);
-                    double allocatedBefore = allocated(ponder);
-                    int n = (int) (rate * phase.toMillis() / 1000);
-                    LoadGenerator.Result result =
-                            load.run(new LoadGenerator.Load(gateway, body, stream, rate, n, TIMEOUT, 8000));
-                    double ponderMs = (ticks(ponder.pid()) - ponderBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / n;
-                    Map<String, Long> threads = threadTicks(ponder.pid());
-                    threadsBefore.forEach((k, v) -> threads.merge(k, -v, Long::sum));
-                    threads.entrySet().stream()
-                            .filter(e -> e.getValue() > 0)
-                            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                            .forEach(e -> System.out.printf(
-                                    Locale.ROOT,
-                                    "  %-32s %.3f ms/req%n",
-                                    e.getKey(),
-                                    e.getValue() * 1000.0 / CLOCK_TICKS_PER_SECOND / n));
-                    double jitMs = threads.getOrDefault("C# CompilerThre", 0L) * 1000.0 / CLOCK_TICKS_PER_SECOND / n;
-                    double postgresMs =
-                            (postgresTicks(postmaster) - postgresBefore) * 1000.0 / CLOCK_TICKS_PER_SECOND / n;
-                    double allocKib = (allocated(ponder) - allocatedBefore) / 1024 / n;
-                    if (Boolean.parseBoolean(options.get("jfr"))) {
-                        jcmd(ponder, "JFR.stop", "name=probe");
-                    }
-                    String row = String.format(
-                            Locale.ROOT,
-                            "| %s | %d | %d | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f |",
-                            variant,
-                            result.ok(),
-                            result.errorCount(),
-                            ponderMs,
-                            jitMs,
-                            postgresMs,
-                            allocKib,
-                            result.latency().p50(),
-                            result.latency().p99());
-                    System.out.println(row);
-                    result.errors().forEach((k, v) -> System.out.println("  " + v + " x " + k));
-                    report.append(row).append('\n');
-                    failures(database);
                 }
             }
         }
@@ -170,6 +147,137 @@ public final class CpuProbe {
                 java.nio.file.StandardOpenOption.APPEND);
         System.out.println(report);
         System.exit(0);
+    }
+
+    /** One variant's Ponder, its database, and what its measured windows added up to. */
+    private static final class Variant implements AutoCloseable {
+        private final String name;
+        private final String database;
+        private final PonderProcess ponder;
+        private final int postmaster;
+        private final Map<String, Long> threadTicks = new java.util.TreeMap<>();
+        private final List<Double> carrierRounds = new ArrayList<>();
+        private final Map<String, Integer> errors = new java.util.TreeMap<>();
+        private long ponderTicks;
+        private long postgresTicks;
+        private double allocatedBytes;
+        private int requests;
+        private int ok;
+        private LoadGenerator.Result last;
+
+        private Variant(String name, String database, PonderProcess ponder, int postmaster) {
+            this.name = name;
+            this.database = database;
+            this.ponder = ponder;
+            this.postmaster = postmaster;
+        }
+
+        static Variant start(
+                String variant, Map<String, String> options, MockLlmServer fast, MockLlmServer slow, Path out)
+                throws IOException {
+            String[] parts = variant.split(":", 2);
+            String database = TestDatabase.create();
+            Map<String, String> properties = LoadBenchmark.properties(database, fast, slow);
+            if (parts.length > 1) {
+                for (String kv : parts[1].split(";")) {
+                    int eq = kv.indexOf('=');
+                    properties.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+            // "jar" picks the jar of this variant, to compare builds side by side.
+            Path jar = Path.of(properties.containsKey("jar") ? properties.remove("jar") : options.get("jar"));
+            Path log = out.resolve("probe-" + parts[0] + ".log");
+            // "jvm" likewise: this variant's JVM options, comma-separated.
+            String jvmOptions = properties.containsKey("jvm") ? properties.remove("jvm") : options.get("jvm");
+            List<String> jvm = new ArrayList<>(List.of(jvmOptions.split(",")));
+            PonderProcess ponder = PonderProcess.start(jar, jvm, properties, log);
+            LexicalRouter.activate(out, database, log);
+            return new Variant(variant, database, ponder, postmaster(database));
+        }
+
+        /** Half the rate, then the full rate, for half the warm-up each: the JIT compiles the request path. */
+        void warmUp(LoadGenerator load, double rate, Duration warmup, boolean stream) {
+            URI gateway = ponder.uri("/v1/chat/completions");
+            String body = LoadBenchmark.body("ponder", stream);
+            load.run(new LoadGenerator.Load(
+                    gateway, body, stream, rate / 2, (int) (rate / 2 * warmup.toSeconds() / 2), TIMEOUT, 8000));
+            load.run(new LoadGenerator.Load(
+                    gateway, body, stream, rate, (int) (rate * warmup.toSeconds() / 2), TIMEOUT, 8000));
+        }
+
+        /** One measured window: the fixed rate for {@code phase}, with the CPU and allocation it cost added up. */
+        void measure(LoadGenerator load, double rate, Duration phase, boolean stream, boolean jfr, Path out)
+                throws IOException, InterruptedException {
+            String label = name.split(":", 2)[0];
+            Path recording = out.resolve("probe-" + label + ".jfr").toAbsolutePath();
+            if (jfr) {
+                jcmd(ponder, "JFR.start", "name=probe", "settings=profile", "filename=" + recording);
+            }
+            long ponderBefore = ticks(ponder.pid());
+            Map<String, Long> threadsBefore = threadTicks(ponder.pid());
+            long postgresBefore = postgresTicks(postmaster);
+            double allocatedBefore = allocated(ponder);
+            int n = (int) (rate * phase.toMillis() / 1000);
+            last = load.run(new LoadGenerator.Load(
+                    ponder.uri("/v1/chat/completions"),
+                    LoadBenchmark.body("ponder", stream),
+                    stream,
+                    rate,
+                    n,
+                    TIMEOUT,
+                    8000));
+            ponderTicks += ticks(ponder.pid()) - ponderBefore;
+            Map<String, Long> threads = threadTicks(ponder.pid());
+            threadsBefore.forEach((k, v) -> threads.merge(k, -v, Long::sum));
+            threads.forEach((k, v) -> threadTicks.merge(k, v, Long::sum));
+            carrierRounds.add(threads.getOrDefault(CARRIERS, 0L) * 1000.0 / CLOCK_TICKS_PER_SECOND / n);
+            postgresTicks += postgresTicks(postmaster) - postgresBefore;
+            allocatedBytes += allocated(ponder) - allocatedBefore;
+            requests += n;
+            ok += last.ok();
+            last.errors().forEach((k, v) -> errors.merge(k, v, Integer::sum));
+            if (jfr) {
+                jcmd(ponder, "JFR.stop", "name=probe");
+            }
+        }
+
+        String row() {
+            return String.format(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f |",
+                    name,
+                    ok,
+                    requests - ok,
+                    perRequest(ponderTicks),
+                    perRequest(threadTicks.getOrDefault(JIT, 0L)),
+                    perRequest(threadTicks.getOrDefault(CARRIERS, 0L)),
+                    perRequest(postgresTicks),
+                    allocatedBytes / 1024 / requests,
+                    last.latency().p50(),
+                    last.latency().p99());
+        }
+
+        String carrierRounds() {
+            return carrierRounds.stream()
+                    .map(ms -> String.format(Locale.ROOT, "%.2f", ms))
+                    .toList()
+                    .toString();
+        }
+
+        private double perRequest(long ticks) {
+            return ticks * 1000.0 / CLOCK_TICKS_PER_SECOND / requests;
+        }
+
+        @Override
+        public void close() {
+            threadTicks.entrySet().stream()
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> System.out.printf(
+                            Locale.ROOT, "  %s %-32s %.3f ms/req%n", name, e.getKey(), perRequest(e.getValue())));
+            errors.forEach((k, v) -> System.out.println("  " + v + " x " + k));
+            ponder.close();
+        }
     }
 
     /**

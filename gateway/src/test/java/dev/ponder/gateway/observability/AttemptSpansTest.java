@@ -7,13 +7,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.cascade.Verdict;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -81,6 +88,33 @@ class AttemptSpansTest {
         assertThat(span("ponder.attempt small").getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
         assertThat(span("ponder.attempt small").getStatus().getDescription()).isEqualTo("upstream said 500");
         assertThat(span("ponder.cascade").getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    }
+
+    @Test
+    void anUnsampledRequestGetsNoSpansAndASampledOneJoinsItsTrace() {
+        List<String> built = new ArrayList<>();
+        Tracer tracer = name -> {
+            built.add(name);
+            return tracing.get("test").spanBuilder(name);
+        };
+        String traceId = "0af7651916cd43dd8448eb211c80319c";
+
+        try (Scope request = Span.wrap(SpanContext.create(
+                        traceId, "b7ad6b7169203331", TraceFlags.getDefault(), TraceState.getDefault()))
+                .makeCurrent()) {
+            new AttemptSpans(tracer)
+                    .onOutcome(outcome("default", 100, attempt(0, "small", Verdict.ACCEPTED, 50, null, 0)));
+        }
+        assertThat(built).isEmpty();
+
+        try (Scope request = Span.wrap(SpanContext.create(
+                        traceId, "b7ad6b7169203331", TraceFlags.getSampled(), TraceState.getDefault()))
+                .makeCurrent()) {
+            new AttemptSpans(tracer)
+                    .onOutcome(outcome("default", 100, attempt(0, "small", Verdict.ACCEPTED, 50, null, 0)));
+        }
+        assertThat(built).containsExactly("ponder.cascade", "ponder.attempt small");
+        assertThat(span("ponder.cascade").getTraceId()).isEqualTo(traceId);
     }
 
     private SpanData span(String name) {
