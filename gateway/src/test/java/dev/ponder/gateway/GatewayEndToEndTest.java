@@ -11,6 +11,9 @@ import dev.ponder.providers.testing.FakeOllamaServer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
 /**
  * The whole path on the real stack: the official OpenAI SDK calls Ponder, Ponder calls an Ollama-protocol and an
@@ -105,6 +108,14 @@ class GatewayEndToEndTest extends GatewayTest {
 
         assertThat(completion.choices().getFirst().message().content().orElseThrow())
                 .isEqualTo("Small says: " + prompt);
+    }
+
+    @Test
+    void aBurstOfNewConnectionsWaitsInAListenBacklogOfThousands(@Autowired WebServerApplicationContext context) {
+        // Tomcat's default backlog of 100 dropped part of a 5,000-connection burst before Ponder saw it.
+        TomcatWebServer server = (TomcatWebServer) context.getWebServer();
+
+        assertThat(server.getTomcat().getConnector().getProperty("acceptCount")).isEqualTo(8192);
     }
 
     @Test
