@@ -3,13 +3,20 @@ package dev.ponder.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** The endpoints the Helm chart's probes and ServiceMonitor call exist, answer without credentials, and say the truth. */
 class ActuatorEndpointsTest extends GatewayTest {
 
     @Test
-    void livenessAndReadinessGroupsAreUp() {
+    void livenessAndReadinessGroupsAreUp() throws InterruptedException {
+        // Readiness also waits for the router's warm-up (RouterWarmUpHealth), which runs once the context is up.
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+        while (get("/readyz").statusCode() != 200 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
         for (String path :
                 new String[] {"/actuator/health/liveness", "/actuator/health/readiness", "/livez", "/readyz"}) {
             HttpResponse<String> response = get(path);

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -52,6 +53,12 @@ class DeployedGatewayTest extends GatewayTest {
 
     @Test
     void probesAndTheScrapeAnswerOnTheManagementPortOnly() throws Exception {
+        // Readiness also waits for the router's warm-up (RouterWarmUpHealth), which runs once the context is up.
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+        while (status(managementPort, "/actuator/health/readiness") != 200
+                && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
         for (String path :
                 new String[] {"/actuator/health/liveness", "/actuator/health/readiness", "/actuator/prometheus"}) {
             assertThat(status(managementPort, path)).as(path).isEqualTo(200);

@@ -46,6 +46,7 @@ public final class RouterModels {
     private volatile LogprobConfidence logprobs = LogprobConfidence.PRIOR;
     private volatile String currentVersion = BUNDLED;
     private volatile boolean databaseReachable = true;
+    private volatile boolean warm;
 
     RouterModels(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes) {
         this.jdbc = jdbc;
@@ -56,12 +57,25 @@ public final class RouterModels {
 
     /**
      * Scores one prompt in the background once the gateway is up: the bundled model's sentence encoder loads on first
-     * use (about 0.7 s), which the first client request would otherwise wait for.
+     * use (0.7-1 s on a calm machine, 8.5 s once right after a load benchmark), which the first client request would
+     * otherwise wait for. Readiness waits for it ({@link #warm()}).
      */
     @EventListener(ApplicationReadyEvent.class)
     void warmUp() {
         RouterModel model = current;
-        Thread.ofVirtual().name("ponder-router-warm-up").start(() -> model.difficulty("Ponder warms up its router."));
+        Thread.ofVirtual().name("ponder-router-warm-up").start(() -> {
+            try {
+                model.difficulty("Ponder warms up its router.");
+            } finally {
+                // A failed warm-up is not a reason to stay out of traffic: each request then reports its own failure.
+                warm = true;
+            }
+        });
+    }
+
+    /** Whether the warm-up has run, so that readiness need not send the first requests to a cold router. */
+    boolean warm() {
+        return warm;
     }
 
     /** The model requests are scored with now. */
