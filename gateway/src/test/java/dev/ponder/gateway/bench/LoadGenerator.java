@@ -131,7 +131,8 @@ final class LoadGenerator implements AutoCloseable {
                         ttft[index] = answer.firstToken() < 0 ? -1 : answer.firstToken() - due;
                         overhead[index] = answer.overheadNanos();
                     }
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
+                    // a RuntimeException too (say, an overhead header that is not a number): no request unreported
                     count(errors, e.getClass().getSimpleName() + ": " + e.getMessage());
                 } finally {
                     inFlight.decrementAndGet();
