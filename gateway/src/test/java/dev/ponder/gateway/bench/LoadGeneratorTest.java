@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -112,14 +113,17 @@ class LoadGeneratorTest {
 
     @Test
     void latencyRunsFromWhenEachRequestWasDueSoAStalledServerShowsInEveryRequestDueMeanwhile() throws IOException {
-        long stalledUntil = System.nanoTime() + Duration.ofMillis(400).toNanos();
+        // Nothing is answered until 400 ms after the first request arrived.
+        AtomicLong stalledUntil = new AtomicLong();
         try (StubServer server = new StubServer(socket -> {
                     Http1 in = new Http1(socket.getInputStream(), 1024);
                     OutputStream out = socket.getOutputStream();
                     Http1.Head head;
                     while ((head = in.readHead(null)) != null) {
                         in.readBody(head, false, Http1.DISCARD);
-                        long wait = stalledUntil - System.nanoTime();
+                        stalledUntil.compareAndSet(
+                                0, System.nanoTime() + Duration.ofMillis(400).toNanos());
+                        long wait = stalledUntil.get() - System.nanoTime();
                         if (wait > 0) {
                             Thread.sleep(Duration.ofNanos(wait));
                         }
@@ -127,7 +131,7 @@ class LoadGeneratorTest {
                     }
                 });
                 LoadGenerator generator = new LoadGenerator()) {
-            // 10 requests due 20 ms apart, all answered when the stall ends about 400 ms after the first was due.
+            // 10 requests due 20 ms apart, all answered when the stall ends.
             LoadGenerator.Result result = generator.run(server.load(50, 10));
 
             assertThat(result.ok()).isEqualTo(10);
