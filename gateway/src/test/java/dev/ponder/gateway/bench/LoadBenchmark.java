@@ -168,8 +168,9 @@ public final class LoadBenchmark {
 
     /** Raises the rate step by step until a step is not sustained; returns the last sustained rate (0 if none). */
     private double stepUp(Function<LoadGenerator.Load, LoadGenerator.Result> runner, URI uri, String model) {
-        report.line("| target RPS | achieved RPS | ok | errors | p50 ms | p90 ms | p99 ms | max ms | sustained |");
-        report.line("|---|---|---|---|---|---|---|---|---|");
+        report.line("| target RPS | achieved RPS | ok | errors | p50 ms | p90 ms | p99 ms | max ms | sustained |"
+                + " harness CPU ms/req |");
+        report.line("|---|---|---|---|---|---|---|---|---|---|");
         double sustained = 0;
         for (double rate = settings.stepStart(); rate <= settings.stepLimit(); rate += settings.stepSize()) {
             LoadGenerator.Result step = runner.apply(load(uri, model, false, rate, settings.stepPhase()));
@@ -179,13 +180,14 @@ public final class LoadBenchmark {
                     && step.achievedRps() >= 0.9 * rate;
             report.line(String.format(
                     Locale.ROOT,
-                    "| %.0f | %.0f | %d | %d %s %s |",
+                    "| %.0f | %.0f | %d | %d %s %s | %.3f |",
                     rate,
                     step.achievedRps(),
                     step.ok(),
                     step.errorCount(),
                     step.latency().row(),
-                    ok ? "yes" : "**no**"));
+                    ok ? "yes" : "**no**",
+                    step.harnessCpuMsPerRequest()));
             report.errors(step);
             if (!ok) {
                 break;
@@ -360,6 +362,22 @@ public final class LoadBenchmark {
             }
             errors(direct);
             errors(ponder);
+            harness(direct, ponder);
+        }
+
+        /**
+         * What the benchmark's own JVM (generator and mock servers) spent per request in each path: CPU it takes from
+         * Ponder on the shared cores, and the harness's ceiling.
+         */
+        void harness(LoadGenerator.Result direct, LoadGenerator.Result ponder) {
+            line(String.format(
+                    Locale.ROOT,
+                    "- harness (this JVM: generator and mocks) CPU per request: %.3f ms direct, %.3f ms through Ponder;"
+                            + " connections opened: %d direct, %d to Ponder",
+                    direct.harnessCpuMsPerRequest(),
+                    ponder.harnessCpuMsPerRequest(),
+                    direct.connectionsOpened(),
+                    ponder.connectionsOpened()));
         }
 
         private void row(String name, LoadGenerator.Result r, Latencies latencies) {
