@@ -70,6 +70,7 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
             delta = delta == null ? 0.1 : delta;
             minHoldout = minHoldout == null ? 30 : minHoldout;
             features = features == null ? "lexical,ngrams:16" : features;
+            // Chosen by grouped CV: longer training over-fits the n-grams to the training sources (docs/router.md).
             epochs = epochs == null ? 4 : epochs;
             minLogprobLabels = minLogprobLabels == null ? 100 : minLogprobLabels;
             if (minLogprobLabels < 10) {

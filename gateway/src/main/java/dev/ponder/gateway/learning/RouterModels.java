@@ -117,15 +117,17 @@ public final class RouterModels {
         try {
             RouterModel model = version.equals(BUNDLED) ? RouterModel.loadDefault() : load(version);
             LogprobConfidence weights = version.equals(BUNDLED) ? LogprobConfidence.PRIOR : storedLogprobs(version);
+            Map<String, List<Double>> calibrated = version.equals(BUNDLED) ? Map.of() : storedThresholds(version);
             current = model;
             logprobs = weights;
+            applyThresholds(version, calibrated);
+            // Named last, so that whoever sees the new version also sees its thresholds (and a failed read retries).
             currentVersion = version;
             log.info(
                     "Router model switched to {} (sha256 {}; logprob weights {})",
                     version,
                     model.checksum(),
                     weights == LogprobConfidence.PRIOR ? "the prior" : Arrays.toString(weights.weights()));
-            applyThresholds(version);
         } catch (RuntimeException e) {
             log.error("Cannot load router model {}, keeping {}", version, currentVersion, e);
         }
@@ -136,8 +138,7 @@ public final class RouterModels {
      * the version stored for it, or its configured ones (the bundled model, or a policy the version did not
      * calibrate). An operator's edit in the console is re-applied over them by the console's own refresh.
      */
-    private void applyThresholds(String version) {
-        Map<String, List<Double>> calibrated = version.equals(BUNDLED) ? Map.of() : storedThresholds(version);
+    private void applyThresholds(String version, Map<String, List<Double>> calibrated) {
         routes.configuredPolicies().forEach((name, configured) -> {
             CascadePolicy live = routes.policies().get(name);
             List<Double> thresholds = calibrated.getOrDefault(name, configured.thresholds());
