@@ -5,8 +5,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Predicate;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RestController;
+import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -14,10 +13,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code POST /v1/completions}, OpenAI's legacy text completions: the prompt becomes one user message that goes
  * through the cascade like a chat request, and the answer comes back as a {@code text_completion}, whole or
- * streamed.
+ * streamed. Served by {@link CompletionsServlet}, not Spring MVC.
  */
-@RestController
-class CompletionsController {
+@Component
+class CompletionsController implements CompletionsServlet.Endpoint {
 
     /** Fields that mean the same here as in a chat request, and are checked by the chat parser. */
     private static final List<String> SHARED_FIELDS = List.of(
@@ -46,8 +45,8 @@ class CompletionsController {
     }
 
     /** The answer, whole or streamed, is written straight to the response. */
-    @PostMapping("/v1/completions")
-    void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    @Override
+    public void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String id = (String) request.getAttribute(RequestIds.ATTRIBUTE);
         ParsedChatRequest parsed = parser.parse(asChat(JsonBodies.object(request, parser)));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);
