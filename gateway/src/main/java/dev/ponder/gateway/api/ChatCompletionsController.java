@@ -3,16 +3,16 @@ package dev.ponder.gateway.api;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.springframework.stereotype.Component;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code POST /v1/chat/completions}: parses and checks the request, runs it through the cascade, and answers in
  * OpenAI's format, whole or streamed as server-sent events, with Ponder's decision in {@code x-ponder-*} headers.
- * Served by {@link CompletionsServlet}, not Spring MVC.
  */
-@Component
-class ChatCompletionsController implements CompletionsServlet.Endpoint {
+@RestController
+class ChatCompletionsController {
 
     private final ChatRequestParser parser;
     private final CascadeCalls calls;
@@ -23,8 +23,8 @@ class ChatCompletionsController implements CompletionsServlet.Endpoint {
     }
 
     /** The answer, whole or streamed, is written straight to the response. */
-    @Override
-    public void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    @PostMapping("/v1/chat/completions")
+    void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String id = (String) request.getAttribute(RequestIds.ATTRIBUTE);
         ParsedChatRequest parsed = parser.parse(JsonBodies.object(request, parser));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);

@@ -5,7 +5,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Predicate;
-import org.springframework.stereotype.Component;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -13,10 +14,10 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code POST /v1/completions}, OpenAI's legacy text completions: the prompt becomes one user message that goes
  * through the cascade like a chat request, and the answer comes back as a {@code text_completion}, whole or
- * streamed. Served by {@link CompletionsServlet}, not Spring MVC.
+ * streamed.
  */
-@Component
-class CompletionsController implements CompletionsServlet.Endpoint {
+@RestController
+class CompletionsController {
 
     /** Fields that mean the same here as in a chat request, and are checked by the chat parser. */
     private static final List<String> SHARED_FIELDS = List.of(
@@ -45,8 +46,8 @@ class CompletionsController implements CompletionsServlet.Endpoint {
     }
 
     /** The answer, whole or streamed, is written straight to the response. */
-    @Override
-    public void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    @PostMapping("/v1/completions")
+    void complete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String id = (String) request.getAttribute(RequestIds.ATTRIBUTE);
         ParsedChatRequest parsed = parser.parse(asChat(JsonBodies.object(request, parser)));
         CascadeCalls.Prepared prepared = calls.prepare(parsed, request);

@@ -95,12 +95,8 @@ class ErrorResponses {
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
     ResponseEntity<Map<String, Object>> method(HttpRequestMethodNotSupportedException e) {
-        return api(methodNotAllowed(e.getMethod()));
-    }
-
-    static ApiException methodNotAllowed(String method) {
-        return new ApiException(
-                405, "invalid_request_error", null, null, "Method " + method + " is not allowed here.", null);
+        return api(new ApiException(
+                405, "invalid_request_error", null, null, "Method " + e.getMethod() + " is not allowed here.", null));
     }
 
     @ExceptionHandler(NoResourceFoundException.class)
@@ -111,20 +107,12 @@ class ErrorResponses {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e) {
-        return api(asApiError(e));
-    }
-
-    /** What a failure means for the client: itself if it is an {@link ApiException}, a 413 or a (logged) 500. */
-    ApiException asApiError(Exception e) {
-        if (e instanceof ApiException api) {
-            return api;
-        }
         if (BodySizeLimit.isTooLarge(e)) {
-            // an endpoint that reads the body itself (JsonBodies) meets the limit as an IOException
-            return bodySizeLimit.tooLarge();
+            // a controller that reads the body itself (JsonBodies) meets the limit as an IOException
+            return api(bodySizeLimit.tooLarge());
         }
         log.error("Unexpected failure", e);
-        return new ApiException(500, "server_error", null, null, "Ponder failed to handle the request.", null);
+        return api(new ApiException(500, "server_error", null, null, "Ponder failed to handle the request.", null));
     }
 
     /** Writes an error from a servlet filter, before Spring MVC (and this advice) is reached. */
