@@ -51,6 +51,9 @@ class ActuatorEndpointsTest extends GatewayTest {
                 .contains("ponder_backend_calls_in_flight{backend=\"large\"}")
                 .contains("ponder_outcome_log_queue_depth ")
                 .contains("ponder_outcome_log_dropped_total ")
+                // Spring's request timer, by endpoint: what operators' dashboards read besides Ponder's own meters
+                .contains("http_server_requests_seconds_count{error=\"none\",exception=\"none\",method=\"POST\","
+                        + "outcome=\"SUCCESS\",status=\"200\",uri=\"/v1/chat/completions\"}")
                 .doesNotContain("sk-upstream-secret");
     }
 }
