@@ -21,20 +21,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.http.io.EofSensorInputStream;
 import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
@@ -44,9 +49,9 @@ import org.apache.hc.core5.util.Timeout;
  * clients it keeps the response headers of a failure ({@code Retry-After}), and it runs each stream on a thread
  * that an {@link UpstreamCall} can stop: an interrupted caller closes the body, which drops the connection.
  *
- * <p>Its pool holds at most as many connections as the backend's bulkhead lets calls run. It never retries (the
- * guard's Resilience4j retry does, on a fresh connection), never follows redirects, keeps no cookies, asks for no
- * compression; HTTPS trusts the JDK's trust store, and proxies come from the default {@link ProxySelector}
+ * <p>Its pool holds at most as many connections as the backend's bulkhead lets calls run. It retries nothing but a
+ * request a kept-alive connection dropped unanswered ({@link StaleConnectionRetry}: the guard's Resilience4j retry
+ * owns retries), never follows redirects, keeps no cookies, asks for no compression; HTTPS trusts the JDK's trust store, and proxies come from the default {@link ProxySelector}
  * ({@code https.proxyHost} and the like), as with the JDK client it replaced.
  */
 final class UpstreamHttpClient implements HttpClient {
@@ -65,26 +70,27 @@ final class UpstreamHttpClient implements HttpClient {
 
     private UpstreamHttpClient(Builder builder) {
         Timeout connect = Timeout.of(builder.connectTimeout);
-        this.delegate = HttpClients.custom()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setMaxConnTotal(builder.maxConnections)
-                        .setMaxConnPerRoute(builder.maxConnections)
-                        .setDefaultSocketConfig(
-                                SocketConfig.custom().setTcpNoDelay(true).build())
-                        .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                .setConnectTimeout(connect)
-                                // The longest silence on an open connection, headers and body alike.
-                                .setSocketTimeout(Timeout.of(builder.readTimeout))
-                                .setValidateAfterInactivity(CHECK_AFTER_IDLE)
-                                .build())
-                        .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
+        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(builder.maxConnections)
+                .setMaxConnPerRoute(builder.maxConnections)
+                .setDefaultSocketConfig(
+                        SocketConfig.custom().setTcpNoDelay(true).build())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(connect)
+                        // The longest silence on an open connection, headers and body alike.
+                        .setSocketTimeout(Timeout.of(builder.readTimeout))
+                        .setValidateAfterInactivity(CHECK_AFTER_IDLE)
                         .build())
+                .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
+                .build();
+        this.delegate = HttpClients.custom()
+                .setConnectionManager(pool)
                 .setDefaultRequestConfig(RequestConfig.custom()
                         // Waiting for a pooled connection is bounded like opening one.
                         .setConnectionRequestTimeout(connect)
                         .build())
                 .setRoutePlanner(new SystemDefaultRoutePlanner(ProxySelector.getDefault()))
-                .disableAutomaticRetries()
+                .setRetryStrategy(new StaleConnectionRetry(pool))
                 .disableRedirectHandling()
                 .disableCookieManagement()
                 .disableContentCompression()
@@ -209,6 +215,46 @@ final class UpstreamHttpClient implements HttpClient {
             in.close();
         } catch (IOException ignored) {
             // The stream is being abandoned; nothing is left to report.
+        }
+    }
+
+    /**
+     * Sends a request once more, at once, when the server closed the connection without a byte of answer: a
+     * kept-alive connection it had closed while idle in the pool (a blocking client only learns of that by using
+     * it; the stale check covers connections idle over {@link #CHECK_AFTER_IDLE}). The pool's other idle
+     * connections are closed first: a server that dropped one has likely dropped its neighbours (the JDK's
+     * {@code HttpServer} keeps 200 idle connections and closes the rest after their answer), and the retry must
+     * not meet one of them. Without this, such a server fails calls in bursts after a stall and opens the circuit.
+     * Nothing else is retried here: statuses, resets, timeouts and half-read answers go to the guard.
+     */
+    private record StaleConnectionRetry(PoolingHttpClientConnectionManager pool) implements HttpRequestRetryStrategy {
+
+        @Override
+        public boolean retryRequest(
+                org.apache.hc.core5.http.HttpRequest request, IOException failure, int execCount, HttpContext context) {
+            boolean retry = execCount == 1
+                    && failure instanceof NoHttpResponseException
+                    && !(request instanceof HttpUriRequestBase cancellable && cancellable.isCancelled());
+            if (retry) {
+                pool.closeIdle(TimeValue.ZERO_MILLISECONDS);
+            }
+            return retry;
+        }
+
+        @Override
+        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
+            return false;
+        }
+
+        @Override
+        public TimeValue getRetryInterval(HttpResponse response, int execCount, HttpContext context) {
+            return TimeValue.ZERO_MILLISECONDS;
+        }
+
+        @Override
+        public TimeValue getRetryInterval(
+                org.apache.hc.core5.http.HttpRequest request, IOException failure, int execCount, HttpContext context) {
+            return TimeValue.ZERO_MILLISECONDS;
         }
     }
 
