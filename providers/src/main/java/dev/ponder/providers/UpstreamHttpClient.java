@@ -51,20 +51,19 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Its pool holds at most as many connections as the backend's bulkhead lets calls run. It retries nothing but a
  * request a kept-alive connection dropped unanswered ({@link StaleConnectionRetry}: the guard's Resilience4j retry
- * owns retries), never follows redirects, keeps no cookies, asks for no compression; HTTPS trusts the JDK's trust store, and proxies come from the default {@link ProxySelector}
- * ({@code https.proxyHost} and the like), as with the JDK client it replaced.
+ * owns retries), never follows redirects, keeps no cookies, asks for no compression; HTTPS trusts the JDK's trust
+ * store, and proxies come from the default {@link ProxySelector} ({@code https.proxyHost} and the like), as with the
+ * JDK client it replaced.
  */
 final class UpstreamHttpClient implements HttpClient {
 
     /**
      * A kept-alive connection idle longer than this is checked before reuse (a 1 ms read): the upstream may have
-     * closed it meanwhile. One the server closes sooner fails its next call, which the guard retries.
+     * closed it meanwhile. One the server closed sooner is found by using it ({@link StaleConnectionRetry}).
      */
     private static final TimeValue CHECK_AFTER_IDLE = TimeValue.ofSeconds(2);
     /** Connections idle this long are closed by the pool's evictor thread, not left to the server. */
     private static final TimeValue EVICT_AFTER_IDLE = TimeValue.ofMinutes(1);
-
-    private static final byte[] NO_BYTES = new byte[0];
 
     private final CloseableHttpClient delegate;
 
@@ -199,9 +198,6 @@ final class UpstreamHttpClient implements HttpClient {
     }
 
     private static byte[] readAll(HttpEntity entity) throws IOException {
-        if (entity == null) {
-            return NO_BYTES;
-        }
         try (InputStream in = content(entity)) {
             return in.readAllBytes();
         }
