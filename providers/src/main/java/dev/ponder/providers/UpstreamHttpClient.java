@@ -130,7 +130,7 @@ final class UpstreamHttpClient implements HttpClient {
                 }
                 call.onBodyOpened(body);
                 listener.onOpen(toSuccess(response, null));
-                parser.parse(body, new Tapped(listener));
+                parser.parse(body, new Tapped(listener, call));
                 if (!call.cancelled()) {
                     listener.onClose();
                 }
@@ -280,8 +280,11 @@ final class UpstreamHttpClient implements HttpClient {
 
     private static final ThreadLocal<String> CURRENT_EVENT = new ThreadLocal<>();
 
-    /** Passes every event on, with its data in {@link #currentEvent()} while it is handled. */
-    private record Tapped(ServerSentEventListener listener) implements ServerSentEventListener {
+    /**
+     * Passes every event on, with its data in {@link #currentEvent()} while it is handled, and errors unless the
+     * call was cancelled.
+     */
+    private record Tapped(ServerSentEventListener listener, UpstreamCall call) implements ServerSentEventListener {
 
         @Override
         public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
@@ -305,7 +308,10 @@ final class UpstreamHttpClient implements HttpClient {
 
         @Override
         public void onError(Throwable error) {
-            listener.onError(error);
+            // The parser reports the read that cancelling broke off: nobody waits for that one.
+            if (!call.cancelled()) {
+                listener.onError(error);
+            }
         }
 
         @Override
