@@ -288,11 +288,13 @@ public final class BackendFactory {
     }
 
     /**
-     * Connect timeout on the socket; the total timeout bounds the wait for a response's headers. One per backend:
-     * its chat and streaming models share the client it builds.
+     * Connect timeout on the socket; the total timeout bounds any silence of the upstream; as many connections as
+     * the bulkhead lets calls run. One per backend: its chat and streaming models share the client it builds.
      */
     private static UpstreamHttpClient.Builder httpClient(BackendSpec spec) {
         return new UpstreamHttpClient.Builder(
-                spec.timeouts().connect(), spec.timeouts().total());
+                spec.timeouts().connect(),
+                spec.timeouts().total(),
+                spec.resilience().maxConcurrentCalls());
     }
 }

@@ -5,6 +5,8 @@ import dev.ponder.cascade.BackendException;
 import dev.ponder.cascade.BackendException.Action;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
@@ -16,6 +18,8 @@ import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -99,13 +103,20 @@ final class UpstreamErrors {
     }
 
     private BackendException fromTransport(Throwable t, Throwable failure) {
-        if (t instanceof HttpConnectTimeoutException) {
+        // Apache's ConnectTimeoutException is a SocketTimeoutException: test it first. The JDK client's kinds
+        // come from the health probe.
+        if (t instanceof ConnectTimeoutException || t instanceof HttpConnectTimeoutException) {
             return new BackendException(Action.ESCALATE, prefixed("connect timeout"), 0, "timeout", null, failure);
         }
-        if (t instanceof HttpTimeoutException || t instanceof dev.langchain4j.exception.TimeoutException) {
+        if (t instanceof SocketTimeoutException
+                || t instanceof ConnectionRequestTimeoutException
+                || t instanceof HttpTimeoutException
+                || t instanceof dev.langchain4j.exception.TimeoutException) {
             return new BackendException(Action.ESCALATE, prefixed("timed out"), 0, "timeout", null, failure);
         }
-        if (t instanceof ConnectException || t instanceof UnresolvedAddressException) {
+        if (t instanceof ConnectException
+                || t instanceof UnknownHostException
+                || t instanceof UnresolvedAddressException) {
             return new BackendException(
                     Action.ESCALATE, prefixed("unreachable: " + describe(t)), 0, "unreachable", null, failure);
         }
@@ -113,8 +124,8 @@ final class UpstreamErrors {
             return new BackendException(Action.ESCALATE, prefixed("interrupted"), 0, "cancelled", null, failure);
         }
         if (t instanceof IOException) {
-            // Reset or half-read connections, the JDK client's stale keep-alive ("header parser received no
-            // bytes"), a stream cut mid-way: transient, worth another try.
+            // Reset or half-read connections, a kept-alive connection the server closed as it was reused ("The
+            // target server failed to respond"), a stream cut mid-way: transient, worth another try.
             return new BackendException(
                     Action.RETRY, prefixed("connection failed: " + describe(t)), 0, "connection_error", null, failure);
         }

@@ -9,54 +9,109 @@ import dev.langchain4j.http.client.sse.ServerSentEvent;
 import dev.langchain4j.http.client.sse.ServerSentEventContext;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
 import dev.langchain4j.http.client.sse.ServerSentEventParser;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.ProxySelector;
 import java.net.URI;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hc.client5.http.HttpRequestRetryStrategy;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.io.EofSensorInputStream;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 
 /**
- * The HTTP client every LangChain4j model of a backend talks through. Unlike LangChain4j's own JDK client it keeps
- * the response headers of a failure ({@code Retry-After}), and it runs each stream on a thread that an
- * {@link UpstreamCall} can stop, so an interrupted caller cancels the upstream request.
+ * The HTTP client every LangChain4j model of a backend talks through: Apache HttpClient 5 classic, blocking I/O on
+ * the caller's (virtual) thread, so a call costs no selector thread and no future chain. Unlike LangChain4j's own
+ * clients it keeps the response headers of a failure ({@code Retry-After}), and it runs each stream on a thread
+ * that an {@link UpstreamCall} can stop: an interrupted caller closes the body, which drops the connection.
+ *
+ * <p>Its pool holds at most as many connections as the backend's bulkhead lets calls run. It retries nothing but a
+ * request a kept-alive connection dropped unanswered ({@link StaleConnectionRetry}: the guard's Resilience4j retry
+ * owns retries), never follows redirects, keeps no cookies, asks for no compression; HTTPS trusts the JDK's trust
+ * store, and proxies come from the default {@link ProxySelector} ({@code https.proxyHost} and the like), as with the
+ * JDK client it replaced.
  */
 final class UpstreamHttpClient implements HttpClient {
 
-    private final java.net.http.HttpClient delegate;
-    private final Duration readTimeout;
+    /**
+     * A kept-alive connection idle longer than this is checked before reuse (a 1 ms read): the upstream may have
+     * closed it meanwhile. One the server closed sooner is found by using it ({@link StaleConnectionRetry}).
+     */
+    private static final TimeValue CHECK_AFTER_IDLE = TimeValue.ofSeconds(2);
+    /** Connections idle this long are closed by the pool's evictor thread, not left to the server. */
+    private static final TimeValue EVICT_AFTER_IDLE = TimeValue.ofMinutes(1);
+
+    private final CloseableHttpClient delegate;
 
     private UpstreamHttpClient(Builder builder) {
-        java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder()
-                // Virtual threads for the client's own async work; callers block on their own threads.
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .version(java.net.http.HttpClient.Version.HTTP_1_1);
-        if (builder.connectTimeout != null) {
-            jdk.connectTimeout(builder.connectTimeout);
-        }
-        this.delegate = jdk.build();
-        this.readTimeout = builder.readTimeout;
+        Timeout connect = Timeout.of(builder.connectTimeout);
+        PoolingHttpClientConnectionManager pool = PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(builder.maxConnections)
+                .setMaxConnPerRoute(builder.maxConnections)
+                .setDefaultSocketConfig(
+                        SocketConfig.custom().setTcpNoDelay(true).build())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(connect)
+                        // The longest silence on an open connection, headers and body alike.
+                        .setSocketTimeout(Timeout.of(builder.readTimeout))
+                        .setValidateAfterInactivity(CHECK_AFTER_IDLE)
+                        .build())
+                .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
+                .build();
+        this.delegate = HttpClients.custom()
+                .setConnectionManager(pool)
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        // Waiting for a pooled connection is bounded like opening one.
+                        .setConnectionRequestTimeout(connect)
+                        .build())
+                .setRoutePlanner(new SystemDefaultRoutePlanner(ProxySelector.getDefault()))
+                .setRetryStrategy(new StaleConnectionRetry(pool))
+                .disableRedirectHandling()
+                .disableCookieManagement()
+                .disableContentCompression()
+                .evictIdleConnections(EVICT_AFTER_IDLE)
+                .build();
     }
 
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
         try {
-            HttpResponse<byte[]> response = delegate.send(toJdk(request), BodyHandlers.ofByteArray());
+            ClassicHttpResponse response = delegate.executeOpen(null, toApache(request), null);
+            byte[] body = readAll(response.getEntity());
             if (!successful(response)) {
-                throw new UpstreamHttpException(
-                        response.statusCode(),
-                        new String(response.body(), StandardCharsets.UTF_8),
-                        response.headers().firstValue("Retry-After").orElse(null));
+                throw failure(response, new String(body, StandardCharsets.UTF_8));
             }
-            return toSuccess(response, response.body());
+            return toSuccess(response, body);
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // An interrupted virtual thread's socket is closed under it: the caller gave up, nothing failed.
+                throw new UpstreamCall.Interrupted(new InterruptedException(e.getMessage()));
+            }
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UpstreamCall.Interrupted(e);
         }
     }
 
@@ -67,29 +122,24 @@ final class UpstreamHttpClient implements HttpClient {
             call.onReaderStarted(Thread.currentThread());
             InputStream body = null;
             try {
-                HttpResponse<InputStream> response = delegate.send(toJdk(request), BodyHandlers.ofInputStream());
-                body = response.body();
+                ClassicHttpResponse response = delegate.executeOpen(null, toApache(request), null);
+                body = content(response.getEntity());
                 if (!successful(response)) {
-                    String text = readAll(body);
-                    listener.onError(new UpstreamHttpException(
-                            response.statusCode(),
-                            text,
-                            response.headers().firstValue("Retry-After").orElse(null)));
+                    listener.onError(failure(response, new String(body.readAllBytes(), StandardCharsets.UTF_8)));
                     return;
                 }
                 call.onBodyOpened(body);
                 listener.onOpen(toSuccess(response, null));
-                parser.parse(body, new Tapped(listener));
+                parser.parse(body, new Tapped(listener, call));
                 if (!call.cancelled()) {
                     listener.onClose();
                 }
             } catch (IOException | RuntimeException e) {
                 if (!call.cancelled()) {
-                    listener.onError(e);
-                }
-            } catch (InterruptedException e) {
-                if (!call.cancelled()) {
-                    listener.onError(new UpstreamCall.Interrupted(e));
+                    listener.onError(
+                            Thread.currentThread().isInterrupted()
+                                    ? new UpstreamCall.Interrupted(new InterruptedException(e.getMessage()))
+                                    : e);
                 }
             } finally {
                 closeQuietly(body);
@@ -97,41 +147,59 @@ final class UpstreamHttpClient implements HttpClient {
         });
     }
 
-    private java.net.http.HttpRequest toJdk(HttpRequest request) {
-        java.net.http.HttpRequest.Builder builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url()));
+    private static HttpUriRequestBase toApache(HttpRequest request) {
+        HttpUriRequestBase out = new HttpUriRequestBase(request.method().name(), URI.create(request.url()));
         request.headers().forEach((name, values) -> {
             if (values != null) {
-                values.forEach(value -> builder.header(name, value));
+                values.forEach(value -> out.addHeader(name, value));
             }
         });
-        builder.method(
-                request.method().name(),
-                request.body() == null
-                        ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                        : java.net.http.HttpRequest.BodyPublishers.ofString(request.body()));
-        if (readTimeout != null) {
-            builder.timeout(readTimeout);
+        if (request.body() != null) {
+            // No content type of its own: the request's headers carry LangChain4j's.
+            out.setEntity(new ByteArrayEntity(request.body().getBytes(StandardCharsets.UTF_8), null));
         }
-        return builder.build();
+        return out;
     }
 
-    private static boolean successful(HttpResponse<?> response) {
-        return response.statusCode() / 100 == 2;
+    private static boolean successful(ClassicHttpResponse response) {
+        return response.getCode() / 100 == 2;
     }
 
-    private static SuccessfulHttpResponse toSuccess(HttpResponse<?> response, byte[] body) {
+    private static UpstreamHttpException failure(ClassicHttpResponse response, String body) {
+        Header retryAfter = response.getFirstHeader("Retry-After");
+        return new UpstreamHttpException(response.getCode(), body, retryAfter == null ? null : retryAfter.getValue());
+    }
+
+    private static SuccessfulHttpResponse toSuccess(ClassicHttpResponse response, byte[] body) {
+        // Case-insensitive, as the JDK client's headers were: LangChain4j looks names up in its own spelling.
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (Header header : response.getHeaders()) {
+            headers.computeIfAbsent(header.getName(), name -> new ArrayList<>(1))
+                    .add(header.getValue());
+        }
         return SuccessfulHttpResponse.builder()
-                .statusCode(response.statusCode())
-                .headers(response.headers().map())
+                .statusCode(response.getCode())
+                .headers(headers)
                 .body(body)
                 .build();
     }
 
-    private static String readAll(InputStream in) {
-        try {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
+    /**
+     * The body as a stream whose {@link InputStream#close()} never drains what is left: read to its end, the
+     * connection has already gone back to the pool; closed before, the connection is dropped. Apache's own close
+     * would read the rest of a stream the caller abandoned, or wait out a timeout again on a stalled one.
+     */
+    private static InputStream content(HttpEntity entity) throws IOException {
+        if (entity == null) {
+            return InputStream.nullInputStream();
+        }
+        InputStream in = entity.getContent();
+        return in instanceof EofSensorInputStream sensor ? new Abortable(sensor) : in;
+    }
+
+    private static byte[] readAll(HttpEntity entity) throws IOException {
+        try (InputStream in = content(entity)) {
+            return in.readAllBytes();
         }
     }
 
@@ -147,6 +215,61 @@ final class UpstreamHttpClient implements HttpClient {
     }
 
     /**
+     * Sends a request once more, at once, when the server closed the connection without a byte of answer: a
+     * kept-alive connection it had closed while idle in the pool (a blocking client only learns of that by using
+     * it; the stale check covers connections idle over {@link #CHECK_AFTER_IDLE}). The pool's other idle
+     * connections are closed first: a server that dropped one has likely dropped its neighbours (the JDK's
+     * {@code HttpServer} keeps 200 idle connections and closes the rest after their answer), and the retry must
+     * not meet one of them. Without this, such a server fails calls in bursts after a stall and opens the circuit.
+     * Nothing else is retried here: statuses, resets, timeouts and half-read answers go to the guard.
+     */
+    private record StaleConnectionRetry(PoolingHttpClientConnectionManager pool) implements HttpRequestRetryStrategy {
+
+        @Override
+        public boolean retryRequest(
+                org.apache.hc.core5.http.HttpRequest request, IOException failure, int execCount, HttpContext context) {
+            boolean retry = execCount == 1
+                    && failure instanceof NoHttpResponseException
+                    && !(request instanceof HttpUriRequestBase cancellable && cancellable.isCancelled());
+            if (retry) {
+                pool.closeIdle(TimeValue.ZERO_MILLISECONDS);
+            }
+            return retry;
+        }
+
+        @Override
+        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
+            return false;
+        }
+
+        @Override
+        public TimeValue getRetryInterval(HttpResponse response, int execCount, HttpContext context) {
+            return TimeValue.ZERO_MILLISECONDS;
+        }
+
+        @Override
+        public TimeValue getRetryInterval(
+                org.apache.hc.core5.http.HttpRequest request, IOException failure, int execCount, HttpContext context) {
+            return TimeValue.ZERO_MILLISECONDS;
+        }
+    }
+
+    /** Closing aborts: see {@link #content}. */
+    private static final class Abortable extends FilterInputStream {
+        private final EofSensorInputStream sensor;
+
+        Abortable(EofSensorInputStream sensor) {
+            super(sensor);
+            this.sensor = sensor;
+        }
+
+        @Override
+        public void close() throws IOException {
+            sensor.abort();
+        }
+    }
+
+    /**
      * The data of the server-sent event being handled on this thread, or null. LangChain4j's streaming handlers
      * run on the thread that reads the event, and hand on only part of it (no token logprobs): this lets a handler
      * read the rest.
@@ -157,8 +280,11 @@ final class UpstreamHttpClient implements HttpClient {
 
     private static final ThreadLocal<String> CURRENT_EVENT = new ThreadLocal<>();
 
-    /** Passes every event on, with its data in {@link #currentEvent()} while it is handled. */
-    private record Tapped(ServerSentEventListener listener) implements ServerSentEventListener {
+    /**
+     * Passes every event on, with its data in {@link #currentEvent()} while it is handled, and errors unless the
+     * call was cancelled.
+     */
+    private record Tapped(ServerSentEventListener listener, UpstreamCall call) implements ServerSentEventListener {
 
         @Override
         public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
@@ -182,7 +308,10 @@ final class UpstreamHttpClient implements HttpClient {
 
         @Override
         public void onError(Throwable error) {
-            listener.onError(error);
+            // The parser reports the read that cancelling broke off: nobody waits for that one.
+            if (!call.cancelled()) {
+                listener.onError(error);
+            }
         }
 
         @Override
@@ -212,19 +341,28 @@ final class UpstreamHttpClient implements HttpClient {
     }
 
     /**
-     * Carries the backend's own timeouts. LangChain4j's model builders overwrite a client builder's timeouts with
-     * their defaults (15 s connect, 60 s read) unless given one {@code timeout} for both; this builder keeps the
-     * values it was made with and ignores those calls. It builds one client, however often asked: the models of a
-     * backend share its selector thread and its pool of kept-alive connections.
+     * Carries the backend's own timeouts and bulkhead size. LangChain4j's model builders overwrite a client
+     * builder's timeouts with their defaults (15 s connect, 60 s read) unless given one {@code timeout} for both;
+     * this builder keeps the values it was made with and ignores those calls. It builds one client, however often
+     * asked: the models of a backend share its pool of kept-alive connections.
      */
     static final class Builder implements HttpClientBuilder {
         private final Duration connectTimeout;
         private final Duration readTimeout;
+        private final int maxConnections;
         private UpstreamHttpClient built;
 
-        Builder(Duration connectTimeout, Duration readTimeout) {
+        /**
+         * @param readTimeout the longest silence on an open connection, waiting for headers or for more body
+         * @param maxConnections the pool's size: the backend's bulkhead, the calls it lets run at once
+         */
+        Builder(Duration connectTimeout, Duration readTimeout, int maxConnections) {
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("a backend needs at least one connection but got " + maxConnections);
+            }
             this.connectTimeout = connectTimeout;
             this.readTimeout = readTimeout;
+            this.maxConnections = maxConnections;
         }
 
         @Override

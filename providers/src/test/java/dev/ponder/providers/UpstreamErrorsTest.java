@@ -7,11 +7,15 @@ import dev.ponder.cascade.BackendException.Action;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.core5.http.NoHttpResponseException;
 import org.junit.jupiter.api.Test;
 
 class UpstreamErrorsTest {
@@ -28,6 +32,29 @@ class UpstreamErrorsTest {
 
         assertThat(e.action()).isEqualTo(Action.RETRY);
         assertThat(e.getMessage()).contains("header parser received no bytes");
+    }
+
+    @Test
+    void retriesAConnectionDroppedWithoutAnAnswer() {
+        BackendException e =
+                errors.map(new UncheckedIOException(new NoHttpResponseException("127.0.0.1:8080 failed to respond")));
+
+        assertThat(e.action()).isEqualTo(Action.RETRY);
+        assertThat(e.errorType()).isEqualTo("connection_error");
+    }
+
+    @Test
+    void escalatesTheUpstreamClientsTimeoutsAndUnknownHosts() {
+        assertThat(errors.map(new UncheckedIOException(new ConnectTimeoutException("Connect to 10.0.0.1 timed out"))))
+                .satisfies(e -> assertThat(e.action()).isEqualTo(Action.ESCALATE))
+                .satisfies(e -> assertThat(e.getMessage()).endsWith("connect timeout"));
+        assertThat(errors.map(new UncheckedIOException(new SocketTimeoutException("Read timed out"))))
+                .satisfies(e -> assertThat(e.action()).isEqualTo(Action.ESCALATE))
+                .satisfies(e -> assertThat(e.getMessage()).endsWith("timed out"))
+                .satisfies(e -> assertThat(e.errorType()).isEqualTo("timeout"));
+        assertThat(errors.map(new UncheckedIOException(new UnknownHostException("api.example.invalid"))))
+                .satisfies(e -> assertThat(e.action()).isEqualTo(Action.ESCALATE))
+                .satisfies(e -> assertThat(e.errorType()).isEqualTo("unreachable"));
     }
 
     @Test

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * CPU per upstream call, the hop alone: an {@code openai} backend as {@link BackendFactory} builds it (Resilience4j,
- * LangChain4j, the JDK {@code HttpClient}) calling a loopback mock in this JVM. The mock runs on platform threads of
+ * LangChain4j, the upstream HTTP client) calling a loopback mock in this JVM. The mock runs on platform threads of
  * its own, whose CPU is left out; what is counted is every other thread of the JVM but the JIT compilers and GC,
  * from {@code /proc/self/task}. After a closed-loop warm-up, each round sends {@code calls} requests either from
  * {@code callers} threads in a closed loop, or, with {@code rate} set, one virtual thread per request at that fixed
@@ -37,6 +37,12 @@ import java.util.stream.Stream;
 public final class UpstreamCpuProbe {
 
     private static final double MS_PER_TICK = 10; // clock ticks are 1/100 s on Linux
+
+    static {
+        // As the load benchmark's mock: with Nagle's algorithm on, streams through the Apache client stalled in the
+        // warm-up, the mock's sockets holding the rest of an answer unsent behind one unacknowledged chunk.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
 
     private UpstreamCpuProbe() {}
 

@@ -1,0 +1,255 @@
+package dev.ponder.providers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.langchain4j.http.client.HttpMethod;
+import dev.langchain4j.http.client.HttpRequest;
+import dev.langchain4j.http.client.sse.DefaultServerSentEventParser;
+import dev.langchain4j.http.client.sse.ServerSentEvent;
+import dev.langchain4j.http.client.sse.ServerSentEventContext;
+import dev.langchain4j.http.client.sse.ServerSentEventListener;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The upstream client's connection handling, against a raw HTTP/1.1 server that counts connections and decides
+ * when to close them: reuse, the pool's bound, connections the server closed while idle, and a stream abandoned
+ * early, which must drop its connection rather than read the rest.
+ */
+class UpstreamHttpClientTest {
+
+    private static final String ANSWER = "{\"ok\":true}";
+
+    @Test
+    void reusesOneKeptAliveConnectionForCallsInTurn() throws Exception {
+        try (RawServer server = new RawServer(Behaviour.KEEP_ALIVE)) {
+            UpstreamHttpClient client = client(4);
+
+            for (int i = 0; i < 5; i++) {
+                assertThat(client.execute(post(server)).body()).isEqualTo(ANSWER);
+            }
+
+            assertThat(server.requests.get()).isEqualTo(5);
+            assertThat(server.connections.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void opensNoMoreConnectionsThanTheBulkheadLetsCallsRun() throws Exception {
+        try (RawServer server = new RawServer(Behaviour.KEEP_ALIVE);
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            server.answerDelay = Duration.ofMillis(100);
+            UpstreamHttpClient client = client(2);
+
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                answers.add(callers.submit(() -> client.execute(post(server)).body()));
+            }
+
+            for (Future<String> answer : answers) {
+                assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(ANSWER);
+            }
+            assertThat(server.connections.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aConnectionTheServerClosedAfterItsAnswerIsNotReusedAndTheNextCallSucceeds() throws Exception {
+        try (RawServer server = new RawServer(Behaviour.CLOSE_AFTER_ANSWER)) {
+            UpstreamHttpClient client = client(4);
+
+            for (int i = 0; i < 5; i++) {
+                assertThat(client.execute(post(server)).body()).isEqualTo(ANSWER);
+            }
+
+            // Each call on a fresh connection: a request sent on a closed one never reaches the server.
+            assertThat(server.requests.get()).isEqualTo(5);
+            assertThat(server.connections.get()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aStreamItsCallerCancelsDropsItsConnectionInsteadOfReadingTheRest() throws Exception {
+        // UpstreamCall.cancel: the caller gave up (interrupt, timeout); it interrupts the reader and closes the body.
+        streamCancelledAfterTheFirstEvent((call, context) -> call.cancel());
+    }
+
+    @Test
+    void aStreamLangChainCancelsDropsItsConnectionInsteadOfReadingTheRest() throws Exception {
+        // LangChain4j's own cancel closes the body on the reading thread, with no interrupt to cut the socket.
+        streamCancelledAfterTheFirstEvent(
+                (call, context) -> context.parsingHandle().cancel());
+    }
+
+    /** Cancels an endless stream from its first event; the server must see the hang-up. */
+    private static void streamCancelledAfterTheFirstEvent(BiConsumer<UpstreamCall, ServerSentEventContext> cancel)
+            throws Exception {
+        try (RawServer server = new RawServer(Behaviour.ENDLESS_STREAM)) {
+            UpstreamHttpClient client = client(4);
+            UpstreamCall call = new UpstreamCall();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicInteger events = new AtomicInteger();
+
+            call.run(() -> {
+                client.execute(post(server), new DefaultServerSentEventParser(), new ServerSentEventListener() {
+                    @Override
+                    public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
+                        if (events.incrementAndGet() == 1) {
+                            cancel.accept(call, context);
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        failure.set(error);
+                    }
+                });
+                return null;
+            });
+
+            // The server's writes fail: nobody reads on to the end, which never comes.
+            assertThat(server.hungUp.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(events.get()).isPositive();
+            assertThat(failure.get()).isNull();
+            server.behaviour = Behaviour.KEEP_ALIVE;
+            assertThat(client.execute(post(server)).body()).isEqualTo(ANSWER);
+            assertThat(server.connections.get()).isEqualTo(2);
+        }
+    }
+
+    private static UpstreamHttpClient client(int maxConnections) {
+        return (UpstreamHttpClient)
+                new UpstreamHttpClient.Builder(Duration.ofSeconds(2), Duration.ofSeconds(10), maxConnections).build();
+    }
+
+    private static HttpRequest post(RawServer server) {
+        return HttpRequest.builder()
+                .method(HttpMethod.POST)
+                .url("http://127.0.0.1:" + server.socket.getLocalPort() + "/v1/chat/completions")
+                .addHeader("Content-Type", "application/json")
+                .body("{\"model\":\"m\"}")
+                .build();
+    }
+
+    private enum Behaviour {
+        /** Answers with Content-Length and keeps the connection for the next request. */
+        KEEP_ALIVE,
+        /** Answers as KEEP_ALIVE would, then closes the connection without saying so. */
+        CLOSE_AFTER_ANSWER,
+        /** A chunked SSE answer that never ends. */
+        ENDLESS_STREAM
+    }
+
+    /** One virtual thread per connection; requests are read whole (headers, then Content-Length bytes). */
+    private static final class RawServer implements AutoCloseable {
+        final ServerSocket socket;
+        final AtomicInteger connections = new AtomicInteger();
+        final AtomicInteger requests = new AtomicInteger();
+        final CountDownLatch hungUp = new CountDownLatch(1);
+        final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        volatile Behaviour behaviour;
+        volatile Duration answerDelay = Duration.ZERO;
+
+        RawServer(Behaviour behaviour) throws IOException {
+            this.behaviour = behaviour;
+            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            threads.submit(() -> {
+                while (!socket.isClosed()) {
+                    Socket connection = socket.accept();
+                    connections.incrementAndGet();
+                    threads.submit(() -> serve(connection));
+                }
+                return null;
+            });
+        }
+
+        private Void serve(Socket connection) throws Exception {
+            try (connection) {
+                InputStream in = connection.getInputStream();
+                OutputStream out = connection.getOutputStream();
+                while (readRequest(in)) {
+                    requests.incrementAndGet();
+                    Thread.sleep(answerDelay);
+                    if (behaviour == Behaviour.ENDLESS_STREAM) {
+                        stream(out);
+                        return null;
+                    }
+                    byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                                    + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(body);
+                    out.flush();
+                    if (behaviour == Behaviour.CLOSE_AFTER_ANSWER) {
+                        return null;
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** Chunks of events, as fast as the client takes them, until a write fails. */
+        private void stream(OutputStream out) {
+            byte[] event = "data: {\"word\":\"more\"}\n\n".getBytes(StandardCharsets.UTF_8);
+            byte[] chunk = (Integer.toHexString(event.length) + "\r\n" + new String(event, StandardCharsets.UTF_8)
+                            + "\r\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            try {
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                while (true) {
+                    out.write(chunk);
+                    out.flush();
+                }
+            } catch (IOException clientLeft) {
+                hungUp.countDown();
+            }
+        }
+
+        /** False at the end of the connection. */
+        private static boolean readRequest(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0;
+            while (matched < 4) {
+                int b = in.read();
+                if (b < 0) {
+                    return false;
+                }
+                head.write(b);
+                matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+            int length = 0;
+            for (String line : head.toString(StandardCharsets.US_ASCII).split("\r\n")) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).strip());
+                }
+            }
+            in.readNBytes(length);
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+            threads.shutdownNow();
+        }
+    }
+}
