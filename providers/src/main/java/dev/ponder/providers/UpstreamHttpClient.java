@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ProxySelector;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,6 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -65,7 +69,15 @@ final class UpstreamHttpClient implements HttpClient {
     /** Connections idle this long are closed by the pool's evictor thread, not left to the server. */
     private static final TimeValue EVICT_AFTER_IDLE = TimeValue.ofMinutes(1);
 
+    /**
+     * Ends non-streamed calls that outlive the backend's total timeout: the socket timeout bounds each silence, not
+     * an upstream that trickles its answer. One daemon thread for every backend; a call that ends first removes its
+     * entry.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
     private final CloseableHttpClient delegate;
+    private final Duration total;
 
     private UpstreamHttpClient(Builder builder) {
         Timeout connect = Timeout.of(builder.connectTimeout);
@@ -82,6 +94,7 @@ final class UpstreamHttpClient implements HttpClient {
                         .build())
                 .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
                 .build();
+        this.total = builder.readTimeout;
         this.delegate = HttpClients.custom()
                 .setConnectionManager(pool)
                 .setDefaultRequestConfig(RequestConfig.custom()
@@ -99,8 +112,10 @@ final class UpstreamHttpClient implements HttpClient {
 
     @Override
     public SuccessfulHttpResponse execute(HttpRequest request) {
+        HttpUriRequestBase out = toApache(request);
+        ScheduledFuture<?> deadline = DEADLINES.schedule(out::cancel, total.toNanos(), TimeUnit.NANOSECONDS);
         try {
-            ClassicHttpResponse response = delegate.executeOpen(null, toApache(request), null);
+            ClassicHttpResponse response = delegate.executeOpen(null, out, null);
             byte[] body = readAll(response.getEntity());
             if (!successful(response)) {
                 throw failure(response, new String(body, StandardCharsets.UTF_8));
@@ -111,7 +126,14 @@ final class UpstreamHttpClient implements HttpClient {
                 // An interrupted virtual thread's socket is closed under it: the caller gave up, nothing failed.
                 throw new UpstreamCall.Interrupted(new InterruptedException(e.getMessage()));
             }
+            if (deadline.isDone()) {
+                var timeout = new SocketTimeoutException("no complete answer within " + total);
+                timeout.initCause(e);
+                throw new UncheckedIOException(timeout);
+            }
             throw new UncheckedIOException(e);
+        } finally {
+            deadline.cancel(false);
         }
     }
 
@@ -145,6 +167,13 @@ final class UpstreamHttpClient implements HttpClient {
                 closeQuietly(body);
             }
         });
+    }
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        var executor = new ScheduledThreadPoolExecutor(
+                1, Thread.ofPlatform().name("upstream-deadlines").daemon().factory());
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     private static HttpUriRequestBase toApache(HttpRequest request) {
@@ -353,7 +382,8 @@ final class UpstreamHttpClient implements HttpClient {
         private UpstreamHttpClient built;
 
         /**
-         * @param readTimeout the longest silence on an open connection, waiting for headers or for more body
+         * @param readTimeout the longest silence on an open connection, waiting for headers or for more body, and
+         *     the longest a non-streamed call may take in all (a stream's total is the backend's to enforce)
          * @param maxConnections the pool's size: the backend's bulkhead, the calls it lets run at once
          */
         Builder(Duration connectTimeout, Duration readTimeout, int maxConnections) {

@@ -1,6 +1,7 @@
 package dev.ponder.providers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.langchain4j.http.client.HttpMethod;
 import dev.langchain4j.http.client.HttpRequest;
@@ -12,9 +13,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,6 +90,25 @@ class UpstreamHttpClientTest {
     }
 
     @Test
+    void aNonStreamedAnswerTrickledPastTheTotalTimeoutFailsAsATimeout() throws Exception {
+        try (RawServer server = new RawServer(Behaviour.TRICKLE)) {
+            // Each silence (50 ms) is far under the timeout; the whole answer (10 s) is not.
+            UpstreamHttpClient client = (UpstreamHttpClient)
+                    new UpstreamHttpClient.Builder(Duration.ofSeconds(2), Duration.ofMillis(500), 4).build();
+
+            assertThatThrownBy(() -> client.execute(post(server)))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .cause()
+                    .isInstanceOf(SocketTimeoutException.class)
+                    .hasMessage("no complete answer within PT0.5S");
+            // The connection was dropped, not left half-read in the pool.
+            server.behaviour = Behaviour.KEEP_ALIVE;
+            assertThat(client.execute(post(server)).body()).isEqualTo(ANSWER);
+            assertThat(server.connections.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aStreamItsCallerCancelsDropsItsConnectionInsteadOfReadingTheRest() throws Exception {
         // UpstreamCall.cancel: the caller gave up (interrupt, timeout); it interrupts the reader and closes the body.
         streamCancelledAfterTheFirstEvent((call, context) -> call.cancel());
@@ -155,7 +177,9 @@ class UpstreamHttpClientTest {
         /** Answers as KEEP_ALIVE would, then closes the connection without saying so. */
         CLOSE_AFTER_ANSWER,
         /** A chunked SSE answer that never ends. */
-        ENDLESS_STREAM
+        ENDLESS_STREAM,
+        /** A 200-byte answer sent a byte every 50 ms. */
+        TRICKLE
     }
 
     /** One virtual thread per connection; requests are read whole (headers, then Content-Length bytes). */
@@ -192,6 +216,10 @@ class UpstreamHttpClientTest {
                         stream(out);
                         return null;
                     }
+                    if (behaviour == Behaviour.TRICKLE) {
+                        trickle(out);
+                        return null;
+                    }
                     byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
                     out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
                                     + "\r\n\r\n")
@@ -221,6 +249,20 @@ class UpstreamHttpClientTest {
                 }
             } catch (IOException clientLeft) {
                 hungUp.countDown();
+            }
+        }
+
+        private static void trickle(OutputStream out) throws InterruptedException {
+            try {
+                out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                for (int i = 0; i < 200; i++) {
+                    out.write(' ');
+                    out.flush();
+                    Thread.sleep(50);
+                }
+            } catch (IOException clientLeft) {
+                // The client gave up on the answer, as it should.
             }
         }
 
