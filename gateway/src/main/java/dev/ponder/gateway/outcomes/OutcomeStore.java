@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Writes outcome records with multi-row inserts, idempotently: a row whose request id (and attempt number) is already
@@ -30,12 +32,17 @@ final class OutcomeStore {
     private static final String ATTEMPT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)";
 
     private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
 
     OutcomeStore(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
+        this.tx = new TransactionTemplate(new JdbcTransactionManager(jdbc.getDataSource()));
     }
 
-    /** Writes the records' requests, then their attempts (a reader joining the two never sees orphans first). */
+    /**
+     * Writes the records' requests and their attempts in one transaction: a reader sees a request with all its
+     * attempts or not at all.
+     */
     void write(List<OutcomeRecord> records) {
         List<Object[]> requests = new ArrayList<>(records.size());
         List<Object[]> attempts = new ArrayList<>();
@@ -43,8 +50,10 @@ final class OutcomeStore {
             requests.add(r.request().values());
             r.attempts().forEach(a -> attempts.add(a.values()));
         }
-        insert(REQUESTS, REQUEST_ROW, requests);
-        insert(ATTEMPTS, ATTEMPT_ROW, attempts);
+        tx.executeWithoutResult(status -> {
+            insert(REQUESTS, REQUEST_ROW, requests);
+            insert(ATTEMPTS, ATTEMPT_ROW, attempts);
+        });
     }
 
     private void insert(String head, String row, List<Object[]> rows) {

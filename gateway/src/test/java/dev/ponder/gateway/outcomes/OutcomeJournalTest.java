@@ -2,7 +2,6 @@ package dev.ponder.gateway.outcomes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.gateway.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -26,7 +24,7 @@ class OutcomeJournalTest {
 
     @Test
     void aJournalLeftByAnEarlierRunIsReplayedAtStart() throws Exception {
-        JdbcTemplate jdbc = migratedDatabase();
+        JdbcTemplate jdbc = Outcomes.migratedDatabase();
         new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
 
         try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50))) {
@@ -40,7 +38,7 @@ class OutcomeJournalTest {
 
     @Test
     void aJournalThePostgreSQLThatIsUpRefusesIsSetAsideSoThatLoggingGoesOn() throws Exception {
-        JdbcTemplate jdbc = migratedDatabase();
+        JdbcTemplate jdbc = Outcomes.migratedDatabase();
         // No partition holds the year 2000: PostgreSQL answers, and refuses the row.
         new Journal(dir)
                 .append(List.of(
@@ -64,7 +62,7 @@ class OutcomeJournalTest {
 
     @Test
     void aBacklogLeftAtShutdownIsJournalledForTheNextStart() throws Exception {
-        JdbcTemplate jdbc = migratedDatabase();
+        JdbcTemplate jdbc = Outcomes.migratedDatabase();
         int backlog = 50_000;
         Instant now = Instant.now();
         OutcomeLog stopping = new OutcomeLog(jdbc, dir, backlog, 500, Duration.ofMillis(50));
@@ -131,17 +129,6 @@ class OutcomeJournalTest {
         List<String> ids = new ArrayList<>();
         journal.replay(10, records -> records.forEach(r -> ids.add(r.request().requestId())));
         return ids;
-    }
-
-    private static JdbcTemplate migratedDatabase() {
-        JdbcTemplate jdbc = new JdbcTemplate(
-                new SimpleDriverDataSource(new org.postgresql.Driver(), TestDatabase.create(), "postgres", ""));
-        Flyway.configure()
-                .dataSource(jdbc.getDataSource())
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        return jdbc;
     }
 
     private static void await(BooleanSupplier condition) throws InterruptedException {

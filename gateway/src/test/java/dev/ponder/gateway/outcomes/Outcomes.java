@@ -4,12 +4,19 @@ import dev.ponder.cascade.Attempt;
 import dev.ponder.cascade.TokenUsage;
 import dev.ponder.cascade.Trail;
 import dev.ponder.cascade.Verdict;
+import dev.ponder.gateway.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
-/** Outcomes as a two-tier cascade produces them: the cheap tier escalated, the large tier answered. */
+/**
+ * Outcomes as a two-tier cascade produces them (the cheap tier escalated, the large tier answered), and a fresh
+ * migrated database to log them to.
+ */
 final class Outcomes {
 
     private Outcomes() {}
@@ -50,5 +57,16 @@ final class Outcomes {
                                 null)));
         return new Outcome(
                 id, at, "ponder", false, 200, 1, "large", "gpt-4o", 41.5, trail, null, "What is 2+2?", "4", "key-1");
+    }
+
+    static JdbcTemplate migratedDatabase() {
+        JdbcTemplate jdbc = new JdbcTemplate(
+                new SimpleDriverDataSource(new org.postgresql.Driver(), TestDatabase.create(), "postgres", ""));
+        Flyway.configure()
+                .dataSource(jdbc.getDataSource())
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return jdbc;
     }
 }
