@@ -5,11 +5,45 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 class OutcomeStoreTest {
+
+    @Test
+    void storesEveryColumnAsTheRecordHoldsIt() {
+        JdbcTemplate jdbc = Outcomes.migratedDatabase();
+        // Microseconds: what timestamptz keeps.
+        Instant at = Instant.parse("2026-11-23T00:46:26.123456Z");
+        OutcomeRecord record = OutcomeRecord.of(Outcomes.escalated("r1", at));
+
+        new OutcomeStore(jdbc).write(List.of(record, OutcomeRecord.of(Outcomes.escalated("r2", at))));
+
+        assertThat(jdbc.queryForList("SELECT * FROM requests WHERE request_id = 'r1'")
+                        .getFirst()
+                        .values())
+                .containsExactly(record.request().values());
+        List<Map<String, Object>> attempts =
+                jdbc.queryForList("SELECT * FROM attempts WHERE request_id = 'r1' ORDER BY seq");
+        assertThat(attempts).hasSize(record.attempts().size());
+        for (int i = 0; i < attempts.size(); i++) {
+            Object[] expected = record.attempts().get(i).values();
+            Map<String, Object> row = attempts.get(i);
+            // jsonb comes back re-spelled: compare it as JSON, in the database.
+            assertThat(jdbc.queryForObject(
+                            "SELECT signals = ?::jsonb FROM attempts WHERE request_id = 'r1' AND seq = ?",
+                            Boolean.class,
+                            expected[13],
+                            row.get("seq")))
+                    .isTrue();
+            row.put("signals", expected[13]);
+            assertThat(row.values()).containsExactly(expected);
+        }
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM attempts", Integer.class))
+                .isEqualTo(2 * record.attempts().size());
+    }
 
     @Test
     void aRequestWhoseAttemptsCannotBeWrittenIsNotWrittenEither() {
