@@ -23,7 +23,7 @@ public record PonderProperties(
         backends = backends == null ? Map.of() : new LinkedHashMap<>(backends);
         policies = policies == null ? Map.of() : new LinkedHashMap<>(policies);
         defaultPolicy = defaultPolicy == null || defaultPolicy.isBlank() ? "default" : defaultPolicy;
-        outcomes = outcomes == null ? new Outcomes(null, null, null, null) : outcomes;
+        outcomes = outcomes == null ? new Outcomes(null, null, null, null, null) : outcomes;
     }
 
     /** Whether no backend is configured, so the bundled demo backends serve. */
@@ -96,12 +96,21 @@ public record PonderProperties(
     /** What answers when no tier of a policy could: a fixed {@code answer}, or one more {@code backend} by name. */
     public record Fallback(String answer, String backend) {}
 
-    /** The outcome log: whether prompts and answers are kept, and the writer's queue and batch. */
-    public record Outcomes(Boolean logContent, Integer queueCapacity, Integer batchSize, Duration retention) {
+    /**
+     * The outcome log: whether prompts and answers are kept, and the writer's queue, batch and linger (how long a
+     * batch may fill before it is written).
+     */
+    public record Outcomes(
+            Boolean logContent, Integer queueCapacity, Integer batchSize, Duration linger, Duration retention) {
         public Outcomes {
             logContent = logContent == null || logContent;
             queueCapacity = positive("queue-capacity", queueCapacity, 50_000);
             batchSize = positive("batch-size", batchSize, 500);
+            linger = linger == null ? Duration.ofMillis(50) : linger;
+            if (linger.isNegative() || linger.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException(
+                        "ponder.outcomes.linger must be between 0 and 10s but was " + linger);
+            }
             retention = retention == null ? Duration.ofDays(30) : retention;
             // Retention drops whole days before today minus its days: under one day it would drop yesterday's
             // partition while late rows for it are still being written, and today's when negative.

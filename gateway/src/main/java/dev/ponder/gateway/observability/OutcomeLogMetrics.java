@@ -35,6 +35,9 @@ final class OutcomeLogMetrics implements MeterBinder {
         FunctionCounter.builder("ponder.outcome.log.written", log, OutcomeLog::written)
                 .description("Outcomes stored in PostgreSQL")
                 .register(registry);
+        FunctionCounter.builder("ponder.outcome.log.batches", log, OutcomeLog::batches)
+                .description("Batches of outcomes stored in PostgreSQL, one transaction each")
+                .register(registry);
         FunctionCounter.builder("ponder.outcome.log.spilled", log, OutcomeLog::spilled)
                 .description("Outcomes journalled locally because PostgreSQL was unreachable")
                 .register(registry);

@@ -34,7 +34,12 @@ class OutcomeConfiguration {
     @Bean(destroyMethod = "close")
     OutcomeLog outcomeLog() {
         return new OutcomeLog(
-                jdbc, journal.dir(), settings.queueCapacity(), settings.batchSize(), journal.probeInterval());
+                jdbc,
+                journal.dir(),
+                settings.queueCapacity(),
+                settings.batchSize(),
+                journal.probeInterval(),
+                settings.linger());
     }
 
     /**

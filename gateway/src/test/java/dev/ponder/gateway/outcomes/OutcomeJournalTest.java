@@ -27,7 +27,7 @@ class OutcomeJournalTest {
         JdbcTemplate jdbc = Outcomes.migratedDatabase();
         new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
 
-        try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50))) {
+        try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50), Duration.ZERO)) {
             await(() -> outcomeLog.written() == 1);
 
             assertThat(jdbc.queryForObject("SELECT request_id FROM requests", String.class))
@@ -44,7 +44,7 @@ class OutcomeJournalTest {
                 .append(List.of(
                         OutcomeRecord.of(Outcomes.escalated("too-old", Instant.parse("2000-01-01T00:00:00Z")))));
 
-        try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50))) {
+        try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50), Duration.ZERO)) {
             await(() -> outcomeLog.journalBytes() == 0);
             outcomeLog.onOutcome(Outcomes.escalated("fresh", Instant.now()));
             await(() -> outcomeLog.written() == 1);
@@ -65,7 +65,7 @@ class OutcomeJournalTest {
         JdbcTemplate jdbc = Outcomes.migratedDatabase();
         int backlog = 50_000;
         Instant now = Instant.now();
-        OutcomeLog stopping = new OutcomeLog(jdbc, dir, backlog, 500, Duration.ofMillis(50));
+        OutcomeLog stopping = new OutcomeLog(jdbc, dir, backlog, 500, Duration.ofMillis(50), Duration.ZERO);
         for (int i = 0; i < backlog; i++) {
             stopping.onOutcome(Outcomes.escalated("backlog-" + i, now));
         }
@@ -89,7 +89,7 @@ class OutcomeJournalTest {
         JdbcTemplate down = new JdbcTemplate(new SimpleDriverDataSource(
                 new org.postgresql.Driver(), "jdbc:postgresql://127.0.0.1:1/ponder", "postgres", ""));
         new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
-        OutcomeLog stopping = new OutcomeLog(down, dir, 10_000, 100, Duration.ofMillis(50));
+        OutcomeLog stopping = new OutcomeLog(down, dir, 10_000, 100, Duration.ofMillis(50), Duration.ZERO);
         for (int i = 0; i < 1000; i++) {
             stopping.onOutcome(Outcomes.escalated("queued-" + i, Instant.now()));
         }

@@ -58,7 +58,7 @@ class OutcomeLogOutageTest {
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
-        outcomeLog = new OutcomeLog(jdbc, dir.resolve("journal"), 10_000, 200, Duration.ofMillis(200));
+        outcomeLog = new OutcomeLog(jdbc, dir.resolve("journal"), 10_000, 200, Duration.ofMillis(200), Duration.ZERO);
 
         AtomicInteger sent = new AtomicInteger();
         Thread load = Thread.ofPlatform().start(() -> {

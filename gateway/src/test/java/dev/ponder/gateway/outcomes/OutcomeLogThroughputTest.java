@@ -34,7 +34,8 @@ class OutcomeLogThroughputTest {
                     .load()
                     .migrate();
             JdbcTemplate jdbc = new JdbcTemplate(db);
-            try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, journal, OUTCOMES, 500, Duration.ofSeconds(1))) {
+            try (OutcomeLog outcomeLog =
+                    new OutcomeLog(jdbc, journal, OUTCOMES, 500, Duration.ofSeconds(1), Duration.ZERO)) {
                 Instant now = Instant.now();
                 long start = System.nanoTime();
                 for (int i = 0; i < OUTCOMES; i++) {
