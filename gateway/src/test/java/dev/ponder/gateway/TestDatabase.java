@@ -7,6 +7,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.UUID;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
@@ -42,6 +45,13 @@ public final class TestDatabase {
             throw new IllegalStateException("Could not create a test database on " + base, e);
         }
         return base + name;
+    }
+
+    /** Creates a database with every migration applied; each use of the data source opens its own connection. */
+    public static DataSource migrated() {
+        DataSource dataSource = new DriverManagerDataSource(create(), "postgres", "");
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        return dataSource;
     }
 
     /** The server's JDBC URL up to and including the slash before the database name. */

@@ -12,11 +12,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /** The overview read from hourly rollups plus the partial hours at the range's ends equals the logged rows. */
 class ConsoleQueriesTest {
@@ -35,9 +33,7 @@ class ConsoleQueriesTest {
 
     @BeforeAll
     static void logOfThreeDays() {
-        DriverManagerDataSource dataSource = new DriverManagerDataSource(TestDatabase.create(), "postgres", "");
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        jdbc = new JdbcTemplate(dataSource);
+        jdbc = new JdbcTemplate(TestDatabase.migrated());
         jdbc.queryForList(
                 "SELECT ponder_ensure_partitions(?, 6)",
                 LocalDate.ofInstant(NOW, ZoneOffset.UTC).minusDays(4));

@@ -11,10 +11,8 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * A row the outcome writer stores long after its hour was rolled up (a journal replayed after an outage) still counts
@@ -61,9 +59,7 @@ class LateRowsRollupTest {
     }
 
     private static JdbcTemplate migratedDatabase() {
-        DriverManagerDataSource dataSource = new DriverManagerDataSource(TestDatabase.create(), "postgres", "");
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         jdbc.queryForList(
                 "SELECT ponder_ensure_partitions(?, 3)",
                 LocalDate.ofInstant(NOW, ZoneOffset.UTC).minusDays(1));

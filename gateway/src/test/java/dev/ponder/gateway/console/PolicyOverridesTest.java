@@ -14,11 +14,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -27,8 +25,7 @@ class PolicyOverridesTest {
 
     @Test
     void anEditThatNoLongerFitsItsPolicyIsSkippedAndTheOthersStillApply() {
-        DataSource dataSource = new DriverManagerDataSource(TestDatabase.create(), "postgres", "");
-        Flyway.configure().dataSource(dataSource).load().migrate();
+        DataSource dataSource = TestDatabase.migrated();
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         Routes routes = new Routes(
                 Map.of(),

@@ -25,11 +25,9 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -61,8 +59,7 @@ class RetrainReproducibilityTest {
 
     /** Stores the rows as shadow labels in a fresh database, runs the job with its defaults, returns the checksum. */
     private static String retrain(List<OutcomeRow> rows) throws IOException, SQLException {
-        DataSource dataSource = new DriverManagerDataSource(TestDatabase.create(), "postgres", "");
-        Flyway.configure().dataSource(dataSource).load().migrate();
+        DataSource dataSource = TestDatabase.migrated();
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         for (int i = 0; i < rows.size(); i++) {

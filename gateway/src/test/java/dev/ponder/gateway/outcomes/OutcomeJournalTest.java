@@ -2,6 +2,7 @@ package dev.ponder.gateway.outcomes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.gateway.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +24,11 @@ class OutcomeJournalTest {
 
     @Test
     void aJournalLeftByAnEarlierRunIsReplayedAtStart() throws Exception {
-        JdbcTemplate jdbc = Outcomes.migratedDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
 
         try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50), Duration.ZERO)) {
-            await(() -> outcomeLog.written() == 1);
+            Outcomes.await(() -> outcomeLog.written() == 1);
 
             assertThat(jdbc.queryForObject("SELECT request_id FROM requests", String.class))
                     .isEqualTo("left-over");
@@ -38,16 +38,16 @@ class OutcomeJournalTest {
 
     @Test
     void aJournalThePostgreSQLThatIsUpRefusesIsSetAsideSoThatLoggingGoesOn() throws Exception {
-        JdbcTemplate jdbc = Outcomes.migratedDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         // No partition holds the year 2000: PostgreSQL answers, and refuses the row.
         new Journal(dir)
                 .append(List.of(
                         OutcomeRecord.of(Outcomes.escalated("too-old", Instant.parse("2000-01-01T00:00:00Z")))));
 
         try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50), Duration.ZERO)) {
-            await(() -> outcomeLog.journalBytes() == 0);
+            Outcomes.await(() -> outcomeLog.journalBytes() == 0);
             outcomeLog.onOutcome(Outcomes.escalated("fresh", Instant.now()));
-            await(() -> outcomeLog.written() == 1);
+            Outcomes.await(() -> outcomeLog.written() == 1);
 
             assertThat(jdbc.queryForList("SELECT request_id FROM requests", String.class))
                     .containsExactly("fresh");
@@ -62,7 +62,7 @@ class OutcomeJournalTest {
 
     @Test
     void aBacklogLeftAtShutdownIsJournalledForTheNextStart() throws Exception {
-        JdbcTemplate jdbc = Outcomes.migratedDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         int backlog = 50_000;
         Instant now = Instant.now();
         OutcomeLog stopping = new OutcomeLog(jdbc, dir, backlog, 500, Duration.ofMillis(50), Duration.ZERO);
@@ -129,13 +129,5 @@ class OutcomeJournalTest {
         List<String> ids = new ArrayList<>();
         journal.replay(10, records -> records.forEach(r -> ids.add(r.request().requestId())));
         return ids;
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting").isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.ponder.gateway.outcomes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.gateway.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,17 +27,13 @@ class OutcomeLogLingerTest {
 
     /** Five outcomes 30 ms apart, each alone in the queue when it arrives; the batches that stored them. */
     private long batchesFor(Duration linger) throws Exception {
-        JdbcTemplate jdbc = Outcomes.migratedDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 100, Duration.ofSeconds(1), linger)) {
             for (int i = 0; i < 5; i++) {
                 outcomeLog.onOutcome(Outcomes.escalated("r" + i, Instant.now()));
                 Thread.sleep(30);
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (outcomeLog.written() < 5 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertThat(outcomeLog.written()).isEqualTo(5);
+            Outcomes.await(() -> outcomeLog.written() == 5);
             return outcomeLog.batches();
         }
     }

@@ -3,6 +3,7 @@ package dev.ponder.gateway.outcomes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ponder.gateway.TestDatabase;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,7 @@ class OutcomeStoreTest {
 
     @Test
     void storesEveryColumnAsTheRecordHoldsIt() {
-        JdbcTemplate jdbc = Outcomes.migratedDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         // Microseconds: what timestamptz keeps.
         Instant at = Instant.parse("2026-11-23T00:46:26.123456Z");
         OutcomeRecord record = OutcomeRecord.of(Outcomes.escalated("r1", at));
@@ -47,7 +48,7 @@ class OutcomeStoreTest {
 
     @Test
     void aRequestWhoseAttemptsCannotBeWrittenIsNotWrittenEither() {
-        JdbcTemplate jdbc = Outcomes.migratedDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         jdbc.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused';"
                 + " END $$");
         jdbc.execute("CREATE TRIGGER refuse BEFORE INSERT ON attempts FOR EACH ROW EXECUTE FUNCTION refuse()");

@@ -1,21 +1,20 @@
 package dev.ponder.gateway.outcomes;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.ponder.cascade.Attempt;
 import dev.ponder.cascade.TokenUsage;
 import dev.ponder.cascade.Trail;
 import dev.ponder.cascade.Verdict;
-import dev.ponder.gateway.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.flywaydb.core.Flyway;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import java.util.function.BooleanSupplier;
 
 /**
- * Outcomes as a two-tier cascade produces them (the cheap tier escalated, the large tier answered), and a fresh
- * migrated database to log them to.
+ * Outcomes as a two-tier cascade produces them (the cheap tier escalated, the large tier answered), and a wait for
+ * the writer to store them.
  */
 final class Outcomes {
 
@@ -59,14 +58,12 @@ final class Outcomes {
                 id, at, "ponder", false, 200, 1, "large", "gpt-4o", 41.5, trail, null, "What is 2+2?", "4", "key-1");
     }
 
-    static JdbcTemplate migratedDatabase() {
-        JdbcTemplate jdbc = new JdbcTemplate(
-                new SimpleDriverDataSource(new org.postgresql.Driver(), TestDatabase.create(), "postgres", ""));
-        Flyway.configure()
-                .dataSource(jdbc.getDataSource())
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
-        return jdbc;
+    /** Waits up to 20 s for the condition, failing the test if it never holds. */
+    static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting").isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 }

@@ -13,12 +13,9 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /** The hourly upkeep of the outcome log: rollups that catch late rows, retention that never stalls the writer. */
 class PartitionUpkeepTest {
@@ -31,9 +28,7 @@ class PartitionUpkeepTest {
 
     @BeforeEach
     void database() {
-        DataSource dataSource = new DriverManagerDataSource(TestDatabase.create(), "postgres", "");
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        jdbc = new JdbcTemplate(dataSource);
+        jdbc = new JdbcTemplate(TestDatabase.migrated());
         jdbc.queryForList("SELECT ponder_ensure_partitions(?, 50)", TODAY.minusDays(40));
         upkeep = new OutcomeConfiguration(
                 jdbc,
