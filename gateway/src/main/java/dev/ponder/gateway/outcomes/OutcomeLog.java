@@ -38,7 +38,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
     private final BlockingQueue<Outcome> queue;
     private final int batchSize;
     private final Duration probeInterval;
-    private final long lingerMillis;
+    private final Duration linger;
     private final Thread writer;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
@@ -74,7 +74,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.batchSize = batchSize;
         this.probeInterval = probeInterval;
-        this.lingerMillis = linger.toMillis();
+        this.linger = linger;
         this.journalBytes = journal.size();
         this.writer = Thread.ofPlatform().name("ponder-outcome-writer").daemon().start(this::drain);
     }
@@ -141,8 +141,8 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
                 if (first == null) {
                     continue;
                 }
-                if (running && lingerMillis > 0 && queue.size() < batchSize - 1) {
-                    Thread.sleep(lingerMillis);
+                if (running && linger.isPositive() && queue.size() < batchSize - 1) {
+                    Thread.sleep(linger);
                 }
                 batch.add(first);
                 queue.drainTo(batch, batchSize - 1);
