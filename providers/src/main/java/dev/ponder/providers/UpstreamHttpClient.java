@@ -126,7 +126,9 @@ final class UpstreamHttpClient implements HttpClient {
                 // An interrupted virtual thread's socket is closed under it: the caller gave up, nothing failed.
                 throw new UpstreamCall.Interrupted(new InterruptedException(e.getMessage()));
             }
-            if (deadline.isDone()) {
+            // The request's flag, not the timer's: the timer counts as done only after cancel() returned, and the
+            // read it broke off can fail before that.
+            if (out.isCancelled()) {
                 var timeout = new SocketTimeoutException("no complete answer within " + total);
                 timeout.initCause(e);
                 throw new UncheckedIOException(timeout);
