@@ -211,7 +211,13 @@ public final class CpuProbe {
             String label = name.split(":", 2)[0];
             Path recording = out.resolve("probe-" + label + ".jfr").toAbsolutePath();
             if (jfr) {
-                jcmd(ponder, "JFR.start", "name=probe", "settings=profile", "filename=" + recording);
+                jcmd(
+                        ponder,
+                        "JFR.start",
+                        "name=probe",
+                        "settings=profile",
+                        "jdk.ExecutionSample#period=1ms",
+                        "filename=" + recording);
             }
             long ponderBefore = ticks(ponder.pid());
             Map<String, Long> threadsBefore = threadTicks(ponder.pid());
