@@ -79,6 +79,8 @@ public final class LoadBenchmark {
                         load(gateway, "ponder", false, rate, settings.warmup().dividedBy(3)));
             }
             ponderRun(load, load(gateway, "ponder", true, 100, settings.warmup().dividedBy(5)));
+            // Then at the measured rate, until what lives as long as the connections has left the young generation.
+            ponderRun(load, load(gateway, "ponder", false, settings.rate(), settings.steady()));
 
             report.section("Added latency at " + (int) settings.rate() + " RPS, non-streaming, "
                     + settings.phase().toSeconds() + " s each");
@@ -335,6 +337,12 @@ public final class LoadBenchmark {
             line(String.format(Locale.ROOT, "- Ponder's RSS when ready, idle: %.0f MiB", idle.rssMib()));
             line("- load average of the machine when starting (other engineers' builds share these cores): "
                     + loadAverage());
+            line(String.format(
+                    Locale.ROOT,
+                    "- warm-up, not reported: %d s rising from 50 to 500 RPS and streams, then %d s at %.0f RPS",
+                    s.warmup().toSeconds(),
+                    s.steady().toSeconds(),
+                    s.rate()));
             line("- latencies in ms from when each request was due (open loop); percentiles of successful requests");
         }
 
