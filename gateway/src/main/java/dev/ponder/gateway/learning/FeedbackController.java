@@ -120,6 +120,9 @@ class FeedbackController {
         if (!id.isString() || id.asString().isBlank()) {
             throw ApiException.invalid("request_id", "request_id is required: the x-ponder-request-id of an answer.");
         }
+        if (id.asString().indexOf('\0') >= 0) {
+            throw ApiException.invalid("request_id", "request_id must not contain U+0000.");
+        }
         JsonNode score = root.path("score");
         JsonNode thumbs = root.path("thumbs");
         double value;
@@ -145,6 +148,10 @@ class FeedbackController {
         String text = comment.isString() ? comment.asString() : null;
         if (text != null && text.length() > MAX_COMMENT) {
             throw ApiException.invalid("comment", "comment must be at most " + MAX_COMMENT + " characters.");
+        }
+        // PostgreSQL's text cannot hold it; refused here, it would come back as "database unavailable, retry later".
+        if (text != null && text.indexOf('\0') >= 0) {
+            throw ApiException.invalid("comment", "comment must not contain U+0000.");
         }
         return new Feedback(id.asString(), value, text);
     }

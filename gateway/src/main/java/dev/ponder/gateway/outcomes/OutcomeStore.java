@@ -47,13 +47,26 @@ final class OutcomeStore {
         List<Object[]> requests = new ArrayList<>(records.size());
         List<Object[]> attempts = new ArrayList<>();
         for (OutcomeRecord r : records) {
-            requests.add(r.request().values());
-            r.attempts().forEach(a -> attempts.add(a.values()));
+            requests.add(storable(r.request().values()));
+            r.attempts().forEach(a -> attempts.add(storable(a.values())));
         }
         tx.executeWithoutResult(status -> {
             insert(REQUESTS, REQUEST_ROW, requests);
             insert(ATTEMPTS, ATTEMPT_ROW, attempts);
         });
+    }
+
+    /**
+     * PostgreSQL's text cannot hold U+0000 (SQLState 22021): one prompt or answer with it would fail its whole batch,
+     * and every replay of that batch from the journal. It is stored as U+FFFD, the replacement character.
+     */
+    private static Object[] storable(Object[] row) {
+        for (int i = 0; i < row.length; i++) {
+            if (row[i] instanceof String text && text.indexOf('\0') >= 0) {
+                row[i] = text.replace('\0', '\uFFFD');
+            }
+        }
+        return row;
     }
 
     private void insert(String head, String row, List<Object[]> rows) {

@@ -47,6 +47,43 @@ class OutcomeStoreTest {
     }
 
     @Test
+    void storesANulCharacterAsTheReplacementCharacterWithTheRestOfItsBatch() {
+        JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
+        Outcome plain = Outcomes.escalated("r1", Instant.now());
+        Outcome nul = new Outcome(
+                "r2",
+                plain.createdAt(),
+                plain.requestedModel(),
+                plain.stream(),
+                plain.httpStatus(),
+                plain.answeredTier(),
+                plain.answeredBy(),
+                plain.answeredModel(),
+                plain.totalMs(),
+                plain.trail(),
+                "upstream said \0",
+                "What is \0?",
+                "\0\0",
+                plain.keyId());
+
+        new OutcomeStore(jdbc).write(List.of(OutcomeRecord.of(plain), OutcomeRecord.of(nul)));
+
+        assertThat(jdbc.queryForList(
+                        "SELECT request_id, coalesce(error, '') AS error, prompt, answer FROM requests ORDER BY 1"))
+                .containsExactly(
+                        Map.of("request_id", "r1", "error", "", "prompt", "What is 2+2?", "answer", "4"),
+                        Map.of(
+                                "request_id",
+                                "r2",
+                                "error",
+                                "upstream said \uFFFD",
+                                "prompt",
+                                "What is \uFFFD?",
+                                "answer",
+                                "\uFFFD\uFFFD"));
+    }
+
+    @Test
     void aRequestWhoseAttemptsCannotBeWrittenIsNotWrittenEither() {
         JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         jdbc.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused';"
