@@ -1,10 +1,12 @@
 package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.BackendException;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -21,6 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 class ErrorResponses {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
+    private static final String UNSTORABLE_CHARACTER = "22021";
 
     private final BodySizeLimit bodySizeLimit;
 
@@ -103,6 +106,18 @@ class ErrorResponses {
     ResponseEntity<Map<String, Object>> notFound(NoResourceFoundException e) {
         return api(new ApiException(
                 404, "invalid_request_error", null, "not_found", "Unknown path /" + e.getResourcePath() + ".", null));
+    }
+
+    /**
+     * A text PostgreSQL cannot store (U+0000: SQLState 22021) is the caller's to fix, wherever it reached the database
+     * (a console search, a key's name); any other database failure is ours.
+     */
+    @ExceptionHandler(DataAccessException.class)
+    ResponseEntity<Map<String, Object>> database(DataAccessException e) {
+        if (e.getMostSpecificCause() instanceof SQLException sql && UNSTORABLE_CHARACTER.equals(sql.getSQLState())) {
+            return api(ApiException.invalid(null, "The request contains a character that cannot be stored (U+0000)."));
+        }
+        return unexpected(e);
     }
 
     @ExceptionHandler(Exception.class)
