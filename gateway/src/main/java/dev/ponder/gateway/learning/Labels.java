@@ -1,5 +1,6 @@
 package dev.ponder.gateway.learning;
 
+import dev.ponder.gateway.outcomes.StorableText;
 import java.sql.Timestamp;
 import java.time.Instant;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -59,9 +60,9 @@ final class Labels {
                 l.referenceModel(),
                 l.score(),
                 l.judge(),
-                l.prompt(),
-                l.answer(),
-                l.referenceAnswer(),
+                StorableText.of(l.prompt()),
+                StorableText.of(l.answer()),
+                StorableText.of(l.referenceAnswer()),
                 l.costUsd(),
                 Timestamp.from(at));
     }

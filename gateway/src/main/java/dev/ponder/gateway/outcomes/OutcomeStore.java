@@ -56,14 +56,10 @@ final class OutcomeStore {
         });
     }
 
-    /**
-     * PostgreSQL's text cannot hold U+0000 (SQLState 22021): one prompt or answer with it would fail its whole batch,
-     * and every replay of that batch from the journal. It is stored as U+FFFD, the replacement character.
-     */
     private static Object[] storable(Object[] row) {
         for (int i = 0; i < row.length; i++) {
-            if (row[i] instanceof String text && text.indexOf('\0') >= 0) {
-                row[i] = text.replace('\0', '\uFFFD');
+            if (row[i] instanceof String text) {
+                row[i] = StorableText.of(text);
             }
         }
         return row;
