@@ -43,7 +43,8 @@ record BenchSettings(
             // A bounded heap, as a container limit would set it (the JVM's default here would be a quarter of 24 GiB),
             // sized with the in-flight limit and its queue for the 5,000 concurrent streams within 1 GiB of RSS:
             // 5,000 open connections hold about 75 KiB of heap each, those being processed up to 140 KiB. Fixed in
-            // size (the image gives it a floor, -XX:InitialRAMPercentage): G1 shrinks a heap it finds idle, then marks
+            // size (the image gives it a floor, docs/operations.md "The heap"): G1 shrinks a heap it finds idle, then
+            // marks
             // the old generation every few seconds with a remark pause each time.
             Map.entry("jvm", "-Xms640m,-Xmx640m,-Dponder.api.max-in-flight=1500,-Dponder.api.max-queued=3500"),
             Map.entry("jfr", "false"),
