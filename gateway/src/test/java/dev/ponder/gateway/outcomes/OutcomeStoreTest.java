@@ -49,22 +49,9 @@ class OutcomeStoreTest {
     @Test
     void storesANulCharacterAsTheReplacementCharacterWithTheRestOfItsBatch() {
         JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
-        Outcome plain = Outcomes.escalated("r1", Instant.now());
-        Outcome nul = new Outcome(
-                "r2",
-                plain.createdAt(),
-                plain.requestedModel(),
-                plain.stream(),
-                plain.httpStatus(),
-                plain.answeredTier(),
-                plain.answeredBy(),
-                plain.answeredModel(),
-                plain.totalMs(),
-                plain.trail(),
-                "upstream said \0",
-                "What is \0?",
-                "\0\0",
-                plain.keyId());
+        Instant at = Instant.now();
+        Outcome plain = Outcomes.escalated("r1", at);
+        Outcome nul = Outcomes.escalated("r2", at, "upstream said \0", "What is \0?", "\0\0");
 
         new OutcomeStore(jdbc).write(List.of(OutcomeRecord.of(plain), OutcomeRecord.of(nul)));
 

@@ -21,6 +21,11 @@ final class Outcomes {
     private Outcomes() {}
 
     static Outcome escalated(String id, Instant at) {
+        return escalated(id, at, null, "What is 2+2?", "4");
+    }
+
+    /** The same cascade with the given texts: the request's error, prompt and answer. */
+    static Outcome escalated(String id, Instant at, String error, String prompt, String answer) {
         Trail trail = new Trail(
                 "default",
                 0.3,
@@ -55,7 +60,7 @@ final class Outcomes {
                                 null,
                                 null)));
         return new Outcome(
-                id, at, "ponder", false, 200, 1, "large", "gpt-4o", 41.5, trail, null, "What is 2+2?", "4", "key-1");
+                id, at, "ponder", false, 200, 1, "large", "gpt-4o", 41.5, trail, error, prompt, answer, "key-1");
     }
 
     /** Waits up to 20 s for the condition, failing the test if it never holds. */
