@@ -289,7 +289,8 @@ public final class BackendFactory {
 
     /**
      * Connect timeout on the socket; the total timeout bounds any silence of the upstream and a non-streamed call as
-     * a whole; as many connections as the bulkhead lets calls run. One per backend: its chat and streaming models share the client it builds.
+     * a whole; as many connections as the bulkhead lets calls run. One per backend: its chat and streaming models
+     * share the client it builds.
      */
     private static UpstreamHttpClient.Builder httpClient(BackendSpec spec) {
         return new UpstreamHttpClient.Builder(
