@@ -30,7 +30,11 @@ import org.springframework.test.context.TestPropertySource;
  * The console in a real headless Chromium: log in, visit every page against a gateway holding real logged traffic,
  * open a request's trail, change a threshold, and save screenshots (target/console-screenshots).
  */
-@TestPropertySource(properties = "ponder.security.admin.password=console-test-password")
+@TestPropertySource(
+        properties = {
+            "ponder.security.admin.password=console-test-password",
+            "ponder.security.admin.token=console-test-token"
+        })
 class ConsoleBrowserTest extends GatewayTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");

@@ -1,0 +1,69 @@
+package dev.ponder.gateway.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.gateway.GatewayTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The console's JSON API as a script calls it, with the admin token: wrong input is a 400 naming the field. */
+@TestPropertySource(
+        properties = {
+            "ponder.security.admin.password=console-test-password",
+            "ponder.security.admin.token=console-test-token"
+        })
+class ConsoleApiTest extends GatewayTest {
+
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void aWhatIfWithoutAThresholdOrWithOneThatIsNoNumberIsA400NamingIt() {
+        HttpResponse<String> missing = admin("GET", "/admin/api/console/whatif?policy=default", null);
+        HttpResponse<String> empty = admin("GET", "/admin/api/console/whatif?policy=default&threshold=", null);
+        HttpResponse<String> text = admin("GET", "/admin/api/console/whatif?policy=default&threshold=abc", null);
+
+        for (HttpResponse<String> response : new HttpResponse[] {missing, empty, text}) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+            assertThat(error(response).path("param").asString()).isEqualTo("threshold");
+        }
+        assertThat(error(text).path("message").asString()).contains("'abc'");
+    }
+
+    @Test
+    void aRequestsPageCursorThatIsNoInstantIsA400NamingIt() {
+        HttpResponse<String> response = admin("GET", "/admin/api/console/requests?before=yesterday", null);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(error(response).path("param").asString()).isEqualTo("before");
+        assertThat(error(response).path("message").asString()).contains("ISO-8601");
+    }
+
+    private HttpResponse<String> admin(String method, String path, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer console-test-token")
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode error(HttpResponse<String> response) {
+        return JsonMapper.shared().readTree(response.body()).path("error");
+    }
+}
