@@ -46,6 +46,36 @@ class ConsoleApiTest extends GatewayTest {
         assertThat(error(response).path("message").asString()).contains("ISO-8601");
     }
 
+    @Test
+    void aPolicyEditWithANullThresholdOrAFieldItDoesNotKnowIsA400AndChangesNothing() {
+        HttpResponse<String> nullThreshold =
+                admin("PUT", "/admin/api/console/policies/default", "{\"thresholds\": [null]}");
+        HttpResponse<String> misspelt = admin("PUT", "/admin/api/console/policies/default", "{\"max_cost\": 0.01}");
+
+        assertThat(nullThreshold.statusCode()).as(nullThreshold.body()).isEqualTo(400);
+        assertThat(error(nullThreshold).path("param").asString()).isEqualTo("thresholds");
+        assertThat(misspelt.statusCode()).as(misspelt.body()).isEqualTo(400);
+        assertThat(error(misspelt).path("param").asString()).isEqualTo("max_cost");
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'default'", Integer.class))
+                .isZero();
+    }
+
+    @Test
+    void aPolicyEditMadeAgainstAnotherVersionIsA409AndChangesNothing() {
+        JsonNode policies = JsonMapper.shared()
+                .readTree(admin("GET", "/admin/api/console/policies", null).body())
+                .path("data");
+        assertThat(policies.findValuesAsString("version")).isNotEmpty().allMatch(v -> !v.isBlank());
+
+        HttpResponse<String> stale =
+                admin("PUT", "/admin/api/console/policies/default", "{\"thresholds\": [0.9], \"version\": \"0\"}");
+
+        assertThat(stale.statusCode()).as(stale.body()).isEqualTo(409);
+        assertThat(error(stale).path("code").asString()).isEqualTo("policy_changed");
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'default'", Integer.class))
+                .isZero();
+    }
+
     private HttpResponse<String> admin(String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Bearer console-test-token")
