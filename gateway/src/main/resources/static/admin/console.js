@@ -46,6 +46,10 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// A form field as JSON: a number when it reads as one, else the text as typed, so that the server's error names it
+// (a NaN would travel as null, and a limit typed wrong would silently become no limit).
+const numberOrText = v => Number.isFinite(Number(v)) ? Number(v) : v;
+
 const usd = v => v === null || v === undefined ? "" : "$" + Number(v).toFixed(Number(v) < 1 ? 6 : 2);
 const ms = v => v === null || v === undefined ? "" : Number(v).toFixed(1) + " ms";
 const pct = v => (100 * Number(v)).toFixed(1) + "%";
@@ -202,11 +206,17 @@ const pages = {
       h("form", { class: "inline", id: "whatif", onsubmit: async e => {
           e.preventDefault();
           const f = new FormData(e.target);
-          const w = await api("GET", `/admin/api/console/whatif?policy=${f.get("policy")}&threshold=${f.get("threshold")}`);
-          whatIf.replaceChildren(h("div", { class: "cards" },
-            card("requests considered", w.requests), card("strong share", pct(w.strong_share)),
-            card("predicted cost", usd(w.predicted_cost_usd)), card("always strong", usd(w.always_strong_cost_usd)),
-            card("predicted quality vs always strong", pct(w.predicted_quality_vs_always_strong))));
+          const query = new URLSearchParams({ policy: f.get("policy"), threshold: f.get("threshold") });
+          try {
+            const w = await api("GET", "/admin/api/console/whatif?" + query);
+            whatIf.replaceChildren(h("div", { class: "cards" },
+              card("requests considered", w.requests), card("strong share", pct(w.strong_share)),
+              card("predicted cost", usd(w.predicted_cost_usd)), card("always strong", usd(w.always_strong_cost_usd)),
+              card("predicted quality vs always strong", pct(w.predicted_quality_vs_always_strong))));
+          } catch (err) {
+            // In place of the last prediction, which no longer answers what the form asks.
+            whatIf.replaceChildren(h("p", { class: "error" }, err.message));
+          }
         } },
         h("label", {}, "Policy", h("select", { name: "policy" }, policyNames.map(n => h("option", {}, n)))),
         h("label", {}, "Threshold", h("input", { name: "threshold", type: "number", min: 0, max: 1, step: 0.01, value: 0.5 })),
@@ -225,12 +235,14 @@ const pages = {
           const msg = e.target.querySelector(".msg");
           try {
             // An empty budget field keeps the current value (unlimited stays unlimited).
-            const number = name => f.get(name).trim() === "" ? undefined : Number(f.get(name));
+            const number = name => f.get(name).trim() === "" ? undefined : numberOrText(f.get(name).trim());
+            // The version this form shows: if someone changed the policy since, the server refuses (409).
             await api("PUT", "/admin/api/console/policies/" + encodeURIComponent(policy.name), {
-              thresholds: f.get("thresholds").split(",").filter(s => s.trim()).map(Number),
-              maxEscalations: number("max_escalations"),
-              maxCostUsd: number("max_cost_usd"),
-              deadlineMs: number("deadline_ms") });
+              thresholds: f.get("thresholds").split(",").filter(s => s.trim()).map(s => numberOrText(s.trim())),
+              max_escalations: number("max_escalations"),
+              max_cost_usd: number("max_cost_usd"),
+              deadline_ms: number("deadline_ms"),
+              version: policy.version });
             show("policies");
           } catch (err) {
             msg.textContent = err.message;
@@ -277,7 +289,7 @@ const pages = {
           const f = new FormData(e.target);
           const body = { name: f.get("name"), owner: f.get("owner") };
           for (const k of ["rpm_limit", "tpm_limit", "daily_budget_usd", "monthly_budget_usd"]) {
-            if (f.get(k)) body[k] = Number(f.get(k));
+            if (f.get(k).trim()) body[k] = numberOrText(f.get(k).trim());
           }
           try {
             const k = await api("POST", "/admin/api/keys", body);

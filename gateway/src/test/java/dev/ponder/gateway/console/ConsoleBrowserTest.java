@@ -47,6 +47,9 @@ class ConsoleBrowserTest extends GatewayTest {
     @Autowired
     Routes routes;
 
+    @Autowired
+    PolicyOverrides overrides;
+
     @BeforeAll
     static void startBrowser() throws IOException {
         assumeTrue(
@@ -157,6 +160,52 @@ class ConsoleBrowserTest extends GatewayTest {
         assertThat(routes.policies().get("hard").thresholds()).containsExactly(0.25);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'hard'", Integer.class))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void whatTheServerRefusesIsShownInsteadOfDroppedOrSavedOverAnotherEdit() {
+        browser.get(base() + "/admin/");
+        browser.findElement(By.name("username")).sendKeys("admin");
+        browser.findElement(By.name("password")).sendKeys("console-test-password");
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        try {
+            // A limit typed wrong is refused by the server, not sent as null and created as no limit.
+            visit("keys");
+            browser.findElement(By.cssSelector("#create-key input[name=name]")).sendKeys("typo-limit");
+            browser.findElement(By.cssSelector("#create-key input[name=owner]")).sendKeys("team-console");
+            browser.findElement(By.cssSelector("#create-key input[name=rpm_limit]"))
+                    .sendKeys("6O");
+            browser.findElement(By.cssSelector("#create-key button")).click();
+            await(By.cssSelector("#created-key .error"));
+            assertThat(text("#created-key")).contains("rpm_limit");
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'typo-limit'", Integer.class))
+                    .isZero();
+
+            // A what-if the server refuses says why, where the prediction would be.
+            visit("router");
+            browser.findElement(By.cssSelector("#whatif input[name=threshold]")).clear();
+            browser.findElement(By.cssSelector("#whatif button")).click();
+            await(By.cssSelector("#whatif-result .error"));
+            assertThat(text("#whatif-result")).contains("threshold");
+
+            // A policy form loaded before someone else's edit does not save over it.
+            visit("policies");
+            overrides.apply(routes.policies().get("verified"), new PolicyEdit(null, 3, null, null, null), "other");
+            WebElement thresholds =
+                    browser.findElement(By.cssSelector("form[data-policy=verified] input[name=thresholds]"));
+            thresholds.clear();
+            thresholds.sendKeys("0.5");
+            browser.findElement(By.cssSelector("form[data-policy=verified] button"))
+                    .click();
+            new WebDriverWait(browser, Duration.ofSeconds(10))
+                    .until(ExpectedConditions.textToBePresentInElementLocated(
+                            By.cssSelector("form[data-policy=verified] .msg"), "changed since you loaded it"));
+            assertThat(routes.policies().get("verified").thresholds()).containsExactly(1.0);
+            assertThat(routes.policies().get("verified").budget().maxEscalations())
+                    .isEqualTo(3);
+        } finally {
+            browser.manage().deleteAllCookies();
+        }
     }
 
     /** A candidate version as the retraining job stores it (the console lists it; nothing loads its artifact). */
