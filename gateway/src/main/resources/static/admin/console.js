@@ -9,6 +9,7 @@ async function session() {
     const s = await api("GET", "/admin/api/session");
     csrf = s.csrf;
     const logout = document.getElementById("logout");
+    logout.querySelector("input[type=hidden]")?.remove();
     const hidden = document.createElement("input");
     hidden.type = "hidden";
     hidden.name = csrf.parameter_name;
@@ -18,7 +19,7 @@ async function session() {
   return csrf;
 }
 
-async function api(method, url, body) {
+async function api(method, url, body, retried) {
   const headers = { "Accept": "application/json" };
   if (method !== "GET") {
     const c = await session();
@@ -26,8 +27,16 @@ async function api(method, url, body) {
     headers["Content-Type"] = "application/json";
   }
   const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (response.redirected && response.url.includes("/admin/login")) {
-    location.href = "/admin/login";
+  if (response.status === 401) {
+    // The session is gone (a timeout, a restart): log in again rather than show the API's advice to scripts.
+    location.href = "/admin/login?expired";
+    return new Promise(() => {});
+  }
+  if (response.status === 403 && method !== "GET" && !retried) {
+    // A token of an older session (logged in again in another tab, or the session is gone): fetch the current
+    // one and try once more; without a session, fetching it lands on the login page.
+    csrf = null;
+    return api(method, url, body, true);
   }
   const json = await response.json();
   if (!response.ok) {

@@ -164,10 +164,7 @@ class ConsoleBrowserTest extends GatewayTest {
 
     @Test
     void whatTheServerRefusesIsShownInsteadOfDroppedOrSavedOverAnotherEdit() {
-        browser.get(base() + "/admin/");
-        browser.findElement(By.name("username")).sendKeys("admin");
-        browser.findElement(By.name("password")).sendKeys("console-test-password");
-        browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        logIn();
         try {
             // A limit typed wrong is refused by the server, not sent as null and created as no limit.
             visit("keys");
@@ -206,6 +203,36 @@ class ConsoleBrowserTest extends GatewayTest {
         } finally {
             browser.manage().deleteAllCookies();
         }
+    }
+
+    @Test
+    void anAdministratorWhoseSessionIsGoneIsSentToLogInAgain() {
+        logIn();
+        try {
+            visit("keys");
+            // As after a timeout or a restart: the page is still open, its session is not.
+            browser.manage().deleteCookieNamed("JSESSIONID");
+            browser.findElement(By.cssSelector("#create-key input[name=name]")).sendKeys("after-expiry");
+            browser.findElement(By.cssSelector("#create-key input[name=owner]")).sendKeys("team-console");
+            browser.findElement(By.cssSelector("#create-key button")).click();
+
+            new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("/admin/login"));
+            assertThat(browser.getPageSource()).contains("session had expired");
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'after-expiry'", Integer.class))
+                    .isZero();
+        } finally {
+            browser.manage().deleteAllCookies();
+        }
+    }
+
+    /** Logs in afresh, whatever session another test left. */
+    private void logIn() {
+        browser.get(base() + "/admin/login");
+        browser.manage().deleteAllCookies();
+        browser.get(base() + "/admin/");
+        browser.findElement(By.name("username")).sendKeys("admin");
+        browser.findElement(By.name("password")).sendKeys("console-test-password");
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
     }
 
     /** A candidate version as the retraining job stores it (the console lists it; nothing loads its artifact). */
