@@ -58,7 +58,8 @@ class ConsoleApi {
     /**
      * What the same traffic would have cost had every request gone straight to its policy's top tier: one attempt's
      * tokens at the top tier's price, or, where that price is 0 (replay, local), the mean cost of the requests the
-     * top tier answered in the range.
+     * top tier answered in the range. A request that no policy routed (sent straight to a backend, logged under its
+     * name, or under a policy no longer configured) costs there what it cost, so that it moves no savings.
      */
     private double counterfactualCost(Instant from) {
         Map<String, Double> meanCost = queries.meanCostByBackend(from);
@@ -66,6 +67,7 @@ class ConsoleApi {
         for (Map<String, Object> row : queries.tokensByPolicy(from)) {
             CascadePolicy policy = routes.policies().get((String) row.get("policy"));
             if (policy == null) {
+                total += ((Number) row.get("cost_usd")).doubleValue();
                 continue;
             }
             Tier top = policy.tiers().getLast();

@@ -1,6 +1,7 @@
 package dev.ponder.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.gateway.GatewayTest;
 import java.io.IOException;
@@ -74,6 +75,35 @@ class ConsoleApiTest extends GatewayTest {
         assertThat(error(stale).path("code").asString()).isEqualTo("policy_changed");
         assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'default'", Integer.class))
                 .isZero();
+    }
+
+    @Test
+    void aRequestSentStraightToABackendCostsAsMuchInTheAlwaysTopTierCounterfactualAndMovesNoSavings() {
+        JsonNode before = overview();
+        String id = post(
+                        "/v1/chat/completions",
+                        "application/json",
+                        "{\"model\": \"large\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")
+                .headers()
+                .firstValue("x-ponder-request-id")
+                .orElseThrow();
+        awaitRow("SELECT 1 FROM requests WHERE request_id = ?", id);
+        JsonNode after = overview();
+
+        double cost =
+                after.path("cost_usd").asDouble() - before.path("cost_usd").asDouble();
+        assertThat(cost).isPositive();
+        assertThat(after.path("top_tier_cost_usd").asDouble()
+                        - before.path("top_tier_cost_usd").asDouble())
+                .isCloseTo(cost, within(1e-9));
+        assertThat(after.path("savings_usd").asDouble())
+                .isCloseTo(before.path("savings_usd").asDouble(), within(1e-9));
+    }
+
+    private JsonNode overview() {
+        return JsonMapper.shared()
+                .readTree(admin("GET", "/admin/api/console/overview?range=1h", null)
+                        .body());
     }
 
     private HttpResponse<String> admin(String method, String path, String body) {
