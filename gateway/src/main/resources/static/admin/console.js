@@ -204,12 +204,13 @@ const pages = {
         { label: "logprob weights", render: v => v.logprob_weights ? v.logprob_weights.map(w => w.toFixed(3)).join(", ") : "prior" },
         { label: "metrics", render: v => JSON.stringify(v.metrics) },
         { label: "curve", render: v => curve(v.curves) },
-        { label: "", render: v => h("button", { onclick: async () => {
+        { label: "", render: v => h("button", { onclick: () => act(async () => {
             await api("POST", `/admin/api/router/versions/${encodeURIComponent(v.version)}/activate`);
-            show("router");
-          } }, v.status === "active" ? "active" : "promote / roll back") },
+            await show("router");
+          }) }, v.status === "active" ? "active" : "promote / roll back") },
       ], router.versions, "versions"),
-      h("button", { onclick: async () => { await api("POST", "/admin/api/router/versions/bundled/activate"); show("router"); } },
+      h("button", { onclick: () => act(async () => {
+          await api("POST", "/admin/api/router/versions/bundled/activate"); await show("router"); }) },
         "Roll back to the bundled model"),
       h("h2", {}, "What if"),
       h("form", { class: "inline", id: "whatif", onsubmit: async e => {
@@ -316,8 +317,8 @@ const pages = {
         { label: "prefix", key: "key_prefix" }, { label: "RPM / TPM", render: k => `${k.rpm_limit ?? "∞"} / ${k.tpm_limit ?? "∞"}` },
         { label: "budget day / month", render: k => `${usd(k.daily_budget_usd) || "∞"} / ${usd(k.monthly_budget_usd) || "∞"}` },
         { label: "expires", render: k => when(k.expires_at) }, { label: "revoked", render: k => when(k.revoked_at) },
-        { label: "", render: k => k.revoked_at ? "" : h("button", { onclick: async () => {
-            await api("DELETE", "/admin/api/keys/" + encodeURIComponent(k.id)); show("keys"); } }, "revoke") },
+        { label: "", render: k => k.revoked_at ? "" : h("button", { onclick: () => act(async () => {
+            await api("DELETE", "/admin/api/keys/" + encodeURIComponent(k.id)); await show("keys"); }) }, "revoke") },
       ], keys.data, "keys"),
     ];
   },
@@ -357,6 +358,16 @@ function curve(curves) {
   const d = xs.map((x, i) => `${i ? "L" : "M"}${(x * W).toFixed(1)},${(H - (ys[i] - minY) / (maxY - minY) * H).toFixed(1)}`).join(" ");
   return svg("svg", { width: W, height: H, role: "img", "aria-label": "quality vs strong share" },
     svg("path", { d, fill: "none", stroke: "#4f7cff", "stroke-width": 2 }));
+}
+
+// Runs a button's action; what the server refuses is shown at the top of the page rather than lost in a promise.
+async function act(action) {
+  try {
+    await action();
+  } catch (err) {
+    page.querySelector(":scope > p.action-error")?.remove();
+    page.prepend(h("p", { class: "error action-error" }, err.message));
+  }
 }
 
 async function show(name, args = [], extra) {

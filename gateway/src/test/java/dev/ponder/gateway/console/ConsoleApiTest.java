@@ -100,6 +100,32 @@ class ConsoleApiTest extends GatewayTest {
                 .isCloseTo(before.path("savings_usd").asDouble(), within(1e-9));
     }
 
+    @Test
+    void promotingAVersionWhoseArtifactDoesNotLoadIsA409AndChangesNothing() {
+        jdbc.update("""
+                INSERT INTO router_models (version, sha256, artifact, card, metrics, curves, thresholds, status,
+                    created_at)
+                VALUES ('unloadable-api', 'abc', '\\x00', '{}', '{}', '{}', '{}', 'candidate', now())""");
+        String active = JsonMapper.shared()
+                .readTree(admin("GET", "/admin/api/router", null).body())
+                .path("active")
+                .asString();
+
+        HttpResponse<String> response = admin("POST", "/admin/api/router/versions/unloadable-api/activate", null);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(409);
+        assertThat(error(response).path("code").asString()).isEqualTo("model_version_unusable");
+        assertThat(error(response).path("message").asString()).contains("cannot be loaded");
+        assertThat(jdbc.queryForObject(
+                        "SELECT status FROM router_models WHERE version = 'unloadable-api'", String.class))
+                .isEqualTo("candidate");
+        assertThat(JsonMapper.shared()
+                        .readTree(admin("GET", "/admin/api/router", null).body())
+                        .path("active")
+                        .asString())
+                .isEqualTo(active);
+    }
+
     private JsonNode overview() {
         return JsonMapper.shared()
                 .readTree(admin("GET", "/admin/api/console/overview?range=1h", null)

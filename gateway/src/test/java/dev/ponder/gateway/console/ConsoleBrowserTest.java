@@ -179,11 +179,25 @@ class ConsoleBrowserTest extends GatewayTest {
                     .isZero();
 
             // A what-if the server refuses says why, where the prediction would be.
+            jdbc.update("""
+                    INSERT INTO router_models (version, sha256, artifact, card, metrics, curves, thresholds, status,
+                        created_at)
+                    VALUES ('unloadable-browser', 'abc', '\\x00', '{}', '{}', '{}', '{}', 'candidate', now())""");
             visit("router");
             browser.findElement(By.cssSelector("#whatif input[name=threshold]")).clear();
             browser.findElement(By.cssSelector("#whatif button")).click();
             await(By.cssSelector("#whatif-result .error"));
             assertThat(text("#whatif-result")).contains("threshold");
+
+            // A promotion the server refuses says why.
+            browser.findElements(By.cssSelector("#versions tbody tr")).stream()
+                    .filter(row -> row.getText().contains("unloadable-browser"))
+                    .findFirst()
+                    .orElseThrow()
+                    .findElement(By.tagName("button"))
+                    .click();
+            await(By.cssSelector("#page .action-error"));
+            assertThat(text("#page .action-error")).contains("cannot be loaded");
 
             // A policy form loaded before someone else's edit does not save over it.
             visit("policies");
