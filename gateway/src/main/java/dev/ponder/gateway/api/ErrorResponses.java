@@ -115,11 +115,10 @@ class ErrorResponses {
     /** A query parameter or path segment that does not convert (a number, an instant) is the caller's to fix. */
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<Map<String, Object>> mistypedParameter(MethodArgumentTypeMismatchException e) {
-        String expected = e.getRequiredType() == null
-                ? "another value"
-                : e.getRequiredType() == Instant.class
-                        ? "an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z"
-                        : "a " + e.getRequiredType().getSimpleName();
+        Class<?> type = e.getRequiredType();
+        String expected = type == Instant.class
+                ? "an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z"
+                : type != null && (type.isPrimitive() || Number.class.isAssignableFrom(type)) ? "a number" : "valid";
         return api(ApiException.invalid(
                 e.getName(),
                 "The parameter '" + e.getName() + "' must be " + expected + " but was '" + e.getValue() + "'."));

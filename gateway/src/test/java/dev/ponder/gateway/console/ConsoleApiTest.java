@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.gateway.GatewayTest;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -22,8 +19,6 @@ import tools.jackson.databind.json.JsonMapper;
             "ponder.security.admin.token=console-test-token"
         })
 class ConsoleApiTest extends GatewayTest {
-
-    private static final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void aWhatIfWithoutAThresholdOrWithOneThatIsNoNumberIsA400NamingIt() {
@@ -57,8 +52,7 @@ class ConsoleApiTest extends GatewayTest {
         assertThat(error(nullThreshold).path("param").asString()).isEqualTo("thresholds");
         assertThat(misspelt.statusCode()).as(misspelt.body()).isEqualTo(400);
         assertThat(error(misspelt).path("param").asString()).isEqualTo("max_cost");
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'default'", Integer.class))
-                .isZero();
+        assertThat(editsOfDefault()).isZero();
     }
 
     @Test
@@ -73,8 +67,7 @@ class ConsoleApiTest extends GatewayTest {
 
         assertThat(stale.statusCode()).as(stale.body()).isEqualTo(409);
         assertThat(error(stale).path("code").asString()).isEqualTo("policy_changed");
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'default'", Integer.class))
-                .isZero();
+        assertThat(editsOfDefault()).isZero();
     }
 
     @Test
@@ -133,20 +126,17 @@ class ConsoleApiTest extends GatewayTest {
     }
 
     private HttpResponse<String> admin(String method, String path, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", "Bearer console-test-token")
                 .header("Content-Type", "application/json")
                 .method(
                         method,
-                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    private int editsOfDefault() {
+        return jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'default'", Integer.class);
     }
 
     private static JsonNode error(HttpResponse<String> response) {

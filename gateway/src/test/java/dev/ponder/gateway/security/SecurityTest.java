@@ -289,10 +289,7 @@ class SecurityTest {
 
     @Test
     void anAdministratorLogsInWithAFormAndChangesNeedTheSessionsCsrfToken() {
-        HttpClient browser = HttpClient.newBuilder()
-                .cookieHandler(new CookieManager())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        HttpClient browser = browser();
         String loginPage =
                 send(HttpRequest.newBuilder(uri("/admin/login")).GET(), browser).body();
         Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(loginPage);
@@ -335,10 +332,7 @@ class SecurityTest {
     @Test
     void aFormPostedWithTheTokenOfASessionThatIsGoneLeadsBackToTheLoginPage() {
         // As after a restart: the console's logout form, or a login page left open, carries a token no session has.
-        HttpClient browser = HttpClient.newBuilder()
-                .cookieHandler(new CookieManager())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        HttpClient browser = browser();
         HttpResponse<String> logout = send(
                 HttpRequest.newBuilder(uri("/admin/logout"))
                         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -545,6 +539,14 @@ class SecurityTest {
     private static String requestId(HttpResponse<String> response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.headers().firstValue("x-ponder-request-id").orElseThrow();
+    }
+
+    /** A client that keeps its cookies, as a browser does, and shows redirects instead of following them. */
+    private static HttpClient browser() {
+        return HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     private URI uri(String path) {
