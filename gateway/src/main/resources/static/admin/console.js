@@ -244,14 +244,14 @@ const pages = {
           const f = new FormData(e.target);
           const msg = e.target.querySelector(".msg");
           try {
-            // An empty budget field keeps the current value (unlimited stays unlimited).
-            const number = name => f.get(name).trim() === "" ? undefined : numberOrText(f.get(name).trim());
+            // An empty budget is unlimited (null), as the form shows one; an empty deadline keeps the current one.
+            const number = (name, empty) => f.get(name).trim() === "" ? empty : numberOrText(f.get(name).trim());
             // The version this form shows: if someone changed the policy since, the server refuses (409).
             await api("PUT", "/admin/api/console/policies/" + encodeURIComponent(policy.name), {
               thresholds: f.get("thresholds").split(",").filter(s => s.trim()).map(s => numberOrText(s.trim())),
-              max_escalations: number("max_escalations"),
-              max_cost_usd: number("max_cost_usd"),
-              deadline_ms: number("deadline_ms"),
+              max_escalations: number("max_escalations", null),
+              max_cost_usd: number("max_cost_usd", null),
+              deadline_ms: number("deadline_ms", undefined),
               version: policy.version });
             show("policies");
           } catch (err) {

@@ -1,5 +1,6 @@
 package dev.ponder.gateway.console;
 
+import dev.ponder.cascade.Budget;
 import dev.ponder.gateway.api.ApiException;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,8 +8,9 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A console edit of a policy's thresholds and budgets; a null field keeps the current value. {@code version} is the
- * policy's {@code version} as the editor saw it: when given, the edit applies only to that version.
+ * A console edit of a policy's thresholds and budgets; a null field keeps the current value, and an unlimited budget
+ * is {@link Budget#UNLIMITED}'s value. {@code version} is the policy's {@code version} as the editor saw it: when
+ * given, the edit applies only to that version.
  */
 record PolicyEdit(List<Double> thresholds, Integer maxEscalations, Double maxCostUsd, Long deadlineMs, String version) {
 
@@ -41,8 +43,13 @@ record PolicyEdit(List<Double> thresholds, Integer maxEscalations, Double maxCos
         }
         return new PolicyEdit(
                 thresholds(field(body, "thresholds")),
-                maxEscalations(field(body, "max_escalations")),
-                maxCostUsd(field(body, "max_cost_usd")),
+                // A budget sent as null is lifted, as the view shows an unlimited one; left out, it is kept.
+                cleared(body, "max_escalations")
+                        ? Integer.valueOf(Budget.UNLIMITED.maxEscalations())
+                        : maxEscalations(field(body, "max_escalations")),
+                cleared(body, "max_cost_usd")
+                        ? Double.valueOf(Budget.UNLIMITED.maxCostUsd())
+                        : maxCostUsd(field(body, "max_cost_usd")),
                 deadlineMs(field(body, "deadline_ms")),
                 version(field(body, "version")));
     }
@@ -56,6 +63,14 @@ record PolicyEdit(List<Double> thresholds, Integer maxEscalations, Double maxCos
             }
         }
         return null;
+    }
+
+    /** Whether the field is there under either of its names as JSON null. */
+    private static boolean cleared(JsonNode body, String name) {
+        return FIELDS.entrySet().stream()
+                .anyMatch(alias -> alias.getValue().equals(name)
+                        && body.has(alias.getKey())
+                        && body.get(alias.getKey()).isNull());
     }
 
     private static List<Double> thresholds(JsonNode node) {

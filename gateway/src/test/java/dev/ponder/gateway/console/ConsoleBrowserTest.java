@@ -3,6 +3,7 @@ package dev.ponder.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ponder.cascade.Budget;
 import dev.ponder.gateway.GatewayTest;
 import dev.ponder.gateway.routing.Routes;
 import java.io.IOException;
@@ -199,8 +200,14 @@ class ConsoleBrowserTest extends GatewayTest {
             await(By.cssSelector("#page .action-error"));
             assertThat(text("#page .action-error")).contains("cannot be loaded");
 
-            // A policy form loaded before someone else's edit does not save over it.
+            // A budget set in the form can be emptied again, back to unlimited.
             visit("policies");
+            saveBudget("live", "0.5");
+            assertThat(routes.policies().get("live").budget().maxCostUsd()).isEqualTo(0.5);
+            saveBudget("live", "");
+            assertThat(routes.policies().get("live").budget().maxCostUsd()).isEqualTo(Budget.UNLIMITED.maxCostUsd());
+
+            // A policy form loaded before someone else's edit does not save over it.
             overrides.apply(routes.policies().get("verified"), new PolicyEdit(null, 3, null, null, null), "other");
             WebElement thresholds =
                     browser.findElement(By.cssSelector("form[data-policy=verified] input[name=thresholds]"));
@@ -237,6 +244,17 @@ class ConsoleBrowserTest extends GatewayTest {
         } finally {
             browser.manage().deleteAllCookies();
         }
+    }
+
+    /** Types a policy's maximum cost into its form, saves, and waits for the page to show the saved policies. */
+    private void saveBudget(String policy, String maxCostUsd) {
+        WebElement form = browser.findElement(By.cssSelector("form[data-policy=" + policy + "]"));
+        WebElement field = form.findElement(By.name("max_cost_usd"));
+        field.clear();
+        field.sendKeys(maxCostUsd);
+        form.findElement(By.tagName("button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(form));
+        await(By.cssSelector("form[data-policy=" + policy + "]"));
     }
 
     /** Logs in afresh, whatever session another test left. */

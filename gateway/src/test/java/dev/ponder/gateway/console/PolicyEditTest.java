@@ -3,6 +3,7 @@ package dev.ponder.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.ponder.cascade.Budget;
 import dev.ponder.gateway.api.ApiException;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,7 +22,14 @@ class PolicyEditTest {
 
         assertThat(snake).isEqualTo(new PolicyEdit(java.util.List.of(0.2, 0.6), 2, 0.05, 60000L, "abc"));
         assertThat(camel).isEqualTo(snake);
-        assertThat(read("{\"max_cost_usd\": null}")).isEqualTo(new PolicyEdit(null, null, null, null, null));
+        assertThat(read("{}")).isEqualTo(new PolicyEdit(null, null, null, null, null));
+    }
+
+    @Test
+    void aBudgetSentAsNullIsLiftedAsTheViewShowsAnUnlimitedOne() {
+        assertThat(read("{\"max_escalations\": null, \"maxCostUsd\": null, \"deadline_ms\": null}"))
+                .isEqualTo(new PolicyEdit(
+                        null, Budget.UNLIMITED.maxEscalations(), Budget.UNLIMITED.maxCostUsd(), null, null));
     }
 
     @Test
