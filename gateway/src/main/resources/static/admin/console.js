@@ -9,6 +9,7 @@ async function session() {
     const s = await api("GET", "/admin/api/session");
     csrf = s.csrf;
     const logout = document.getElementById("logout");
+    logout.querySelector("input[type=hidden]")?.remove();
     const hidden = document.createElement("input");
     hidden.type = "hidden";
     hidden.name = csrf.parameter_name;
@@ -18,7 +19,7 @@ async function session() {
   return csrf;
 }
 
-async function api(method, url, body) {
+async function api(method, url, body, retried) {
   const headers = { "Accept": "application/json" };
   if (method !== "GET") {
     const c = await session();
@@ -26,8 +27,16 @@ async function api(method, url, body) {
     headers["Content-Type"] = "application/json";
   }
   const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (response.redirected && response.url.includes("/admin/login")) {
-    location.href = "/admin/login";
+  if (response.status === 401) {
+    // The session is gone (a timeout, a restart): log in again rather than show the API's advice to scripts.
+    location.href = "/admin/login?expired";
+    return new Promise(() => {});
+  }
+  if (response.status === 403 && method !== "GET" && !retried) {
+    // A token of an older session (logged in again in another tab, or the session is gone): fetch the current
+    // one and try once more; without a session, fetching it lands on the login page.
+    csrf = null;
+    return api(method, url, body, true);
   }
   const json = await response.json();
   if (!response.ok) {
@@ -45,6 +54,10 @@ function h(tag, attrs, ...children) {
   for (const c of children.flat()) el.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
   return el;
 }
+
+// A form field as JSON: a number when it reads as one, else the text as typed, so that the server's error names it
+// (a NaN would travel as null, and a limit typed wrong would silently become no limit).
+const numberOrText = v => Number.isFinite(Number(v)) ? Number(v) : v;
 
 const usd = v => v === null || v === undefined ? "" : "$" + Number(v).toFixed(Number(v) < 1 ? 6 : 2);
 const ms = v => v === null || v === undefined ? "" : Number(v).toFixed(1) + " ms";
@@ -191,22 +204,29 @@ const pages = {
         { label: "logprob weights", render: v => v.logprob_weights ? v.logprob_weights.map(w => w.toFixed(3)).join(", ") : "prior" },
         { label: "metrics", render: v => JSON.stringify(v.metrics) },
         { label: "curve", render: v => curve(v.curves) },
-        { label: "", render: v => h("button", { onclick: async () => {
+        { label: "", render: v => h("button", { onclick: () => act(async () => {
             await api("POST", `/admin/api/router/versions/${encodeURIComponent(v.version)}/activate`);
-            show("router");
-          } }, v.status === "active" ? "active" : "promote / roll back") },
+            await show("router");
+          }) }, v.status === "active" ? "active" : "promote / roll back") },
       ], router.versions, "versions"),
-      h("button", { onclick: async () => { await api("POST", "/admin/api/router/versions/bundled/activate"); show("router"); } },
+      h("button", { onclick: () => act(async () => {
+          await api("POST", "/admin/api/router/versions/bundled/activate"); await show("router"); }) },
         "Roll back to the bundled model"),
       h("h2", {}, "What if"),
       h("form", { class: "inline", id: "whatif", onsubmit: async e => {
           e.preventDefault();
           const f = new FormData(e.target);
-          const w = await api("GET", `/admin/api/console/whatif?policy=${f.get("policy")}&threshold=${f.get("threshold")}`);
-          whatIf.replaceChildren(h("div", { class: "cards" },
-            card("requests considered", w.requests), card("strong share", pct(w.strong_share)),
-            card("predicted cost", usd(w.predicted_cost_usd)), card("always strong", usd(w.always_strong_cost_usd)),
-            card("predicted quality vs always strong", pct(w.predicted_quality_vs_always_strong))));
+          const query = new URLSearchParams({ policy: f.get("policy"), threshold: f.get("threshold") });
+          try {
+            const w = await api("GET", "/admin/api/console/whatif?" + query);
+            whatIf.replaceChildren(h("div", { class: "cards" },
+              card("requests considered", w.requests), card("strong share", pct(w.strong_share)),
+              card("predicted cost", usd(w.predicted_cost_usd)), card("always strong", usd(w.always_strong_cost_usd)),
+              card("predicted quality vs always strong", pct(w.predicted_quality_vs_always_strong))));
+          } catch (err) {
+            // In place of the last prediction, which no longer answers what the form asks.
+            whatIf.replaceChildren(h("p", { class: "error" }, err.message));
+          }
         } },
         h("label", {}, "Policy", h("select", { name: "policy" }, policyNames.map(n => h("option", {}, n)))),
         h("label", {}, "Threshold", h("input", { name: "threshold", type: "number", min: 0, max: 1, step: 0.01, value: 0.5 })),
@@ -224,13 +244,15 @@ const pages = {
           const f = new FormData(e.target);
           const msg = e.target.querySelector(".msg");
           try {
-            // An empty budget field keeps the current value (unlimited stays unlimited).
-            const number = name => f.get(name).trim() === "" ? undefined : Number(f.get(name));
+            // An empty budget is unlimited (null), as the form shows one; an empty deadline keeps the current one.
+            const number = (name, empty) => f.get(name).trim() === "" ? empty : numberOrText(f.get(name).trim());
+            // The version this form shows: if someone changed the policy since, the server refuses (409).
             await api("PUT", "/admin/api/console/policies/" + encodeURIComponent(policy.name), {
-              thresholds: f.get("thresholds").split(",").filter(s => s.trim()).map(Number),
-              maxEscalations: number("max_escalations"),
-              maxCostUsd: number("max_cost_usd"),
-              deadlineMs: number("deadline_ms") });
+              thresholds: f.get("thresholds").split(",").filter(s => s.trim()).map(s => numberOrText(s.trim())),
+              max_escalations: number("max_escalations", null),
+              max_cost_usd: number("max_cost_usd", null),
+              deadline_ms: number("deadline_ms", undefined),
+              version: policy.version });
             show("policies");
           } catch (err) {
             msg.textContent = err.message;
@@ -277,7 +299,7 @@ const pages = {
           const f = new FormData(e.target);
           const body = { name: f.get("name"), owner: f.get("owner") };
           for (const k of ["rpm_limit", "tpm_limit", "daily_budget_usd", "monthly_budget_usd"]) {
-            if (f.get(k)) body[k] = Number(f.get(k));
+            if (f.get(k).trim()) body[k] = numberOrText(f.get(k).trim());
           }
           try {
             const k = await api("POST", "/admin/api/keys", body);
@@ -295,8 +317,8 @@ const pages = {
         { label: "prefix", key: "key_prefix" }, { label: "RPM / TPM", render: k => `${k.rpm_limit ?? "∞"} / ${k.tpm_limit ?? "∞"}` },
         { label: "budget day / month", render: k => `${usd(k.daily_budget_usd) || "∞"} / ${usd(k.monthly_budget_usd) || "∞"}` },
         { label: "expires", render: k => when(k.expires_at) }, { label: "revoked", render: k => when(k.revoked_at) },
-        { label: "", render: k => k.revoked_at ? "" : h("button", { onclick: async () => {
-            await api("DELETE", "/admin/api/keys/" + encodeURIComponent(k.id)); show("keys"); } }, "revoke") },
+        { label: "", render: k => k.revoked_at ? "" : h("button", { onclick: () => act(async () => {
+            await api("DELETE", "/admin/api/keys/" + encodeURIComponent(k.id)); await show("keys"); }) }, "revoke") },
       ], keys.data, "keys"),
     ];
   },
@@ -336,6 +358,16 @@ function curve(curves) {
   const d = xs.map((x, i) => `${i ? "L" : "M"}${(x * W).toFixed(1)},${(H - (ys[i] - minY) / (maxY - minY) * H).toFixed(1)}`).join(" ");
   return svg("svg", { width: W, height: H, role: "img", "aria-label": "quality vs strong share" },
     svg("path", { d, fill: "none", stroke: "#4f7cff", "stroke-width": 2 }));
+}
+
+// Runs a button's action; what the server refuses is shown at the top of the page rather than lost in a promise.
+async function act(action) {
+  try {
+    await action();
+  } catch (err) {
+    page.querySelector(":scope > p.action-error")?.remove();
+    page.prepend(h("p", { class: "error action-error" }, err.message));
+  }
 }
 
 async function show(name, args = [], extra) {

@@ -94,7 +94,7 @@ public abstract class GatewayTest {
                 .build());
     }
 
-    private static HttpResponse<String> send(HttpRequest request) {
+    protected static HttpResponse<String> send(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {

@@ -2,6 +2,7 @@ package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.BackendException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -13,8 +14,10 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -100,6 +103,25 @@ class ErrorResponses {
     ResponseEntity<Map<String, Object>> method(HttpRequestMethodNotSupportedException e) {
         return api(new ApiException(
                 405, "invalid_request_error", null, null, "Method " + e.getMethod() + " is not allowed here.", null));
+    }
+
+    /** A required query parameter left out (the console's what-if without a threshold) is the caller's to fix. */
+    @ExceptionHandler(MissingServletRequestParameterException.class)
+    ResponseEntity<Map<String, Object>> missingParameter(MissingServletRequestParameterException e) {
+        return api(ApiException.invalid(
+                e.getParameterName(), "The parameter '" + e.getParameterName() + "' is required."));
+    }
+
+    /** A query parameter or path segment that does not convert (a number, an instant) is the caller's to fix. */
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<Map<String, Object>> mistypedParameter(MethodArgumentTypeMismatchException e) {
+        Class<?> type = e.getRequiredType();
+        String expected = type == Instant.class
+                ? "an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z"
+                : type != null && (type.isPrimitive() || Number.class.isAssignableFrom(type)) ? "a number" : "valid";
+        return api(ApiException.invalid(
+                e.getName(),
+                "The parameter '" + e.getName() + "' must be " + expected + " but was '" + e.getValue() + "'."));
     }
 
     @ExceptionHandler(NoResourceFoundException.class)

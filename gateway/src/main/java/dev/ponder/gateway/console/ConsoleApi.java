@@ -20,6 +20,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
 
 /** The JSON the console's pages render; behind the admin login like everything under /admin. */
 @RestController
@@ -57,7 +58,8 @@ class ConsoleApi {
     /**
      * What the same traffic would have cost had every request gone straight to its policy's top tier: one attempt's
      * tokens at the top tier's price, or, where that price is 0 (replay, local), the mean cost of the requests the
-     * top tier answered in the range.
+     * top tier answered in the range. A request that no policy routed (sent straight to a backend, logged under its
+     * name, or under a policy no longer configured) costs there what it cost, so that it moves no savings.
      */
     private double counterfactualCost(Instant from) {
         Map<String, Double> meanCost = queries.meanCostByBackend(from);
@@ -65,6 +67,7 @@ class ConsoleApi {
         for (Map<String, Object> row : queries.tokensByPolicy(from)) {
             CascadePolicy policy = routes.policies().get((String) row.get("policy"));
             if (policy == null) {
+                total += ((Number) row.get("cost_usd")).doubleValue();
                 continue;
             }
             Tier top = policy.tiers().getLast();
@@ -130,21 +133,36 @@ class ConsoleApi {
     @GetMapping("/admin/api/console/policies")
     Map<String, Object> policies() {
         List<Map<String, Object>> policies = new ArrayList<>();
-        routes.policies().values().forEach(p -> policies.add(PolicyOverrides.view(p)));
+        routes.policies().values().forEach(p -> policies.add(editable(p)));
         return Map.of("data", policies, "audit", queries.policyAudit());
     }
 
+    /**
+     * Edits a policy's thresholds and budgets; see {@link PolicyEdit} for the fields. Sent with the {@code version}
+     * it was loaded at, an edit of a policy someone changed since is refused with 409 instead of undoing their change.
+     */
     @PutMapping("/admin/api/console/policies/{name}")
-    Map<String, Object> editPolicy(@PathVariable String name, @RequestBody PolicyEdit edit, Principal admin) {
+    Map<String, Object> editPolicy(@PathVariable String name, @RequestBody JsonNode body, Principal admin) {
         CascadePolicy current = routes.policies().get(name);
         if (current == null) {
             throw new ApiException(404, "invalid_request_error", "name", "not_found", "No policy " + name + ".", null);
         }
+        PolicyEdit edit = PolicyEdit.from(body);
         try {
-            return PolicyOverrides.view(overrides.apply(current, edit, admin.getName()));
+            return editable(overrides.apply(current, edit, admin.getName()));
+        } catch (PolicyOverrides.StaleEdit e) {
+            throw new ApiException(409, "invalid_request_error", "version", "policy_changed", e.getMessage(), null);
         } catch (IllegalArgumentException e) {
+            // The budgets were checked as they were read: what the policy's constructor refuses is its thresholds.
             throw ApiException.invalid("thresholds", e.getMessage());
         }
+    }
+
+    /** A policy as the console shows it, with the version an edit of it names. */
+    private static Map<String, Object> editable(CascadePolicy policy) {
+        Map<String, Object> view = PolicyOverrides.view(policy);
+        view.put("version", PolicyOverrides.version(policy));
+        return view;
     }
 
     /**

@@ -84,11 +84,14 @@ class ConsoleQueries {
         return 0;
     }
 
-    /** Per policy: requests and the tokens of one attempt each, to price the "always the top tier" counterfactual. */
+    /**
+     * Per policy: requests, the tokens of one attempt each and the cost, to price the "always the top tier"
+     * counterfactual.
+     */
     List<Map<String, Object>> tokensByPolicy(Instant from) {
         return jdbc.queryForList("""
                 SELECT policy, sum(requests)::bigint AS requests, sum(input_tokens) AS input_tokens,
-                       sum(output_tokens) AS output_tokens
+                       sum(output_tokens) AS output_tokens, coalesce(sum(cost_usd), 0) AS cost_usd
                 FROM """ + USAGE + " GROUP BY policy", window(from).args());
     }
 

@@ -4,12 +4,15 @@ import dev.ponder.cascade.Budget;
 import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.routing.Routes;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -46,16 +49,37 @@ class PolicyOverrides {
         this.clock = clock;
     }
 
-    CascadePolicy apply(CascadePolicy current, PolicyEdit edit, String admin) {
-        Budget budget = current.budget();
-        CascadePolicy changed = with(
-                current,
-                edit.thresholds() == null ? current.thresholds() : edit.thresholds(),
-                new Budget(
-                        edit.maxEscalations() == null ? budget.maxEscalations() : edit.maxEscalations(),
-                        edit.deadlineMs() == null ? budget.deadline() : Duration.ofMillis(edit.deadlineMs()),
-                        edit.maxCostUsd() == null ? budget.maxCostUsd() : edit.maxCostUsd()));
-        tx.executeWithoutResult(status -> {
+    /**
+     * Applies an edit on top of the policy as last stored, one edit of a policy at a time across replicas (an
+     * advisory lock), so that concurrent edits of different fields both land and an edit made on a replica whose
+     * copy is a refresh behind does not undo another replica's. An edit that names a {@code version} other than the
+     * current one is refused with {@link StaleEdit}.
+     */
+    synchronized CascadePolicy apply(CascadePolicy configured, PolicyEdit edit, String admin) {
+        CascadePolicy changed = tx.execute(status -> {
+            jdbc.queryForList(
+                    "SELECT pg_advisory_xact_lock(hashtext('ponder.policy_overrides'), hashtext(?))",
+                    configured.name());
+            CascadePolicy current = jdbc
+                    .query(
+                            "SELECT * FROM policy_overrides WHERE policy = ?",
+                            (rs, i) -> storedOrNull(configured, rs),
+                            configured.name())
+                    .stream()
+                    .filter(Objects::nonNull)
+                    .findFirst()
+                    .orElse(configured);
+            if (edit.version() != null && !edit.version().equals(version(current))) {
+                throw new StaleEdit(current);
+            }
+            Budget budget = current.budget();
+            CascadePolicy edited = with(
+                    current,
+                    edit.thresholds() == null ? current.thresholds() : edit.thresholds(),
+                    new Budget(
+                            edit.maxEscalations() == null ? budget.maxEscalations() : edit.maxEscalations(),
+                            edit.deadlineMs() == null ? budget.deadline() : Duration.ofMillis(edit.deadlineMs()),
+                            edit.maxCostUsd() == null ? budget.maxCostUsd() : edit.maxCostUsd()));
             jdbc.update(
                     """
                     INSERT INTO policy_overrides (policy, thresholds, max_escalations, max_cost_usd, deadline_ms,
@@ -66,21 +90,22 @@ class PolicyOverrides {
                         deadline_ms = excluded.deadline_ms, updated_by = excluded.updated_by,
                         updated_at = excluded.updated_at
                     """,
-                    changed.name(),
-                    json.writeValueAsString(changed.thresholds()),
-                    changed.budget().maxEscalations(),
-                    changed.budget().maxCostUsd(),
-                    changed.budget().deadline().toMillis(),
+                    edited.name(),
+                    json.writeValueAsString(edited.thresholds()),
+                    edited.budget().maxEscalations(),
+                    edited.budget().maxCostUsd(),
+                    edited.budget().deadline().toMillis(),
                     admin,
                     Timestamp.from(clock.instant()));
             jdbc.update(
                     "INSERT INTO policy_audit (policy, changed_by, before, after, changed_at) VALUES (?, ?, ?::jsonb,"
                             + " ?::jsonb, ?)",
-                    changed.name(),
+                    edited.name(),
                     admin,
                     json.writeValueAsString(view(current)),
-                    json.writeValueAsString(view(changed)),
+                    json.writeValueAsString(view(edited)),
                     Timestamp.from(clock.instant()));
+            return edited;
         });
         routes.replace(changed);
         log.info(
@@ -94,40 +119,43 @@ class PolicyOverrides {
 
     /** Applies the stored overrides, on every replica, so that an edit made on one reaches all. */
     @Scheduled(initialDelay = 0, fixedDelayString = "${ponder.console.policy-refresh:PT10S}")
-    void refresh() {
+    synchronized void refresh() {
         try {
             jdbc.query("SELECT * FROM policy_overrides", rs -> {
                 CascadePolicy current = routes.policies().get(rs.getString("policy"));
                 if (current == null) {
                     return;
                 }
-                String thresholds = rs.getString("thresholds");
-                CascadePolicy stored;
-                try {
-                    stored = with(
-                            current,
-                            List.of(json.readValue(thresholds, Double[].class)),
-                            new Budget(
-                                    rs.getInt("max_escalations"),
-                                    Duration.ofMillis(rs.getLong("deadline_ms")),
-                                    rs.getDouble("max_cost_usd")));
-                } catch (IllegalArgumentException e) {
-                    // An edit made for other tiers (the configuration changed since): skip it, apply the others.
-                    if (unusable.add(current.name() + thresholds)) {
-                        log.warn(
-                                "Policy override of '{}' does not fit the configured policy, ignored until edited"
-                                        + " again: {}",
-                                current.name(),
-                                e.getMessage());
-                    }
-                    return;
-                }
-                if (!stored.equals(current)) {
+                CascadePolicy stored = storedOrNull(current, rs);
+                if (stored != null && !stored.equals(current)) {
                     routes.replace(stored);
                 }
             });
         } catch (RuntimeException e) {
             log.warn("Could not refresh policy overrides, keeping the current ones: {}", e.getMessage());
+        }
+    }
+
+    /** The policy with the stored override row applied, or null when it no longer fits (warned about once). */
+    private CascadePolicy storedOrNull(CascadePolicy current, ResultSet rs) throws SQLException {
+        String thresholds = rs.getString("thresholds");
+        try {
+            return with(
+                    current,
+                    List.of(json.readValue(thresholds, Double[].class)),
+                    new Budget(
+                            rs.getInt("max_escalations"),
+                            Duration.ofMillis(rs.getLong("deadline_ms")),
+                            rs.getDouble("max_cost_usd")));
+        } catch (IllegalArgumentException e) {
+            // An edit made for other tiers (the configuration changed since): skip it, apply the others.
+            if (unusable.add(current.name() + thresholds)) {
+                log.warn(
+                        "Policy override of '{}' does not fit the configured policy, ignored until edited again: {}",
+                        current.name(),
+                        e.getMessage());
+            }
+            return null;
         }
     }
 
@@ -155,5 +183,19 @@ class PolicyOverrides {
         view.put("deadline_ms", p.budget().deadline().toMillis());
         view.put("stream_mode", p.streamMode() == null ? null : p.streamMode().name());
         return view;
+    }
+
+    /** Names the editable values of a policy, so that an edit can say which ones it was made against. */
+    static String version(CascadePolicy p) {
+        return Integer.toHexString(Objects.hash(p.thresholds(), p.budget()));
+    }
+
+    /** An edit made against a version of the policy that is no longer the current one. */
+    static final class StaleEdit extends RuntimeException {
+
+        StaleEdit(CascadePolicy current) {
+            super("Policy '" + current.name() + "' was changed since you loaded it (it now has thresholds "
+                    + current.thresholds() + "); reload it and edit again.");
+        }
     }
 }

@@ -48,7 +48,19 @@ class RouterAdminController {
         if (!version.equals(RouterModels.BUNDLED) && models.version(version).isEmpty()) {
             throw unknown(version);
         }
-        models.activate(version);
+        try {
+            models.activate(version);
+        } catch (IllegalArgumentException e) {
+            // Its artifact or model card does not load: nothing changed, and promoting it again will not help.
+            throw new ApiException(
+                    409,
+                    "invalid_request_error",
+                    "version",
+                    "model_version_unusable",
+                    "Router model version '" + version + "' cannot be loaded, so " + models.currentVersion()
+                            + " stays active: " + e.getMessage(),
+                    null);
+        }
         return Map.of("active", models.currentVersion());
     }
 

@@ -131,7 +131,12 @@ class AdminSecurityConfiguration {
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(apiUnauthorized, API)
                         .defaultAuthenticationEntryPointFor(
                                 new LoginUrlAuthenticationEntryPoint("/admin/login"), request -> true)
-                        .defaultAccessDeniedHandlerFor(apiDenied, API))
+                        .defaultAccessDeniedHandlerFor(apiDenied, API)
+                        // The login or logout form posted with the token of a session that is gone (a restart, a
+                        // timeout): the page to log in again, not the API's JSON error.
+                        .defaultAccessDeniedHandlerFor(
+                                (request, response, denied) -> response.sendRedirect("/admin/login?expired"),
+                                request -> true))
                 .addFilterBefore(
                         new AdminTokenFilter(security.admin().resolvedToken(), apiUnauthorized),
                         UsernamePasswordAuthenticationFilter.class);

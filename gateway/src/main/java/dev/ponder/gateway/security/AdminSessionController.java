@@ -20,7 +20,9 @@ class AdminSessionController {
     @GetMapping(path = "/admin/login", produces = MediaType.TEXT_HTML_VALUE)
     String login(HttpServletRequest request) {
         CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
-        boolean failed = request.getParameter("error") != null;
+        String alert = request.getParameter("error") != null
+                ? "Wrong user or password."
+                : request.getParameter("expired") != null ? "Your session had expired: log in again." : null;
         return """
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><title>Ponder admin</title></head>
@@ -35,7 +37,7 @@ class AdminSessionController {
                 </form>
                 </main></body></html>
                 """.formatted(
-                        failed ? "<p role=\"alert\">Wrong user or password.</p>" : "",
+                        alert == null ? "" : "<p role=\"alert\">" + alert + "</p>",
                         HtmlUtils.htmlEscape(csrf.getParameterName()),
                         HtmlUtils.htmlEscape(csrf.getToken()));
     }

@@ -75,10 +75,10 @@ class KeyAdminController {
                     names(root, "allowed_policies", routes.policies().keySet()),
                     names(root, "allowed_backends", routes.backends().keySet()),
                     new Limits(
-                            integer(root, "rpm_limit"),
-                            integer(root, "tpm_limit"),
-                            number(root, "daily_budget_usd"),
-                            number(root, "monthly_budget_usd")),
+                            positiveInteger(root, "rpm_limit"),
+                            positiveInteger(root, "tpm_limit"),
+                            budget(root, "daily_budget_usd"),
+                            budget(root, "monthly_budget_usd")),
                     contentLogging(root),
                     instant(root, "expires_at"),
                     clock.instant(),
@@ -196,24 +196,25 @@ class KeyAdminController {
         return names;
     }
 
-    private static Integer integer(JsonNode root, String field) {
+    private static Integer positiveInteger(JsonNode root, String field) {
         JsonNode node = root.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-            throw ApiException.invalid(field, "'" + field + "' must be an integer.");
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < 1) {
+            throw ApiException.invalid(field, "'" + field + "' must be an integer >= 1 but was " + node + ".");
         }
         return node.asInt();
     }
 
-    private static Double number(JsonNode root, String field) {
+    /** A USD budget: a finite number >= 0 (1e400 would read as infinity, a string where a number belongs). */
+    private static Double budget(JsonNode root, String field) {
         JsonNode node = root.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isNumber()) {
-            throw ApiException.invalid(field, "'" + field + "' must be a number.");
+        if (!node.isNumber() || !Double.isFinite(node.asDouble()) || node.asDouble() < 0) {
+            throw ApiException.invalid(field, "'" + field + "' must be a number >= 0 but was " + node + ".");
         }
         return node.asDouble();
     }

@@ -3,6 +3,7 @@ package dev.ponder.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.ponder.cascade.Budget;
 import dev.ponder.gateway.GatewayTest;
 import dev.ponder.gateway.routing.Routes;
 import java.io.IOException;
@@ -30,7 +31,11 @@ import org.springframework.test.context.TestPropertySource;
  * The console in a real headless Chromium: log in, visit every page against a gateway holding real logged traffic,
  * open a request's trail, change a threshold, and save screenshots (target/console-screenshots).
  */
-@TestPropertySource(properties = "ponder.security.admin.password=console-test-password")
+@TestPropertySource(
+        properties = {
+            "ponder.security.admin.password=console-test-password",
+            "ponder.security.admin.token=console-test-token"
+        })
 class ConsoleBrowserTest extends GatewayTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -42,6 +47,9 @@ class ConsoleBrowserTest extends GatewayTest {
 
     @Autowired
     Routes routes;
+
+    @Autowired
+    PolicyOverrides overrides;
 
     @BeforeAll
     static void startBrowser() throws IOException {
@@ -153,6 +161,110 @@ class ConsoleBrowserTest extends GatewayTest {
         assertThat(routes.policies().get("hard").thresholds()).containsExactly(0.25);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM policy_audit WHERE policy = 'hard'", Integer.class))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void whatTheServerRefusesIsShownInsteadOfDroppedOrSavedOverAnotherEdit() {
+        logIn();
+        try {
+            // A limit typed wrong is refused by the server, not sent as null and created as no limit.
+            visit("keys");
+            browser.findElement(By.cssSelector("#create-key input[name=name]")).sendKeys("typo-limit");
+            browser.findElement(By.cssSelector("#create-key input[name=owner]")).sendKeys("team-console");
+            browser.findElement(By.cssSelector("#create-key input[name=rpm_limit]"))
+                    .sendKeys("6O");
+            browser.findElement(By.cssSelector("#create-key button")).click();
+            await(By.cssSelector("#created-key .error"));
+            assertThat(text("#created-key")).contains("rpm_limit");
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'typo-limit'", Integer.class))
+                    .isZero();
+
+            // A what-if the server refuses says why, where the prediction would be.
+            jdbc.update("""
+                    INSERT INTO router_models (version, sha256, artifact, card, metrics, curves, thresholds, status,
+                        created_at)
+                    VALUES ('unloadable-browser', 'abc', '\\x00', '{}', '{}', '{}', '{}', 'candidate', now())""");
+            visit("router");
+            browser.findElement(By.cssSelector("#whatif input[name=threshold]")).clear();
+            browser.findElement(By.cssSelector("#whatif button")).click();
+            await(By.cssSelector("#whatif-result .error"));
+            assertThat(text("#whatif-result")).contains("threshold");
+
+            // A promotion the server refuses says why.
+            browser.findElements(By.cssSelector("#versions tbody tr")).stream()
+                    .filter(row -> row.getText().contains("unloadable-browser"))
+                    .findFirst()
+                    .orElseThrow()
+                    .findElement(By.tagName("button"))
+                    .click();
+            await(By.cssSelector("#page .action-error"));
+            assertThat(text("#page .action-error")).contains("cannot be loaded");
+
+            // A budget set in the form can be emptied again, back to unlimited.
+            visit("policies");
+            saveBudget("live", "0.5");
+            assertThat(routes.policies().get("live").budget().maxCostUsd()).isEqualTo(0.5);
+            saveBudget("live", "");
+            assertThat(routes.policies().get("live").budget().maxCostUsd()).isEqualTo(Budget.UNLIMITED.maxCostUsd());
+
+            // A policy form loaded before someone else's edit does not save over it.
+            overrides.apply(routes.policies().get("verified"), new PolicyEdit(null, 3, null, null, null), "other");
+            WebElement thresholds =
+                    browser.findElement(By.cssSelector("form[data-policy=verified] input[name=thresholds]"));
+            thresholds.clear();
+            thresholds.sendKeys("0.5");
+            browser.findElement(By.cssSelector("form[data-policy=verified] button"))
+                    .click();
+            new WebDriverWait(browser, Duration.ofSeconds(10))
+                    .until(ExpectedConditions.textToBePresentInElementLocated(
+                            By.cssSelector("form[data-policy=verified] .msg"), "changed since you loaded it"));
+            assertThat(routes.policies().get("verified").thresholds()).containsExactly(1.0);
+            assertThat(routes.policies().get("verified").budget().maxEscalations())
+                    .isEqualTo(3);
+        } finally {
+            browser.manage().deleteAllCookies();
+        }
+    }
+
+    @Test
+    void anAdministratorWhoseSessionIsGoneIsSentToLogInAgain() {
+        logIn();
+        try {
+            visit("keys");
+            // As after a timeout or a restart: the page is still open, its session is not.
+            browser.manage().deleteCookieNamed("JSESSIONID");
+            browser.findElement(By.cssSelector("#create-key input[name=name]")).sendKeys("after-expiry");
+            browser.findElement(By.cssSelector("#create-key input[name=owner]")).sendKeys("team-console");
+            browser.findElement(By.cssSelector("#create-key button")).click();
+
+            new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("/admin/login"));
+            assertThat(browser.getPageSource()).contains("session had expired");
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'after-expiry'", Integer.class))
+                    .isZero();
+        } finally {
+            browser.manage().deleteAllCookies();
+        }
+    }
+
+    /** Types a policy's maximum cost into its form, saves, and waits for the page to show the saved policies. */
+    private void saveBudget(String policy, String maxCostUsd) {
+        WebElement form = browser.findElement(By.cssSelector("form[data-policy=" + policy + "]"));
+        WebElement field = form.findElement(By.name("max_cost_usd"));
+        field.clear();
+        field.sendKeys(maxCostUsd);
+        form.findElement(By.tagName("button")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(form));
+        await(By.cssSelector("form[data-policy=" + policy + "]"));
+    }
+
+    /** Logs in afresh, whatever session another test left. */
+    private void logIn() {
+        browser.get(base() + "/admin/login");
+        browser.manage().deleteAllCookies();
+        browser.get(base() + "/admin/");
+        browser.findElement(By.name("username")).sendKeys("admin");
+        browser.findElement(By.name("password")).sendKeys("console-test-password");
+        browser.findElement(By.cssSelector("form button[type=submit]")).click();
     }
 
     /** A candidate version as the retraining job stores it (the console lists it; nothing loads its artifact). */

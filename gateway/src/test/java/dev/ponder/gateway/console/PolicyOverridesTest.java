@@ -1,6 +1,7 @@
 package dev.ponder.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.CascadePolicy;
@@ -20,7 +21,10 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Every replica applies the console's stored edits; one that no longer fits its policy does not block the others. */
+/**
+ * Every replica applies the console's stored edits; one that no longer fits its policy does not block the others, and
+ * an edit builds on the last one stored, whichever replica made it.
+ */
 class PolicyOverridesTest {
 
     @Test
@@ -36,17 +40,48 @@ class PolicyOverridesTest {
         // Stored when "three" had two tiers; then its configuration gained one. Stored first, so read first.
         override(jdbc, "three", "[0.4]");
         override(jdbc, "two", "[0.2]");
-        PolicyOverrides overrides = new PolicyOverrides(
-                jdbc,
-                new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-                routes,
-                JsonMapper.shared(),
-                Clock.systemUTC());
+        PolicyOverrides overrides = replica(dataSource, routes);
 
         overrides.refresh();
 
         assertThat(routes.policies().get("two").thresholds()).containsExactly(0.2);
         assertThat(routes.policies().get("three").thresholds()).containsExactly(0.3, 0.7);
+    }
+
+    @Test
+    void anEditOnAReplicaABehindKeepsTheOtherReplicasEditAndAStaleVersionIsRefused() {
+        DataSource dataSource = TestDatabase.migrated();
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        CascadePolicy configured = new CascadePolicy("p", tiers("s", "l"), List.of(0.5), null);
+        Routes one = new Routes(Map.of(), Map.of("p", configured), "p");
+        Routes two = new Routes(Map.of(), Map.of("p", configured), "p");
+        PolicyOverrides replicaOne = replica(dataSource, one);
+        PolicyOverrides replicaTwo = replica(dataSource, two);
+        String loaded = PolicyOverrides.version(two.policies().get("p"));
+
+        replicaOne.apply(one.policies().get("p"), new PolicyEdit(List.of(0.2), null, null, null, null), "ann");
+        // Replica two has not refreshed yet: its copy still has 0.5.
+        CascadePolicy edited =
+                replicaTwo.apply(two.policies().get("p"), new PolicyEdit(null, null, 0.05, null, null), "bob");
+        Throwable stale = catchThrowable(() -> replicaTwo.apply(
+                two.policies().get("p"), new PolicyEdit(List.of(0.9), null, null, null, loaded), "bob"));
+
+        assertThat(edited.thresholds()).containsExactly(0.2);
+        assertThat(edited.budget().maxCostUsd()).isEqualTo(0.05);
+        assertThat(stale).isInstanceOf(PolicyOverrides.StaleEdit.class).hasMessageContaining("[0.2]");
+        assertThat(two.policies().get("p").thresholds()).containsExactly(0.2);
+        assertThat(jdbc.queryForList("SELECT before->>'thresholds' FROM policy_audit ORDER BY id", String.class))
+                .as("each audit row's before is what the edit changed")
+                .containsExactly("[0.5]", "[0.2]");
+    }
+
+    private static PolicyOverrides replica(DataSource dataSource, Routes routes) {
+        return new PolicyOverrides(
+                new JdbcTemplate(dataSource),
+                new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+                routes,
+                JsonMapper.shared(),
+                Clock.systemUTC());
     }
 
     private static void override(JdbcTemplate jdbc, String policy, String thresholds) {

@@ -289,10 +289,7 @@ class SecurityTest {
 
     @Test
     void anAdministratorLogsInWithAFormAndChangesNeedTheSessionsCsrfToken() {
-        HttpClient browser = HttpClient.newBuilder()
-                .cookieHandler(new CookieManager())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        HttpClient browser = browser();
         String loginPage =
                 send(HttpRequest.newBuilder(uri("/admin/login")).GET(), browser).body();
         Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(loginPage);
@@ -303,7 +300,8 @@ class SecurityTest {
         HttpResponse<String> login =
                 form(browser, "username=admin&password=" + ADMIN_PASSWORD + "&_csrf=" + enc(csrf.group(1)));
 
-        assertThat(withoutCsrf.statusCode()).isEqualTo(403);
+        assertThat(withoutCsrf.statusCode()).isEqualTo(302);
+        assertThat(withoutCsrf.headers().firstValue("Location").orElseThrow()).endsWith("/admin/login?expired");
         assertThat(wrongPassword.headers().firstValue("Location").orElseThrow()).endsWith("/admin/login?error");
         assertThat(login.statusCode()).isEqualTo(302);
         assertThat(login.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
@@ -332,6 +330,23 @@ class SecurityTest {
     }
 
     @Test
+    void aFormPostedWithTheTokenOfASessionThatIsGoneLeadsBackToTheLoginPage() {
+        // As after a restart: the console's logout form, or a login page left open, carries a token no session has.
+        HttpClient browser = browser();
+        HttpResponse<String> logout = send(
+                HttpRequest.newBuilder(uri("/admin/logout"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString("_csrf=token-of-a-gone-session")),
+                browser);
+        String loginPage = send(HttpRequest.newBuilder(uri("/admin/login?expired")), browser)
+                .body();
+
+        assertThat(logout.statusCode()).isEqualTo(302);
+        assertThat(logout.headers().firstValue("Location").orElseThrow()).endsWith("/admin/login?expired");
+        assertThat(loginPage).contains("session had expired").contains("name=\"password\"");
+    }
+
+    @Test
     void aKeyIsShownOnceAtCreationAndStoredOnlyAsAKeyedHash() {
         Map<String, Object> key = createKey(Map.of("name", "shown once", "owner", "team-a"));
         String secret = secret(key);
@@ -355,6 +370,17 @@ class SecurityTest {
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(error(response).path("param").asString()).isEqualTo("allowed_backends");
+        for (String field : List.of("rpm_limit", "tpm_limit", "daily_budget_usd", "monthly_budget_usd")) {
+            // 1e400 reads as infinity: it was stored, and shown back as the string "Infinity"
+            for (String value : List.of("-1", "1e400")) {
+                HttpResponse<String> limit = admin(
+                        "POST",
+                        "/admin/api/keys",
+                        "{\"name\": \"n\", \"owner\": \"o\", \"" + field + "\": " + value + "}");
+                assertThat(limit.statusCode()).as("%s %s", field, value).isEqualTo(400);
+                assertThat(error(limit).path("param").asString()).isEqualTo(field);
+            }
+        }
     }
 
     // --- concurrency and secrets ------------------------------------------------------------------------------
@@ -513,6 +539,14 @@ class SecurityTest {
     private static String requestId(HttpResponse<String> response) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.headers().firstValue("x-ponder-request-id").orElseThrow();
+    }
+
+    /** A client that keeps its cookies, as a browser does, and shows redirects instead of following them. */
+    private static HttpClient browser() {
+        return HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     private URI uri(String path) {
