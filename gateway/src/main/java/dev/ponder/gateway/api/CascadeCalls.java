@@ -156,7 +156,8 @@ class CascadeCalls {
                 MDC.setContextMap(mdc);
             }
             try {
-                events.add(engine.stream(prepared.request(), tracked, tracked.streamMode(), events::add));
+                events.add(engine.stream(
+                        prepared.request(), tracked, tracked.streamMode(), tracker.notingFirstDelta(events::add)));
             } catch (RuntimeException e) {
                 events.add(e);
             }
