@@ -28,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The one place where a failed upstream call becomes a {@link BackendException}, grouped by what the caller should
  * do: a caller's 4xx is {@code GIVE_UP} and keeps the upstream status, type and message; 408, 429, 5xx, reset
  * connections and truncated streams are {@code RETRY} (the guard retries them, then escalates); timeouts,
- * refused or unresolvable servers and anything unknown are {@code ESCALATE}. Messages never carry the API key.
+ * refused or unresolvable servers, answers that cannot be read and anything unknown are {@code ESCALATE}. Messages never carry the API key.
  */
 final class UpstreamErrors {
 
@@ -54,6 +54,10 @@ final class UpstreamErrors {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof HttpException http) {
                 return fromStatus(http, failure);
+            }
+            BackendException unreadable = unreadableAnswer(t, failure);
+            if (unreadable != null) {
+                return unreadable;
             }
             BackendException byCause = fromTransport(t, failure);
             if (byCause != null) {
@@ -100,6 +104,42 @@ final class UpstreamErrors {
         }
         return new BackendException(
                 Action.ESCALATE, prefixed("unexpected HTTP " + status + ": " + message), status, null, null, failure);
+    }
+
+    /**
+     * A 200 whose body cannot be read as an answer (malformed or empty JSON, no choices): the upstream answered
+     * wrongly, so it is a bad upstream answer, not an unavailable one, and the same request would get the same. The
+     * adapters parse with Jackson 2, whose parse errors are IOExceptions: they must not pass for a broken connection.
+     */
+    private BackendException unreadableAnswer(Throwable t, Throwable failure) {
+        String what;
+        if (t instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+            what = t.getClass().getSimpleName() + ": " + json.getOriginalMessage();
+        } else if (t instanceof JacksonException json) {
+            what = t.getClass().getSimpleName() + ": " + json.getOriginalMessage();
+        } else if (t instanceof dev.langchain4j.exception.InternalServerException && !hasHttpCause(t)) {
+            // LangChain4j's own complaint about a 200 (its 5xx carry the HttpException as their cause)
+            what = describe(t);
+        } else {
+            return null;
+        }
+        return new BackendException(
+                Action.ESCALATE,
+                BackendException.Failure.BAD_UPSTREAM,
+                prefixed("unreadable answer: " + redact(what)),
+                0,
+                "bad_response",
+                null,
+                failure);
+    }
+
+    private static boolean hasHttpCause(Throwable t) {
+        for (Throwable c = t.getCause(); c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof HttpException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private BackendException fromTransport(Throwable t, Throwable failure) {

@@ -67,6 +67,19 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void anOpenAiAnswerWithoutChoicesIsABadUpstreamAnswerButAServerErrorStaysRetried() {
+        BackendException noChoices = errors.map(new dev.langchain4j.exception.InternalServerException(
+                "Chat completion failed: no choices returned in response"));
+        BackendException serverError = errors.map(new dev.langchain4j.exception.InternalServerException(
+                new UpstreamHttpClient.UpstreamHttpException(500, "{\"error\":{\"message\":\"boom\"}}", null)));
+
+        assertThat(noChoices.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+        assertThat(noChoices.action()).isEqualTo(Action.ESCALATE);
+        assertThat(serverError.action()).isEqualTo(Action.RETRY);
+        assertThat(serverError.httpStatus()).isEqualTo(500);
+    }
+
+    @Test
     void readsRetryAfterAsSecondsOrAnHttpDate() {
         assertThat(errors.retryAfter("2")).isEqualTo(Duration.ofSeconds(2));
         assertThat(errors.retryAfter("Sun, 22 Nov 2026 12:00:30 GMT")).isEqualTo(Duration.ofSeconds(30));
