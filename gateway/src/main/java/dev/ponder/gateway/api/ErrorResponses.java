@@ -1,6 +1,7 @@
 package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.BackendException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -102,10 +103,16 @@ class ErrorResponses {
                 405, "invalid_request_error", null, null, "Method " + e.getMethod() + " is not allowed here.", null));
     }
 
+    /** Names the path as the client sent it: the resource path has lost a trailing slash, the likely mistake. */
     @ExceptionHandler(NoResourceFoundException.class)
-    ResponseEntity<Map<String, Object>> notFound(NoResourceFoundException e) {
+    ResponseEntity<Map<String, Object>> notFound(NoResourceFoundException e, HttpServletRequest request) {
         return api(new ApiException(
-                404, "invalid_request_error", null, "not_found", "Unknown path /" + e.getResourcePath() + ".", null));
+                404,
+                "invalid_request_error",
+                null,
+                "not_found",
+                "Unknown path " + request.getRequestURI() + ".",
+                null));
     }
 
     /**
