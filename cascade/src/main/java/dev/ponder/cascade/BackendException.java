@@ -39,6 +39,8 @@ public final class BackendException extends RuntimeException {
     private final int httpStatus;
     private final String errorType;
     private final Duration retryAfter;
+    private final String errorParam;
+    private final String errorCode;
 
     /** A failure whose {@link Failure} is inferred from the status, the error type and the cause. */
     public BackendException(
@@ -54,12 +56,37 @@ public final class BackendException extends RuntimeException {
             String errorType,
             Duration retryAfter,
             Throwable cause) {
+        this(action, failure, message, httpStatus, errorType, retryAfter, null, null, cause);
+    }
+
+    private BackendException(
+            Action action,
+            Failure failure,
+            String message,
+            int httpStatus,
+            String errorType,
+            Duration retryAfter,
+            String errorParam,
+            String errorCode,
+            Throwable cause) {
         super(message, cause);
         this.action = Objects.requireNonNull(action, "action");
         this.failure = Objects.requireNonNull(failure, "failure");
         this.httpStatus = httpStatus;
         this.errorType = errorType;
         this.retryAfter = retryAfter;
+        this.errorParam = errorParam;
+        this.errorCode = errorCode;
+    }
+
+    /**
+     * The upstream refused the request itself (a caller's 4xx): {@code GIVE_UP}, keeping all the upstream said, so
+     * that the client gets the error as the upstream sent it, {@code param} and {@code code} included.
+     */
+    public static BackendException rejected(
+            String message, int httpStatus, String errorType, String errorParam, String errorCode, Throwable cause) {
+        return new BackendException(
+                Action.GIVE_UP, Failure.REJECTED, message, httpStatus, errorType, null, errorParam, errorCode, cause);
     }
 
     public static BackendException escalate(String message, Throwable cause) {
@@ -118,6 +145,16 @@ public final class BackendException extends RuntimeException {
     /** The upstream error type (OpenAI's {@code error.type}), when it sent one. */
     public String errorType() {
         return errorType;
+    }
+
+    /** The request field the upstream named in its refusal (OpenAI's {@code error.param}), or null. */
+    public String errorParam() {
+        return errorParam;
+    }
+
+    /** The upstream's machine-readable error code (OpenAI's {@code error.code}), or null. */
+    public String errorCode() {
+        return errorCode;
     }
 
     /** The pause the upstream asked for (Retry-After), or null. */

@@ -100,7 +100,13 @@ final class UpstreamErrors {
         }
         if (status / 100 == 4) {
             // The caller's request is wrong: no tier will do better, and the client should see what the upstream said.
-            return new BackendException(Action.GIVE_UP, message, status, parsed.type(), null, failure);
+            return BackendException.rejected(
+                    message,
+                    status,
+                    parsed.type(),
+                    parsed.param() == null ? null : redact(parsed.param()),
+                    parsed.code() == null ? null : redact(parsed.code()),
+                    failure);
         }
         return new BackendException(
                 Action.ESCALATE, prefixed("unexpected HTTP " + status + ": " + message), status, null, null, failure);
@@ -200,18 +206,22 @@ final class UpstreamErrors {
         return redact(t.getClass().getSimpleName() + (message == null ? "" : ": " + message));
     }
 
-    /** The message and type of an error body in OpenAI's, Anthropic's, Gemini's or Ollama's shape. */
-    private record ErrorBody(String message, String type) {
+    /**
+     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's or Ollama's shape, and OpenAI's
+     * {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
+     * {@code context_length_exceeded}).
+     */
+    private record ErrorBody(String message, String type, String param, String code) {
         static ErrorBody parse(String body, int status) {
             String fallbackType = typeFor(status);
             if (body == null || body.isBlank()) {
-                return new ErrorBody("HTTP " + status, fallbackType);
+                return new ErrorBody("HTTP " + status, fallbackType, null, null);
             }
             try {
                 JsonNode root = JSON.readTree(body);
                 JsonNode error = root.path("error");
                 if (error.isString()) {
-                    return new ErrorBody(error.asString(), fallbackType);
+                    return new ErrorBody(error.asString(), fallbackType, null, null);
                 }
                 String message = error.path("message").asString(null);
                 if (message != null) {
@@ -219,12 +229,16 @@ final class UpstreamErrors {
                     if (type == null) {
                         type = error.path("status").asString(fallbackType).toLowerCase(Locale.ROOT);
                     }
-                    return new ErrorBody(message, type);
+                    return new ErrorBody(message, type, text(error.path("param")), text(error.path("code")));
                 }
             } catch (JacksonException notJson) {
                 // Plain text from a proxy or load balancer: pass it on as it is.
             }
-            return new ErrorBody(body.strip(), fallbackType);
+            return new ErrorBody(body.strip(), fallbackType, null, null);
+        }
+
+        private static String text(JsonNode node) {
+            return node.isString() ? node.asString() : null;
         }
 
         private static String typeFor(int status) {

@@ -98,6 +98,19 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void aRefusalKeepsTheUpstreamsParamAndCode() {
+        BackendException e = errors.map(new UpstreamHttpClient.UpstreamHttpException(
+                400,
+                "{\"error\":{\"message\":\"too long\",\"type\":\"invalid_request_error\",\"param\":\"messages\","
+                        + "\"code\":\"context_length_exceeded\"}}",
+                null));
+
+        assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+        assertThat(e.errorParam()).isEqualTo("messages");
+        assertThat(e.errorCode()).isEqualTo("context_length_exceeded");
+    }
+
+    @Test
     void redactsTheConfiguredKeyAndAnythingThatLooksLikeOne() {
         assertThat(errors.redact("bad key sk-configured-key-123456 and sk-other-abcdefgh at /m?key=AIzaSyX&alt=sse"))
                 .isEqualTo("bad key [redacted] and [redacted] at /m?key=[redacted]&alt=sse");

@@ -47,14 +47,15 @@ class ErrorResponses {
 
     /**
      * Maps a backend failure that reached the client as OpenAI would answer: a refused request keeps the upstream's
-     * 4xx status, type and message; otherwise 503 (no backend available), 504 (none answered in time) or 502.
+     * 4xx status, type, message, param and code; otherwise 503 (no backend available), 504 (none answered in time)
+     * or 502.
      */
     static ApiException fromBackend(BackendException e) {
         return switch (e.failure()) {
             case REJECTED -> {
                 int status = e.httpStatus() >= 400 && e.httpStatus() < 500 ? e.httpStatus() : 400;
                 String type = e.errorType() == null ? "invalid_request_error" : e.errorType();
-                yield new ApiException(status, type, null, null, e.getMessage(), e.retryAfter());
+                yield new ApiException(status, type, e.errorParam(), e.errorCode(), e.getMessage(), e.retryAfter());
             }
             case UNAVAILABLE ->
                 new ApiException(
