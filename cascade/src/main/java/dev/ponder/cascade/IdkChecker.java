@@ -119,7 +119,8 @@ final class IdkChecker {
                 o.logprobs(),
                 o.topLogprobs(),
                 o.presencePenalty(),
-                o.frequencyPenalty());
+                o.frequencyPenalty(),
+                o.maxTokensAsCompletionTokens());
     }
 
     private static double clamp(double v) {

@@ -13,10 +13,40 @@ public record SamplingOptions(
         Boolean logprobs,
         Integer topLogprobs,
         Double presencePenalty,
-        Double frequencyPenalty) {
+        Double frequencyPenalty,
+        boolean maxTokensAsCompletionTokens) {
 
     public static final SamplingOptions DEFAULTS =
             new SamplingOptions(null, null, null, null, null, null, null, null, null, null);
+
+    /**
+     * Options whose token cap is OpenAI's {@code max_tokens}; {@code maxTokensAsCompletionTokens} says the client named
+     * it {@code max_completion_tokens}, the only name OpenAI's reasoning models (o-series, GPT-5) accept.
+     */
+    public SamplingOptions(
+            Double temperature,
+            Double topP,
+            Integer maxTokens,
+            List<String> stop,
+            Long seed,
+            Integer n,
+            Boolean logprobs,
+            Integer topLogprobs,
+            Double presencePenalty,
+            Double frequencyPenalty) {
+        this(
+                temperature,
+                topP,
+                maxTokens,
+                stop,
+                seed,
+                n,
+                logprobs,
+                topLogprobs,
+                presencePenalty,
+                frequencyPenalty,
+                false);
+    }
 
     public SamplingOptions {
         stop = stop == null ? List.of() : List.copyOf(stop);
@@ -31,6 +61,16 @@ public record SamplingOptions(
     /** The same options asking for token logprobs, which the IDK check reads when a backend offers them. */
     public SamplingOptions withLogprobs() {
         return new SamplingOptions(
-                temperature, topP, maxTokens, stop, seed, n, true, topLogprobs, presencePenalty, frequencyPenalty);
+                temperature,
+                topP,
+                maxTokens,
+                stop,
+                seed,
+                n,
+                true,
+                topLogprobs,
+                presencePenalty,
+                frequencyPenalty,
+                maxTokensAsCompletionTokens);
     }
 }

@@ -61,7 +61,8 @@ final class ChatRequestParser {
                 bool(root, "logprobs"),
                 intOrNull(integer(root, "top_logprobs", 0, 20)),
                 number(root, "presence_penalty", -2, 2),
-                number(root, "frequency_penalty", -2, 2));
+                number(root, "frequency_penalty", -2, 2),
+                namesMaxCompletionTokens(root));
         ChatRequest request = new ChatRequest(
                 messages,
                 options,
@@ -336,6 +337,12 @@ final class ChatRequestParser {
         Long completion = integer(root, "max_completion_tokens", 1, Integer.MAX_VALUE);
         Long legacy = integer(root, "max_tokens", 1, Integer.MAX_VALUE);
         return intOrNull(completion != null ? completion : legacy);
+    }
+
+    /** Whether the cap that applies is {@code max_completion_tokens}, which then goes upstream under that name. */
+    private static boolean namesMaxCompletionTokens(JsonNode root) {
+        JsonNode value = root.get("max_completion_tokens");
+        return value != null && !value.isNull();
     }
 
     private List<String> stop(JsonNode root) {
