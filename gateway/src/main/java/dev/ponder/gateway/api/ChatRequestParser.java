@@ -463,15 +463,15 @@ final class ChatRequestParser {
         if (value == null || value.isNull()) {
             return null;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+        if (!value.isIntegralNumber()) {
             throw ApiException.invalid(field, "Invalid type for '" + field + "': expected an integer.");
         }
-        long l = value.longValue();
-        if (l < min || l > max) {
+        // an integer beyond 64 bits is out of range, not of the wrong type
+        if (!value.canConvertToLong() || value.longValue() < min || value.longValue() > max) {
             throw ApiException.invalid(
-                    field, "Invalid '" + field + "': " + l + " is not between " + min + " and " + max + ".");
+                    field, "Invalid '" + field + "': " + value + " is not between " + min + " and " + max + ".");
         }
-        return l;
+        return value.longValue();
     }
 
     private static Boolean bool(JsonNode node, String field) {
