@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * connections and truncated streams are {@code RETRY} (the guard retries them, then escalates); timeouts,
  * refused or unresolvable servers, answers that cannot be read and anything unknown are {@code ESCALATE}. Messages never carry the API key.
  */
-final class UpstreamErrors {
+public final class UpstreamErrors {
 
     private static final Set<Integer> RETRIABLE_STATUSES = Set.of(408, 409, 425, 429);
     private static final Pattern KEY_LIKE =
@@ -41,13 +41,14 @@ final class UpstreamErrors {
     private final String apiKey;
     private final Clock clock;
 
-    UpstreamErrors(String backend, String apiKey, Clock clock) {
+    /** For the backend of that name, whose API key (may be null) never appears in a message. */
+    public UpstreamErrors(String backend, String apiKey, Clock clock) {
         this.backend = backend;
         this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
         this.clock = clock;
     }
 
-    BackendException map(Throwable failure) {
+    public BackendException map(Throwable failure) {
         if (failure instanceof BackendException known) {
             return known;
         }
