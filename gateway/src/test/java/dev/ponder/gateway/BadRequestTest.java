@@ -119,6 +119,27 @@ class BadRequestTest extends GatewayTest {
         assertThat(small.requestCount() + large.requestCount()).isEqualTo(calls);
     }
 
+    @Test
+    void errorsTomcatAnswersItselfComeInOpenAisFormatToo() throws Exception {
+        HttpResponse<String> encodedSlash = get("/v1/chat%2Fcompletions");
+        HttpResponse<String> hugeHeader = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models"))
+                                .header("X-Big", "x".repeat(20_000))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        for (HttpResponse<String> response : List.of(encodedSlash, hugeHeader)) {
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.headers().firstValue("content-type"))
+                    .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
+            JsonNode error = JSON.readTree(response.body()).path("error");
+            assertThat(error.propertyNames()).containsExactlyInAnyOrder("message", "type", "param", "code");
+            assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+            assertThat(error.path("message").asString()).isNotBlank();
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             an unknown path                          | POST | /v1/nothing-here          | 404 | /v1/nothing-here
