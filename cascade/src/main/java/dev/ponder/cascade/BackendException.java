@@ -45,18 +45,16 @@ public final class BackendException extends RuntimeException {
     /** A failure whose {@link Failure} is inferred from the status, the error type and the cause. */
     public BackendException(
             Action action, String message, int httpStatus, String errorType, Duration retryAfter, Throwable cause) {
-        this(action, infer(action, httpStatus, errorType, cause), message, httpStatus, errorType, retryAfter, cause);
-    }
-
-    public BackendException(
-            Action action,
-            Failure failure,
-            String message,
-            int httpStatus,
-            String errorType,
-            Duration retryAfter,
-            Throwable cause) {
-        this(action, failure, message, httpStatus, errorType, retryAfter, null, null, cause);
+        this(
+                action,
+                infer(action, httpStatus, errorType, cause),
+                message,
+                httpStatus,
+                errorType,
+                retryAfter,
+                null,
+                null,
+                cause);
     }
 
     private BackendException(
@@ -95,11 +93,20 @@ public final class BackendException extends RuntimeException {
 
     /** The request ran out of time before any tier answered. */
     public static BackendException timeout(String message, Throwable cause) {
-        return new BackendException(Action.ESCALATE, Failure.TIMEOUT, message, 0, "timeout", null, cause);
+        return new BackendException(Action.ESCALATE, Failure.TIMEOUT, message, 0, "timeout", null, null, null, cause);
     }
 
     /**
-     * Providers may say outright; otherwise: a refusal of the request is REJECTED, a timeout anywhere in the cause
+     * The upstream answered, but with nothing that reads as an answer (malformed JSON, no choices): a bad upstream
+     * answer, escalated without a retry, since the same request would likely get the same.
+     */
+    public static BackendException unreadable(String message, Throwable cause) {
+        return new BackendException(
+                Action.ESCALATE, Failure.BAD_UPSTREAM, message, 0, "bad_response", null, null, null, cause);
+    }
+
+    /**
+     * Unless a factory method says outright: a refusal of the request is REJECTED, a timeout anywhere in the cause
      * chain (or the error type providers give timeouts) is TIMEOUT, 429/503 and failures with no HTTP answer are
      * UNAVAILABLE, and other HTTP answers are BAD_UPSTREAM.
      */

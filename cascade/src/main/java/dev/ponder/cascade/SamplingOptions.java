@@ -2,7 +2,11 @@ package dev.ponder.cascade;
 
 import java.util.List;
 
-/** Generation knobs; a null field means "the backend's default". */
+/**
+ * Generation knobs; a null field means "the backend's default". The token cap is OpenAI's {@code max_tokens};
+ * {@code maxTokensAsCompletionTokens} says the client named it {@code max_completion_tokens}, the only name OpenAI's
+ * reasoning models (o-series, GPT-5) accept.
+ */
 public record SamplingOptions(
         Double temperature,
         Double topP,
@@ -17,36 +21,7 @@ public record SamplingOptions(
         boolean maxTokensAsCompletionTokens) {
 
     public static final SamplingOptions DEFAULTS =
-            new SamplingOptions(null, null, null, null, null, null, null, null, null, null);
-
-    /**
-     * Options whose token cap is OpenAI's {@code max_tokens}; {@code maxTokensAsCompletionTokens} says the client named
-     * it {@code max_completion_tokens}, the only name OpenAI's reasoning models (o-series, GPT-5) accept.
-     */
-    public SamplingOptions(
-            Double temperature,
-            Double topP,
-            Integer maxTokens,
-            List<String> stop,
-            Long seed,
-            Integer n,
-            Boolean logprobs,
-            Integer topLogprobs,
-            Double presencePenalty,
-            Double frequencyPenalty) {
-        this(
-                temperature,
-                topP,
-                maxTokens,
-                stop,
-                seed,
-                n,
-                logprobs,
-                topLogprobs,
-                presencePenalty,
-                frequencyPenalty,
-                false);
-    }
+            new SamplingOptions(null, null, null, null, null, null, null, null, null, null, false);
 
     public SamplingOptions {
         stop = stop == null ? List.of() : List.copyOf(stop);

@@ -130,14 +130,7 @@ public final class UpstreamErrors {
         } else {
             return null;
         }
-        return new BackendException(
-                Action.ESCALATE,
-                BackendException.Failure.BAD_UPSTREAM,
-                prefixed("unreadable answer: " + redact(what)),
-                0,
-                "bad_response",
-                null,
-                failure);
+        return BackendException.unreadable(prefixed("unreadable answer: " + redact(what)), failure);
     }
 
     private static boolean hasHttpCause(Throwable t) {

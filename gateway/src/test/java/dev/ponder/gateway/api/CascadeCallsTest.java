@@ -5,15 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.ponder.cascade.AbstentionDetector;
-import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.Budget;
 import dev.ponder.cascade.CascadeEngine;
 import dev.ponder.cascade.CascadePolicy;
-import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
-import dev.ponder.cascade.Delta;
-import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Role;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.config.PonderProperties;
@@ -23,35 +19,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletResponse;
 import tools.jackson.databind.json.JsonMapper;
 
 class CascadeCallsTest {
 
-    /** A backend whose stream dies of an Error, as a class missing from a replaced jar or a failed assertion does. */
-    private static final class DiesOfAnError implements ModelBackend {
-        @Override
-        public BackendInfo info() {
-            return new BackendInfo("broken", "openai", "gpt-4o", null, null);
-        }
-
-        @Override
-        public ChatAnswer chat(ChatRequest request) {
-            throw new UnsupportedOperationException("streamed only");
-        }
-
-        @Override
-        public ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
-            throw new NoClassDefFoundError("io/github/resilience4j/SomeEvent");
-        }
-    }
-
     @Test
     void aStreamWhoseCascadeDiesOfAnErrorFailsInsteadOfWaitingForever() {
         CascadePolicy policy = new CascadePolicy(
-                "direct", List.of(new Tier("broken", new DiesOfAnError())), List.of(), Budget.UNLIMITED);
+                "direct",
+                List.of(new Tier("broken", new StreamOnlyBackend("broken", (request, onDelta) -> {
+                    // as a class missing from a replaced jar, or a failed assertion
+                    throw new NoClassDefFoundError("io/github/resilience4j/SomeEvent");
+                }))),
+                List.of(),
+                Budget.UNLIMITED);
         CascadeCalls calls = new CascadeCalls(
                 new Routes(Map.of(), Map.of("direct", policy), "direct"),
                 new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC()),

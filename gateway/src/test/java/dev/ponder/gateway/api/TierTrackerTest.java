@@ -4,49 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.cascade.AbstentionDetector;
 import dev.ponder.cascade.BackendException;
-import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.Budget;
 import dev.ponder.cascade.CascadeEngine;
 import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.CascadeResult;
-import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.Delta;
-import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Role;
 import dev.ponder.cascade.Tier;
 import java.time.Clock;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class TierTrackerTest {
-
-    /** Streams one delta, then breaks, as an upstream that cuts its stream does. */
-    private static final class BreaksMidStream implements ModelBackend {
-        @Override
-        public BackendInfo info() {
-            return new BackendInfo("flaky", "openai", "gpt-4o", null, null);
-        }
-
-        @Override
-        public ChatAnswer chat(ChatRequest request) {
-            throw new UnsupportedOperationException("streamed only");
-        }
-
-        @Override
-        public ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
-            onDelta.accept(new Delta.Text("Hello"));
-            throw BackendException.escalate("connection closed mid-stream", null);
-        }
-    }
 
     @Test
     void aStreamThatBreaksAfterItsFirstDeltaIsStillNamedForTheTierThatSentIt() {
         TierTracker tracker = new TierTracker();
         CascadePolicy policy = tracker.track(new CascadePolicy(
-                "direct", List.of(new Tier("flaky", new BreaksMidStream())), List.of(), Budget.UNLIMITED));
+                "direct",
+                List.of(new Tier("flaky", new StreamOnlyBackend("flaky", (request, onDelta) -> {
+                    // as an upstream that cuts its stream after its first delta
+                    onDelta.accept(new Delta.Text("Hello"));
+                    throw BackendException.escalate("connection closed mid-stream", null);
+                }))),
+                List.of(),
+                Budget.UNLIMITED));
         CascadeEngine engine = new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC());
 
         // The stream's headers are written by another thread, which may take the first delta only once the
