@@ -147,6 +147,7 @@ class BadRequestTest extends GatewayTest {
             a trailing slash, named as it was sent   | POST | /v1/chat/completions/     | 404 | /v1/chat/completions/
             a base URL ending in a slash             | POST | /v1//chat/completions     | 400 | "//"
             a path parameter the firewall refuses    | POST | /v1/chat/completions;x=y  | 400 | ";"
+            a path the firewall finds not normalized | POST | /v1/./chat/completions    | 400 | not normalized.
             the container's error page by its name   | GET  | /error                    | 404 | /error
             """)
     void unknownRoutesAnswerInOpenAisErrorFormatToo(
@@ -160,6 +161,9 @@ class BadRequestTest extends GatewayTest {
         JsonNode error = body.path("error");
         assertThat(error.propertyNames()).containsExactlyInAnyOrder("message", "type", "param", "code");
         assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
-        assertThat(error.path("message").asString()).as(what).contains(messageNames);
+        assertThat(error.path("message").asString())
+                .as(what)
+                .contains(messageNames)
+                .doesNotEndWith("..");
     }
 }

@@ -34,7 +34,8 @@ class ServletErrors implements ErrorController, RequestRejectedHandler {
     @Override
     public void handle(HttpServletRequest request, HttpServletResponse response, RequestRejectedException e)
             throws IOException {
-        ErrorResponses.write(response, ApiException.invalid(null, e.getMessage() + "."), json);
+        String reason = e.getMessage();
+        ErrorResponses.write(response, ApiException.invalid(null, reason.endsWith(".") ? reason : reason + "."), json);
     }
 
     @RequestMapping("/error")
