@@ -39,20 +39,33 @@ public final class BackendException extends RuntimeException {
     private final int httpStatus;
     private final String errorType;
     private final Duration retryAfter;
+    private final String errorParam;
+    private final String errorCode;
 
     /** A failure whose {@link Failure} is inferred from the status, the error type and the cause. */
     public BackendException(
             Action action, String message, int httpStatus, String errorType, Duration retryAfter, Throwable cause) {
-        this(action, infer(action, httpStatus, errorType, cause), message, httpStatus, errorType, retryAfter, cause);
+        this(
+                action,
+                infer(action, httpStatus, errorType, cause),
+                message,
+                httpStatus,
+                errorType,
+                retryAfter,
+                null,
+                null,
+                cause);
     }
 
-    public BackendException(
+    private BackendException(
             Action action,
             Failure failure,
             String message,
             int httpStatus,
             String errorType,
             Duration retryAfter,
+            String errorParam,
+            String errorCode,
             Throwable cause) {
         super(message, cause);
         this.action = Objects.requireNonNull(action, "action");
@@ -60,6 +73,18 @@ public final class BackendException extends RuntimeException {
         this.httpStatus = httpStatus;
         this.errorType = errorType;
         this.retryAfter = retryAfter;
+        this.errorParam = errorParam;
+        this.errorCode = errorCode;
+    }
+
+    /**
+     * The upstream refused the request itself (a caller's 4xx): {@code GIVE_UP}, keeping all the upstream said, so
+     * that the client gets the error as the upstream sent it, {@code param} and {@code code} included.
+     */
+    public static BackendException rejected(
+            String message, int httpStatus, String errorType, String errorParam, String errorCode, Throwable cause) {
+        return new BackendException(
+                Action.GIVE_UP, Failure.REJECTED, message, httpStatus, errorType, null, errorParam, errorCode, cause);
     }
 
     public static BackendException escalate(String message, Throwable cause) {
@@ -68,11 +93,20 @@ public final class BackendException extends RuntimeException {
 
     /** The request ran out of time before any tier answered. */
     public static BackendException timeout(String message, Throwable cause) {
-        return new BackendException(Action.ESCALATE, Failure.TIMEOUT, message, 0, "timeout", null, cause);
+        return new BackendException(Action.ESCALATE, Failure.TIMEOUT, message, 0, "timeout", null, null, null, cause);
     }
 
     /**
-     * Providers may say outright; otherwise: a refusal of the request is REJECTED, a timeout anywhere in the cause
+     * The upstream answered, but with nothing that reads as an answer (malformed JSON, no choices): a bad upstream
+     * answer, escalated without a retry, since the same request would likely get the same.
+     */
+    public static BackendException unreadable(String message, Throwable cause) {
+        return new BackendException(
+                Action.ESCALATE, Failure.BAD_UPSTREAM, message, 0, "bad_response", null, null, null, cause);
+    }
+
+    /**
+     * Unless a factory method says outright: a refusal of the request is REJECTED, a timeout anywhere in the cause
      * chain (or the error type providers give timeouts) is TIMEOUT, 429/503 and failures with no HTTP answer are
      * UNAVAILABLE, and other HTTP answers are BAD_UPSTREAM.
      */
@@ -118,6 +152,16 @@ public final class BackendException extends RuntimeException {
     /** The upstream error type (OpenAI's {@code error.type}), when it sent one. */
     public String errorType() {
         return errorType;
+    }
+
+    /** The request field the upstream named in its refusal (OpenAI's {@code error.param}), or null. */
+    public String errorParam() {
+        return errorParam;
+    }
+
+    /** The upstream's machine-readable error code (OpenAI's {@code error.code}), or null. */
+    public String errorCode() {
+        return errorCode;
     }
 
     /** The pause the upstream asked for (Retry-After), or null. */

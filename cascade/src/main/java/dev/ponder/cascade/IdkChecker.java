@@ -98,10 +98,11 @@ final class IdkChecker {
 
     private Double verification(
             int samples, ModelBackend backend, ChatRequest request, ChatAnswer answer, Spend spend) {
+        double temperature = samples > 1 ? SAMPLING_TEMPERATURE : 0.0;
         ChatRequest verify = ChatRequest.of(List.of(
                         ChatMessage.of(Role.USER, VERIFY_PROMPT.formatted(request.lastUserText(), answer.text()))))
-                .withOptions(new SamplingOptions(
-                        samples > 1 ? SAMPLING_TEMPERATURE : 0.0, null, 3, null, null, null, null, null, null, null));
+                .withOptions(
+                        new SamplingOptions(temperature, null, 3, null, null, null, null, null, null, null, false));
         return spend.share(
                 backend, verify, samples, reply -> YES.matcher(reply.text()).lookingAt());
     }
@@ -119,7 +120,8 @@ final class IdkChecker {
                 o.logprobs(),
                 o.topLogprobs(),
                 o.presencePenalty(),
-                o.frequencyPenalty());
+                o.frequencyPenalty(),
+                o.maxTokensAsCompletionTokens());
     }
 
     private static double clamp(double v) {

@@ -2,7 +2,11 @@ package dev.ponder.cascade;
 
 import java.util.List;
 
-/** Generation knobs; a null field means "the backend's default". */
+/**
+ * Generation knobs; a null field means "the backend's default". The token cap is OpenAI's {@code max_tokens};
+ * {@code maxTokensAsCompletionTokens} says the client named it {@code max_completion_tokens}, the only name OpenAI's
+ * reasoning models (o-series, GPT-5) accept.
+ */
 public record SamplingOptions(
         Double temperature,
         Double topP,
@@ -13,10 +17,11 @@ public record SamplingOptions(
         Boolean logprobs,
         Integer topLogprobs,
         Double presencePenalty,
-        Double frequencyPenalty) {
+        Double frequencyPenalty,
+        boolean maxTokensAsCompletionTokens) {
 
     public static final SamplingOptions DEFAULTS =
-            new SamplingOptions(null, null, null, null, null, null, null, null, null, null);
+            new SamplingOptions(null, null, null, null, null, null, null, null, null, null, false);
 
     public SamplingOptions {
         stop = stop == null ? List.of() : List.copyOf(stop);
@@ -31,6 +36,16 @@ public record SamplingOptions(
     /** The same options asking for token logprobs, which the IDK check reads when a backend offers them. */
     public SamplingOptions withLogprobs() {
         return new SamplingOptions(
-                temperature, topP, maxTokens, stop, seed, n, true, topLogprobs, presencePenalty, frequencyPenalty);
+                temperature,
+                topP,
+                maxTokens,
+                stop,
+                seed,
+                n,
+                true,
+                topLogprobs,
+                presencePenalty,
+                frequencyPenalty,
+                maxTokensAsCompletionTokens);
     }
 }

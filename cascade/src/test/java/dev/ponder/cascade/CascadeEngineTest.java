@@ -99,7 +99,7 @@ class CascadeEngineTest {
         ScriptedBackend large =
                 new ScriptedBackend("large", clock, Reply.text("Paris").costing(0.01));
         ChatRequest three =
-                HELLO.withOptions(new SamplingOptions(null, null, null, null, null, 3, null, null, null, null));
+                HELLO.withOptions(new SamplingOptions(null, null, null, null, null, 3, null, null, null, null, false));
 
         CascadeResult.Answered answered = (CascadeResult.Answered) engine(0.1).run(three, policy(small, large));
 
@@ -116,7 +116,7 @@ class CascadeEngineTest {
     void aFurtherChoiceThatFailsFailsTheRequest() {
         ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"), Reply.down());
         ChatRequest two =
-                HELLO.withOptions(new SamplingOptions(null, null, null, null, null, 2, null, null, null, null));
+                HELLO.withOptions(new SamplingOptions(null, null, null, null, null, 2, null, null, null, null, false));
 
         CascadeResult result =
                 engine(0.9).run(two, policy(new ScriptedBackend("small", clock, Reply.text("x")), large));

@@ -20,6 +20,17 @@ class ApiSurfaceTest extends GatewayTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Test
+    void theLegacyMaxTokensGoesUpstreamUnderItsOwnName() {
+        HttpResponse<String> response = post("/v1/chat/completions", "application/json", """
+                {"model": "large", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 33}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode sent = JSON.readTree(large.requestBodies().getLast());
+        assertThat(sent.path("max_tokens").asInt()).isEqualTo(33);
+        assertThat(sent.has("max_completion_tokens")).isFalse();
+    }
+
+    @Test
     void everyRequestFieldReachesTheBackend() {
         HttpResponse<String> response = post("/v1/chat/completions", "application/json", """
                 {"model": "large", "messages": [
@@ -66,9 +77,9 @@ class ApiSurfaceTest extends GatewayTest {
                 .isEqualTo("forecast");
         assertThat(sent.path("temperature").asDouble()).isEqualTo(0.3);
         assertThat(sent.path("top_p").asDouble()).isEqualTo(0.9);
-        assertThat(sent.path("max_completion_tokens")
-                        .asInt(sent.path("max_tokens").asInt()))
-                .isEqualTo(77);
+        // under the client's name for it: OpenAI's reasoning models refuse max_tokens
+        assertThat(sent.path("max_completion_tokens").asInt()).isEqualTo(77);
+        assertThat(sent.has("max_tokens")).isFalse();
         assertThat(sent.path("stop").path(0).asString()).isEqualTo("END");
         assertThat(sent.path("seed").asInt()).isEqualTo(42);
         assertThat(sent.path("logprobs").asBoolean()).isTrue();

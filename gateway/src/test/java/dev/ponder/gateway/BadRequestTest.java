@@ -119,16 +119,51 @@ class BadRequestTest extends GatewayTest {
         assertThat(small.requestCount() + large.requestCount()).isEqualTo(calls);
     }
 
+    @Test
+    void errorsTomcatAnswersItselfComeInOpenAisFormatToo() throws Exception {
+        HttpResponse<String> encodedSlash = get("/v1/chat%2Fcompletions");
+        HttpResponse<String> hugeHeader = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models"))
+                                .header("X-Big", "x".repeat(20_000))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+        for (HttpResponse<String> response : List.of(encodedSlash, hugeHeader)) {
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.headers().firstValue("content-type"))
+                    .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
+            JsonNode error = JSON.readTree(response.body()).path("error");
+            assertThat(error.propertyNames()).containsExactlyInAnyOrder("message", "type", "param", "code");
+            assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+            assertThat(error.path("message").asString()).isNotBlank();
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            an unknown path      | /v1/nothing-here       | 404
-            a GET on a POST path | /v1/chat/completions   | 405
+            an unknown path                          | POST | /v1/nothing-here          | 404 | /v1/nothing-here
+            a GET on a POST path                     | GET  | /v1/chat/completions      | 405 | GET
+            a trailing slash, named as it was sent   | POST | /v1/chat/completions/     | 404 | /v1/chat/completions/
+            a base URL ending in a slash             | POST | /v1//chat/completions     | 400 | "//"
+            a path parameter the firewall refuses    | POST | /v1/chat/completions;x=y  | 400 | ";"
+            a path the firewall finds not normalized | POST | /v1/./chat/completions    | 400 | not normalized.
+            the container's error page by its name   | GET  | /error                    | 404 | /error
             """)
-    void unknownRoutesAnswerInOpenAisErrorFormatToo(String what, String path, int status) {
-        HttpResponse<String> response = status == 405 ? get(path) : post(path, "application/json", "{}");
+    void unknownRoutesAnswerInOpenAisErrorFormatToo(
+            String what, String method, String path, int status, String messageNames) {
+        HttpResponse<String> response = method.equals("GET") ? get(path) : post(path, "application/json", "{}");
 
         assertThat(response.statusCode()).as(what).isEqualTo(status);
-        assertThat(JSON.readTree(response.body()).path("error").path("message").asString())
-                .isNotBlank();
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.propertyNames()).as(what).containsExactly("error");
+        JsonNode error = body.path("error");
+        assertThat(error.propertyNames()).containsExactlyInAnyOrder("message", "type", "param", "code");
+        assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asString())
+                .as(what)
+                .contains(messageNames)
+                .doesNotEndWith("..");
     }
 }

@@ -8,12 +8,15 @@ import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.ponder.providers.testing.FakeOllamaServer;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The whole path on the real stack: the official OpenAI SDK calls Ponder, Ponder calls an Ollama-protocol and an
@@ -98,6 +101,23 @@ class GatewayEndToEndTest extends GatewayTest {
         assertThat(completion.model()).isEqualTo("gpt-4o");
         assertThat(completion.choices().getFirst().message().content().orElseThrow())
                 .contains("Large says: Hello");
+    }
+
+    @Test
+    void aBackendsRefusalComesBackAsItSentItWithItsParamAndCode() {
+        large.failNext(400, """
+                {"error": {"message": "This model's maximum context length is 128000 tokens.",
+                           "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}""");
+
+        HttpResponse<String> response = post("/v1/chat/completions", "application/json", """
+                {"model": "large", "messages": [{"role": "user", "content": "Hello"}]}""");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = JsonMapper.shared().readTree(response.body()).path("error");
+        assertThat(error.path("message").asString()).isEqualTo("This model's maximum context length is 128000 tokens.");
+        assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(error.path("param").asString()).isEqualTo("messages");
+        assertThat(error.path("code").asString()).isEqualTo("context_length_exceeded");
     }
 
     @Test

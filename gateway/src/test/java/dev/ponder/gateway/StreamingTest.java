@@ -271,8 +271,11 @@ class StreamingTest extends GatewayTest {
         HttpResponse<String> response = postStream("large", "one two three four five six seven eight", "");
 
         assertThat(response.statusCode()).isEqualTo(200);
+        // The delta came from large, however soon after it the stream broke.
+        assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("large");
         List<String> events = events(response.body());
         assertThat(events).doesNotContain("[DONE]");
+        assertThat(JSON.readTree(events.getFirst()).path("model").asString()).isEqualTo("gpt-4o");
         assertThat(JSON.readTree(events.getLast()).path("error").path("message").asString())
                 .isNotBlank();
     }

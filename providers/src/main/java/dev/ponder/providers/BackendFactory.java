@@ -121,8 +121,12 @@ public final class BackendFactory {
     private static ChatRequestParameters openAiParameters(ChatRequest request, String model) {
         var options = request.options();
         var raw = LangChainMapping.openAiPassthrough(request);
-        return LangChainMapping.common(OpenAiChatRequestParameters.builder(), request, model)
-                .logprobs(options.logprobs())
+        var builder = LangChainMapping.common(OpenAiChatRequestParameters.builder(), request, model);
+        if (options.maxTokensAsCompletionTokens()) {
+            // under the name the client used: reasoning models refuse max_tokens, older servers may not know this one
+            builder.maxOutputTokens(null).maxCompletionTokens(options.maxTokens());
+        }
+        return builder.logprobs(options.logprobs())
                 .topLogprobs(options.topLogprobs())
                 .parallelToolCalls(request.parallelToolCalls())
                 .user(request.user())

@@ -28,9 +28,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The one place where a failed upstream call becomes a {@link BackendException}, grouped by what the caller should
  * do: a caller's 4xx is {@code GIVE_UP} and keeps the upstream status, type and message; 408, 429, 5xx, reset
  * connections and truncated streams are {@code RETRY} (the guard retries them, then escalates); timeouts,
- * refused or unresolvable servers and anything unknown are {@code ESCALATE}. Messages never carry the API key.
+ * refused or unresolvable servers, answers that cannot be read and anything unknown are {@code ESCALATE}. Messages never carry the API key.
  */
-final class UpstreamErrors {
+public final class UpstreamErrors {
 
     private static final Set<Integer> RETRIABLE_STATUSES = Set.of(408, 409, 425, 429);
     private static final Pattern KEY_LIKE =
@@ -41,19 +41,24 @@ final class UpstreamErrors {
     private final String apiKey;
     private final Clock clock;
 
-    UpstreamErrors(String backend, String apiKey, Clock clock) {
+    /** For the backend of that name, whose API key (may be null) never appears in a message. */
+    public UpstreamErrors(String backend, String apiKey, Clock clock) {
         this.backend = backend;
         this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
         this.clock = clock;
     }
 
-    BackendException map(Throwable failure) {
+    public BackendException map(Throwable failure) {
         if (failure instanceof BackendException known) {
             return known;
         }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof HttpException http) {
                 return fromStatus(http, failure);
+            }
+            BackendException unreadable = unreadableAnswer(t, failure);
+            if (unreadable != null) {
+                return unreadable;
             }
             BackendException byCause = fromTransport(t, failure);
             if (byCause != null) {
@@ -96,10 +101,45 @@ final class UpstreamErrors {
         }
         if (status / 100 == 4) {
             // The caller's request is wrong: no tier will do better, and the client should see what the upstream said.
-            return new BackendException(Action.GIVE_UP, message, status, parsed.type(), null, failure);
+            return BackendException.rejected(
+                    message,
+                    status,
+                    parsed.type(),
+                    parsed.param() == null ? null : redact(parsed.param()),
+                    parsed.code() == null ? null : redact(parsed.code()),
+                    failure);
         }
         return new BackendException(
                 Action.ESCALATE, prefixed("unexpected HTTP " + status + ": " + message), status, null, null, failure);
+    }
+
+    /**
+     * A 200 whose body cannot be read as an answer (malformed or empty JSON, no choices): the upstream answered
+     * wrongly, so it is a bad upstream answer, not an unavailable one, and the same request would get the same. The
+     * adapters parse with Jackson 2, whose parse errors are IOExceptions: they must not pass for a broken connection.
+     */
+    private BackendException unreadableAnswer(Throwable t, Throwable failure) {
+        String what;
+        if (t instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+            what = t.getClass().getSimpleName() + ": " + json.getOriginalMessage();
+        } else if (t instanceof JacksonException json) {
+            what = t.getClass().getSimpleName() + ": " + json.getOriginalMessage();
+        } else if (t instanceof dev.langchain4j.exception.InternalServerException && !hasHttpCause(t)) {
+            // LangChain4j's own complaint about a 200 (its 5xx carry the HttpException as their cause)
+            what = describe(t);
+        } else {
+            return null;
+        }
+        return BackendException.unreadable(prefixed("unreadable answer: " + redact(what)), failure);
+    }
+
+    private static boolean hasHttpCause(Throwable t) {
+        for (Throwable c = t.getCause(); c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof HttpException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private BackendException fromTransport(Throwable t, Throwable failure) {
@@ -160,18 +200,22 @@ final class UpstreamErrors {
         return redact(t.getClass().getSimpleName() + (message == null ? "" : ": " + message));
     }
 
-    /** The message and type of an error body in OpenAI's, Anthropic's, Gemini's or Ollama's shape. */
-    private record ErrorBody(String message, String type) {
+    /**
+     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's or Ollama's shape, and OpenAI's
+     * {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
+     * {@code context_length_exceeded}).
+     */
+    private record ErrorBody(String message, String type, String param, String code) {
         static ErrorBody parse(String body, int status) {
             String fallbackType = typeFor(status);
             if (body == null || body.isBlank()) {
-                return new ErrorBody("HTTP " + status, fallbackType);
+                return new ErrorBody("HTTP " + status, fallbackType, null, null);
             }
             try {
                 JsonNode root = JSON.readTree(body);
                 JsonNode error = root.path("error");
                 if (error.isString()) {
-                    return new ErrorBody(error.asString(), fallbackType);
+                    return new ErrorBody(error.asString(), fallbackType, null, null);
                 }
                 String message = error.path("message").asString(null);
                 if (message != null) {
@@ -179,12 +223,16 @@ final class UpstreamErrors {
                     if (type == null) {
                         type = error.path("status").asString(fallbackType).toLowerCase(Locale.ROOT);
                     }
-                    return new ErrorBody(message, type);
+                    return new ErrorBody(message, type, text(error.path("param")), text(error.path("code")));
                 }
             } catch (JacksonException notJson) {
                 // Plain text from a proxy or load balancer: pass it on as it is.
             }
-            return new ErrorBody(body.strip(), fallbackType);
+            return new ErrorBody(body.strip(), fallbackType, null, null);
+        }
+
+        private static String text(JsonNode node) {
+            return node.isString() ? node.asString() : null;
         }
 
         private static String typeFor(int status) {

@@ -196,6 +196,20 @@ class BackendContractTest {
 
     @ParameterizedTest
     @EnumSource(WireProtocol.class)
+    void anAnswerThatIsNotJsonIsABadUpstreamAnswerAndIsNotRetried(WireProtocol protocol) {
+        GuardedBackend backend = backend(protocol, fast());
+        server.failNext(200, "{\"id\": \"x\", \"choices\": [");
+
+        assertThatThrownBy(() -> backend.chat(ask("x"))).isInstanceOfSatisfying(BackendException.class, e -> {
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+            assertThat(e.action()).isEqualTo(Action.ESCALATE);
+            assertThat(e.getMessage()).contains("unreadable answer");
+        });
+        assertThat(server.requestCount()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
     void retriesAStreamThatFailsBeforeItsFirstDelta(WireProtocol protocol) {
         GuardedBackend backend = backend(protocol, fast());
         server.failNext(502, protocol.errorBody(502, "server_error", "bad gateway"));

@@ -47,7 +47,7 @@ class LangChainBackendTest {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
             ChatRequest request = ask("one two")
-                    .withOptions(new SamplingOptions(null, null, null, null, null, null, true, 2, null, null));
+                    .withOptions(new SamplingOptions(null, null, null, null, null, null, true, 2, null, null, false));
 
             ChatAnswer answer = backend.chat(request);
             List<Delta> deltas = new java.util.ArrayList<>();
@@ -97,7 +97,7 @@ class LangChainBackendTest {
                     "flex");
             // A 64-bit seed, as OpenAI takes it; LangChain4j's typed seed is only an int.
             request = request.withOptions(
-                    new SamplingOptions(null, null, null, null, 1L << 40, null, null, null, null, null));
+                    new SamplingOptions(null, null, null, null, 1L << 40, null, null, null, null, null, false));
 
             backend.chat(request);
 
@@ -127,7 +127,8 @@ class LangChainBackendTest {
             GuardedBackend backend = backend("ollama", server);
             for (long seed : new long[] {42, -7, (1L << 40) + 3}) {
                 backend.chat(ChatRequest.of(List.of(ChatMessage.of(Role.USER, "hi")))
-                        .withOptions(new SamplingOptions(null, null, null, null, seed, null, null, null, null, null)));
+                        .withOptions(new SamplingOptions(
+                                null, null, null, null, seed, null, null, null, null, null, false)));
             }
 
             assertThat(server.requestBodies())

@@ -67,6 +67,19 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void anOpenAiAnswerWithoutChoicesIsABadUpstreamAnswerButAServerErrorStaysRetried() {
+        BackendException noChoices = errors.map(new dev.langchain4j.exception.InternalServerException(
+                "Chat completion failed: no choices returned in response"));
+        BackendException serverError = errors.map(new dev.langchain4j.exception.InternalServerException(
+                new UpstreamHttpClient.UpstreamHttpException(500, "{\"error\":{\"message\":\"boom\"}}", null)));
+
+        assertThat(noChoices.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+        assertThat(noChoices.action()).isEqualTo(Action.ESCALATE);
+        assertThat(serverError.action()).isEqualTo(Action.RETRY);
+        assertThat(serverError.httpStatus()).isEqualTo(500);
+    }
+
+    @Test
     void readsRetryAfterAsSecondsOrAnHttpDate() {
         assertThat(errors.retryAfter("2")).isEqualTo(Duration.ofSeconds(2));
         assertThat(errors.retryAfter("Sun, 22 Nov 2026 12:00:30 GMT")).isEqualTo(Duration.ofSeconds(30));
@@ -82,6 +95,19 @@ class UpstreamErrorsTest {
         assertThat(e.httpStatus()).isEqualTo(429);
         assertThat(e.errorType()).isEqualTo("rate_limit_error");
         assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void aRefusalKeepsTheUpstreamsParamAndCode() {
+        BackendException e = errors.map(new UpstreamHttpClient.UpstreamHttpException(
+                400,
+                "{\"error\":{\"message\":\"too long\",\"type\":\"invalid_request_error\",\"param\":\"messages\","
+                        + "\"code\":\"context_length_exceeded\"}}",
+                null));
+
+        assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+        assertThat(e.errorParam()).isEqualTo("messages");
+        assertThat(e.errorCode()).isEqualTo("context_length_exceeded");
     }
 
     @Test

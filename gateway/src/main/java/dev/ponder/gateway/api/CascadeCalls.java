@@ -156,8 +156,10 @@ class CascadeCalls {
                 MDC.setContextMap(mdc);
             }
             try {
-                events.add(engine.stream(prepared.request(), tracked, tracked.streamMode(), events::add));
-            } catch (RuntimeException e) {
+                events.add(engine.stream(
+                        prepared.request(), tracked, tracked.streamMode(), tracker.notingFirstDelta(events::add)));
+            } catch (RuntimeException | Error e) {
+                // Whatever ends the worker must reach the thread waiting for its events, or the request hangs.
                 events.add(e);
             }
         });
@@ -215,17 +217,19 @@ class CascadeCalls {
                     publish(failed(id, received, prepared, true, status, failed.trail(), totalMs, failed));
                     return;
                 }
-                case RuntimeException e -> {
-                    if (out == null) {
-                        throw e;
-                    }
-                    out.sendQuietly(
-                            ErrorResponses.body("Ponder failed to handle the request.", "server_error", null, null));
-                    throw e;
-                }
+                case RuntimeException e -> throw unexpected(out, e);
+                case Error e -> throw unexpected(out, e);
                 default -> throw new IllegalStateException("unexpected stream event " + event);
             }
         }
+    }
+
+    /** A failure of ours, rethrown for the error response; a stream already begun ends with an error event. */
+    private static <T extends Throwable> T unexpected(SseWriter out, T failure) {
+        if (out != null) {
+            out.sendQuietly(ErrorResponses.body("Ponder failed to handle the request.", "server_error", null, null));
+        }
+        return failure;
     }
 
     /**

@@ -61,7 +61,8 @@ final class ChatRequestParser {
                 bool(root, "logprobs"),
                 intOrNull(integer(root, "top_logprobs", 0, 20)),
                 number(root, "presence_penalty", -2, 2),
-                number(root, "frequency_penalty", -2, 2));
+                number(root, "frequency_penalty", -2, 2),
+                namesMaxCompletionTokens(root));
         ChatRequest request = new ChatRequest(
                 messages,
                 options,
@@ -338,6 +339,12 @@ final class ChatRequestParser {
         return intOrNull(completion != null ? completion : legacy);
     }
 
+    /** Whether the cap that applies is {@code max_completion_tokens}, which then goes upstream under that name. */
+    private static boolean namesMaxCompletionTokens(JsonNode root) {
+        JsonNode value = root.get("max_completion_tokens");
+        return value != null && !value.isNull();
+    }
+
     private List<String> stop(JsonNode root) {
         JsonNode node = root.get("stop");
         if (node == null || node.isNull()) {
@@ -456,15 +463,15 @@ final class ChatRequestParser {
         if (value == null || value.isNull()) {
             return null;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+        if (!value.isIntegralNumber()) {
             throw ApiException.invalid(field, "Invalid type for '" + field + "': expected an integer.");
         }
-        long l = value.longValue();
-        if (l < min || l > max) {
+        // an integer beyond 64 bits is out of range, not of the wrong type
+        if (!value.canConvertToLong() || value.longValue() < min || value.longValue() > max) {
             throw ApiException.invalid(
-                    field, "Invalid '" + field + "': " + l + " is not between " + min + " and " + max + ".");
+                    field, "Invalid '" + field + "': " + value + " is not between " + min + " and " + max + ".");
         }
-        return l;
+        return value.longValue();
     }
 
     private static Boolean bool(JsonNode node, String field) {

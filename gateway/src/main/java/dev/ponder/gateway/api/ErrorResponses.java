@@ -1,6 +1,7 @@
 package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.BackendException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -49,14 +50,15 @@ class ErrorResponses {
 
     /**
      * Maps a backend failure that reached the client as OpenAI would answer: a refused request keeps the upstream's
-     * 4xx status, type and message; otherwise 503 (no backend available), 504 (none answered in time) or 502.
+     * 4xx status, type, message, param and code; otherwise 503 (no backend available), 504 (none answered in time)
+     * or 502.
      */
     static ApiException fromBackend(BackendException e) {
         return switch (e.failure()) {
             case REJECTED -> {
                 int status = e.httpStatus() >= 400 && e.httpStatus() < 500 ? e.httpStatus() : 400;
                 String type = e.errorType() == null ? "invalid_request_error" : e.errorType();
-                yield new ApiException(status, type, null, null, e.getMessage(), e.retryAfter());
+                yield new ApiException(status, type, e.errorParam(), e.errorCode(), e.getMessage(), e.retryAfter());
             }
             case UNAVAILABLE ->
                 new ApiException(
@@ -124,10 +126,16 @@ class ErrorResponses {
                 "The parameter '" + e.getName() + "' must be " + expected + " but was '" + e.getValue() + "'."));
     }
 
+    /** Names the path as the client sent it: the resource path has lost a trailing slash, the likely mistake. */
     @ExceptionHandler(NoResourceFoundException.class)
-    ResponseEntity<Map<String, Object>> notFound(NoResourceFoundException e) {
+    ResponseEntity<Map<String, Object>> notFound(NoResourceFoundException e, HttpServletRequest request) {
         return api(new ApiException(
-                404, "invalid_request_error", null, "not_found", "Unknown path /" + e.getResourcePath() + ".", null));
+                404,
+                "invalid_request_error",
+                null,
+                "not_found",
+                "Unknown path " + request.getRequestURI() + ".",
+                null));
     }
 
     /**

@@ -13,12 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * Follows which tier of one request's policy the cascade called last. A stream's first delta always comes from what
  * answers the client (a live stream is final; a verified answer is replayed once accepted; a fixed fallback answer
- * follows a failed call), so the stream's headers can name it before the engine's trail exists.
+ * follows a failed call), so the stream's headers can name it before the engine's trail exists. What was answering
+ * is noted as the first delta is produced: the cascade runs ahead of the thread that writes the headers, and may have
+ * failed and moved on by the time that thread takes the delta.
  */
 final class TierTracker {
 
@@ -27,6 +30,7 @@ final class TierTracker {
 
     private volatile Answering last;
     private volatile boolean lastFailed;
+    private final AtomicReference<Opening> atFirstDelta = new AtomicReference<>();
     /** The tiers called so far: each is called once, but a tier's own calls (check samples, n choices) repeat it. */
     private final Set<String> tiersCalled = ConcurrentHashMap.newKeySet();
 
@@ -43,8 +47,32 @@ final class TierTracker {
         return policy.withTiers(tiers, policy.thresholds()).withFallback(fallback);
     }
 
-    /** What is answering, given that a delta has arrived. */
+    /** What answers and the escalations so far, when the first delta was produced. */
+    private record Opening(Answering answering, int escalations) {}
+
+    /** The cascade's delta consumer: notes what is answering at the first delta, then passes every delta on. */
+    Consumer<Delta> notingFirstDelta(Consumer<Delta> onDelta) {
+        return delta -> {
+            if (atFirstDelta.get() == null) {
+                atFirstDelta.compareAndSet(null, new Opening(current(), tiersCalledBeyondFirst()));
+            }
+            onDelta.accept(delta);
+        };
+    }
+
+    /** What answers the client: what was answering at the first delta, or what answered last if none came. */
     Answering answering() {
+        Opening opening = atFirstDelta.get();
+        return opening != null ? opening.answering() : current();
+    }
+
+    /** Tiers called beyond the first, up to the first delta (or up to now if none came): the escalations. */
+    int escalations() {
+        Opening opening = atFirstDelta.get();
+        return opening != null ? opening.escalations() : tiersCalledBeyondFirst();
+    }
+
+    private Answering current() {
         Answering called = last;
         if (called == null || lastFailed) {
             // Deltas after a failed call (or with no call at all) are the fallback's fixed answer.
@@ -53,8 +81,7 @@ final class TierTracker {
         return called;
     }
 
-    /** Tiers called so far beyond the first: the escalations up to now. */
-    int escalations() {
+    private int tiersCalledBeyondFirst() {
         return Math.max(0, tiersCalled.size() - 1);
     }
 

@@ -2,15 +2,14 @@ package dev.ponder.providers.embedding;
 
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
-import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.output.Response;
 import dev.ponder.cascade.BackendException;
-import java.net.http.HttpTimeoutException;
+import dev.ponder.providers.UpstreamErrors;
+import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.TimeoutException;
 
 /** An embedding server reached through LangChain4j's OpenAI or Ollama embedding model. */
 public final class LangChainEmbeddingBackend implements EmbeddingBackend {
@@ -18,11 +17,13 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
     private final String name;
     private final String model;
     private final EmbeddingModel embeddings;
+    private final UpstreamErrors errors;
 
-    LangChainEmbeddingBackend(String name, String model, EmbeddingModel embeddings) {
+    LangChainEmbeddingBackend(String name, String model, EmbeddingModel embeddings, UpstreamErrors errors) {
         this.name = name;
         this.model = model;
         this.embeddings = embeddings;
+        this.errors = errors;
     }
 
     /** The backend a spec describes; nothing is called until the first {@link #embed}. */
@@ -47,7 +48,9 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
                                 .build();
                     default -> throw new IllegalArgumentException("unknown embedding type " + spec.type());
                 };
-        return new LangChainEmbeddingBackend(name, spec.model(), model);
+        // the clock only reads a Retry-After date, which nothing here waits on
+        return new LangChainEmbeddingBackend(
+                name, spec.model(), model, new UpstreamErrors(name, spec.apiKey(), Clock.systemUTC()));
     }
 
     @Override
@@ -67,7 +70,8 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
             response =
                     embeddings.embedAll(inputs.stream().map(TextSegment::from).toList());
         } catch (RuntimeException e) {
-            throw failure(e);
+            // as a chat backend's: a refusal keeps the upstream's status, type, message, param and code, keys redacted
+            throw errors.map(e);
         }
         List<float[]> vectors =
                 response.content().stream().map(Embedding::vector).toList();
@@ -84,27 +88,5 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
         Integer tokens =
                 response.tokenUsage() == null ? null : response.tokenUsage().inputTokenCount();
         return new Embeddings(vectors, tokens == null ? 0 : tokens);
-    }
-
-    /** A caller's 4xx goes back to the caller; anything else is the backend's failure. */
-    private BackendException failure(RuntimeException e) {
-        String message = "embedding backend '" + name + "': " + e.getMessage();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HttpException http) {
-                int status = http.statusCode();
-                boolean refused = status >= 400 && status < 500 && status != 408 && status != 429;
-                return new BackendException(
-                        refused ? BackendException.Action.GIVE_UP : BackendException.Action.ESCALATE,
-                        message,
-                        status,
-                        refused ? "invalid_request_error" : null,
-                        null,
-                        e);
-            }
-            if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
-                return BackendException.timeout(message, e);
-            }
-        }
-        return BackendException.escalate(message, e);
     }
 }

@@ -51,7 +51,9 @@ class LangChainEmbeddingBackendTest {
             List<String> inputs =
                     request.path("input").valueStream().map(JsonNode::asString).toList();
             if (inputs.contains("refuse")) {
-                send(exchange, 400, "{\"error\":{\"message\":\"input refused\",\"type\":\"invalid_request_error\"}}");
+                send(exchange, 400, """
+                        {"error": {"message": "input refused for key sk-secret", "type": "invalid_request_error",
+                                   "param": "input", "code": "invalid_input"}}""");
                 return;
             }
             ObjectNode body =
@@ -115,11 +117,15 @@ class LangChainEmbeddingBackendTest {
     }
 
     @Test
-    void aRefusedInputIsTheCallersError() {
+    void aRefusedInputIsTheCallersErrorAsTheUpstreamSentItWithoutTheKey() {
         assertThatThrownBy(() -> backend("openai").embed(List.of("refuse")))
                 .isInstanceOfSatisfying(BackendException.class, e -> {
                     assertThat(e.action()).isEqualTo(BackendException.Action.GIVE_UP);
                     assertThat(e.httpStatus()).isEqualTo(400);
+                    assertThat(e.getMessage()).isEqualTo("input refused for key [redacted]");
+                    assertThat(e.errorType()).isEqualTo("invalid_request_error");
+                    assertThat(e.errorParam()).isEqualTo("input");
+                    assertThat(e.errorCode()).isEqualTo("invalid_input");
                 });
     }
 
