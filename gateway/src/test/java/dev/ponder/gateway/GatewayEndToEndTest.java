@@ -8,6 +8,7 @@ import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.ponder.providers.testing.FakeOllamaServer;
+import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +84,27 @@ class GatewayEndToEndTest extends GatewayTest {
         ChatCompletion completion = client().chat().completions().create(ask("ponder", "Name a prime number."));
 
         assertThat(completion.model()).isEqualTo("gpt-4o");
+    }
+
+    @Test
+    void aCheapTierRefusingPondersCredentialsEscalatesInsteadOfFailingTheCaller() {
+        small.failNext(401, FakeOllamaServer.errorBody("unauthorized"));
+        ChatCompletion completion = client().chat().completions().create(ask("ponder", "Name a prime number."));
+
+        assertThat(completion.model()).isEqualTo("gpt-4o");
+    }
+
+    @Test
+    void aBackendRefusingPondersApiKeyIsA502ForTheCallerNotTheirOwn401() {
+        large.failNext(401, FakeOpenAiServer.errorBody("invalid_request_error", "Incorrect API key provided."));
+
+        HttpResponse<String> response = post("/v1/chat/completions", "application/json", """
+                {"model": "large", "messages": [{"role": "user", "content": "Hello"}]}""");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        JsonNode error = JsonMapper.shared().readTree(response.body()).path("error");
+        assertThat(error.path("code").asString()).isEqualTo("upstream_failed");
+        assertThat(error.path("message").asString()).contains("HTTP 401", "Incorrect API key provided.");
     }
 
     @Test

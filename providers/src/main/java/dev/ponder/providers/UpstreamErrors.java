@@ -26,13 +26,17 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The one place where a failed upstream call becomes a {@link BackendException}, grouped by what the caller should
- * do: a caller's 4xx is {@code GIVE_UP} and keeps the upstream status, type and message; 408, 429, 5xx, reset
+ * do: a caller's 4xx is {@code GIVE_UP} and keeps the upstream status, type and message; 401, 403 and 404 refuse
+ * this backend's configuration, not the caller's request, and are {@code ESCALATE}; 408, 429, 5xx, reset
  * connections and truncated streams are {@code RETRY} (the guard retries them, then escalates); timeouts,
  * refused or unresolvable servers, answers that cannot be read and anything unknown are {@code ESCALATE}. Messages never carry the API key.
  */
 public final class UpstreamErrors {
 
     private static final Set<Integer> RETRIABLE_STATUSES = Set.of(408, 409, 425, 429);
+    /** Refusals of Ponder's own credentials, model name or URL, which the client cannot change. */
+    private static final Set<Integer> OPERATOR_STATUSES = Set.of(401, 403, 404);
+
     private static final Pattern KEY_LIKE =
             Pattern.compile("(sk-[A-Za-z0-9_\\-*.]{6,}|AIza[0-9A-Za-z_\\-]{10,}|([?&]key=)[^&\\s\"]+)");
     private static final JsonMapper JSON = JsonMapper.shared();
@@ -97,6 +101,17 @@ public final class UpstreamErrors {
                     status,
                     parsed.type(),
                     retryAfter,
+                    failure);
+        }
+        if (OPERATOR_STATUSES.contains(status)) {
+            // Ponder's key, model or URL for this backend is wrong: the operator's to fix, not the caller's (an SDK
+            // would take a 401 for its own key), and another tier may answer.
+            return new BackendException(
+                    Action.ESCALATE,
+                    prefixed("HTTP " + status + " " + parsed.type() + " (this backend's configuration): " + message),
+                    status,
+                    parsed.type(),
+                    null,
                     failure);
         }
         if (status / 100 == 4) {

@@ -137,15 +137,19 @@ class BackendContractTest {
 
     @ParameterizedTest
     @EnumSource(WireProtocol.class)
-    void neverShowsTheApiKeyInAnError(WireProtocol protocol) {
+    void aRefusedApiKeyEscalatesAsThisBackendsFaultNeverShowingTheKey(WireProtocol protocol) {
         GuardedBackend backend = backend(protocol, fast());
         server.failNext(401, protocol.errorBody(401, "authentication_error", "Incorrect API key provided: " + KEY));
 
         assertThatThrownBy(() -> backend.chat(ask("x"))).isInstanceOfSatisfying(BackendException.class, e -> {
-            assertThat(e.action()).isEqualTo(Action.GIVE_UP);
+            assertThat(e.action()).isEqualTo(Action.ESCALATE);
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
             assertThat(e.httpStatus()).isEqualTo(401);
-            assertThat(e.getMessage()).startsWith("Incorrect API key provided").doesNotContain(KEY);
+            assertThat(e.getMessage())
+                    .contains("HTTP 401", "Incorrect API key provided")
+                    .doesNotContain(KEY);
         });
+        assertThat(server.requestCount()).isEqualTo(1);
     }
 
     @ParameterizedTest

@@ -93,8 +93,9 @@ class LoadGeneratorTest {
                     Http1 in = new Http1(socket.getInputStream(), 1024);
                     Http1.Head head = in.readHead(null);
                     in.readBody(head, false, Http1.DISCARD);
-                    socket.getOutputStream().write(answer);
+                    // Counted before the answer leaves: once it has, the generator may finish and be checked.
                     answered.incrementAndGet();
+                    socket.getOutputStream().write(answer);
                     if (saysClose) {
                         // Said it closes, yet keeps the socket open: a request reused on it would time out.
                         Thread.sleep(Duration.ofSeconds(10));

@@ -456,7 +456,7 @@ class SecurityTest {
                         .GET(),
                 http));
 
-        assertThat(responses.get(0).statusCode()).isEqualTo(401);
+        assertThat(responses.get(0).statusCode()).isEqualTo(502);
         assertThat(send(HttpRequest.newBuilder(uri("/actuator/env")).GET(), http)
                         .statusCode())
                 .isEqualTo(404);
