@@ -95,7 +95,7 @@ class GatewayEndToEndTest extends GatewayTest {
     }
 
     @Test
-    void aBackendRefusingPondersApiKeyIsA502ForTheCallerNotTheirOwn401() {
+    void aBackendRefusingPondersApiKeyIsA502ForTheCallerNotTheirOwn401NamingTheLoggedRequest() {
         large.failNext(401, FakeOpenAiServer.errorBody("invalid_request_error", "Incorrect API key provided."));
 
         HttpResponse<String> response = post("/v1/chat/completions", "application/json", """
@@ -105,6 +105,8 @@ class GatewayEndToEndTest extends GatewayTest {
         JsonNode error = JsonMapper.shared().readTree(response.body()).path("error");
         assertThat(error.path("code").asString()).isEqualTo("upstream_failed");
         assertThat(error.path("message").asString()).contains("HTTP 401", "Incorrect API key provided.");
+        String id = response.headers().firstValue("x-ponder-request-id").orElseThrow();
+        assertThat(awaitRow("SELECT * FROM requests WHERE request_id = ?", id)).containsEntry("status", "failed");
     }
 
     @Test

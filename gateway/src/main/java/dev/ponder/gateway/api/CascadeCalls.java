@@ -118,12 +118,7 @@ class CascadeCalls {
                 publish(answered(id, received, prepared, false, 200, answered, totalMs, null));
                 response.setStatus(200);
                 setFinalHeaders(
-                        response,
-                        id,
-                        trail,
-                        answered.by().tierName(),
-                        answered.by().backend(),
-                        totalMs);
+                        response, trail, answered.by().tierName(), answered.by().backend(), totalMs);
                 JsonBodies.write(
                         response,
                         writer,
@@ -276,7 +271,6 @@ class CascadeCalls {
         response.setHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
         // Keeps reverse proxies (nginx) from buffering the events.
         response.setHeader("X-Accel-Buffering", "no");
-        response.setHeader("x-ponder-request-id", id);
         response.setHeader("x-ponder-policy", prepared.policy().name());
         response.setHeader("x-ponder-tier", answering.tier());
         response.setHeader("x-ponder-backend", answering.backend());
@@ -397,8 +391,7 @@ class CascadeCalls {
 
     /** The headers that let a client check what Ponder decided and what it cost; see docs/api.md. */
     private static void setFinalHeaders(
-            HttpServletResponse response, String id, Trail trail, String tier, String backend, double totalMs) {
-        response.setHeader("x-ponder-request-id", id);
+            HttpServletResponse response, Trail trail, String tier, String backend, double totalMs) {
         response.setHeader("x-ponder-policy", trail.policy());
         response.setHeader("x-ponder-tier", tier);
         response.setHeader("x-ponder-backend", backend);

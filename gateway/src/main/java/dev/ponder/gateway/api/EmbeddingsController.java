@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
@@ -36,8 +35,7 @@ class EmbeddingsController {
     }
 
     @PostMapping("/v1/embeddings")
-    ResponseEntity<Map<String, Object>> embed(
-            @RequestBody(required = false) byte[] body, @RequestAttribute(RequestIds.ATTRIBUTE) String id) {
+    ResponseEntity<Map<String, Object>> embed(@RequestBody(required = false) byte[] body) {
         JsonNode root = parser.readObject(body == null ? new byte[0] : body);
         JsonNode modelNode = root.get("model");
         if (modelNode == null || !modelNode.isString()) {
@@ -70,10 +68,7 @@ class EmbeddingsController {
         response.put("data", data);
         response.put("model", backend.model());
         response.put("usage", Map.of("prompt_tokens", result.inputTokens(), "total_tokens", result.inputTokens()));
-        return ResponseEntity.ok()
-                .header("x-ponder-request-id", id)
-                .header("x-ponder-backend", backend.name())
-                .body(response);
+        return ResponseEntity.ok().header("x-ponder-backend", backend.name()).body(response);
     }
 
     private EmbeddingBackend backend(String model) {

@@ -14,7 +14,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Gives every request its id before anything else runs, so that logs (MDC {@code requestId}), the outcome log, the
- * response's {@code x-ponder-request-id} and the completion's {@code id} all carry the same one.
+ * response's {@code x-ponder-request-id} and the completion's {@code id} all carry the same one. The header is set
+ * here, on every response, so that an error (a 502 after every tier failed, a refused request) names the request too.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -22,6 +23,7 @@ public class RequestIds extends OncePerRequestFilter {
 
     public static final String ATTRIBUTE = "ponder.requestId";
     public static final String MDC_KEY = "requestId";
+    static final String HEADER = "x-ponder-request-id";
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -29,6 +31,7 @@ public class RequestIds extends OncePerRequestFilter {
         String id = prefix(request) + UUID.randomUUID().toString().replace("-", "");
         request.setAttribute(ATTRIBUTE, id);
         MDC.put(MDC_KEY, id);
+        response.setHeader(HEADER, id);
         try {
             chain.doFilter(request, response);
         } finally {
