@@ -63,18 +63,18 @@ public final class Routes {
         for (String tier : config.tiers()) {
             tiers.add(new Tier(tier, backend(name, "tier", tier, backends)));
         }
-        Budget budget = new Budget(
-                config.maxEscalations() == null ? Budget.UNLIMITED.maxEscalations() : config.maxEscalations(),
-                config.deadline() == null ? Duration.ofMinutes(5) : config.deadline(),
-                config.maxCostUsd() == null ? Budget.UNLIMITED.maxCostUsd() : config.maxCostUsd());
-        return new CascadePolicy(
-                name,
-                tiers,
-                config.thresholds(),
-                budget,
-                idk(name, config),
-                config.streamMode(),
-                fallback(name, config.fallback(), backends));
+        IdkCheck idk = idk(name, config);
+        Fallback fallback = fallback(name, config.fallback(), backends);
+        try {
+            Budget budget = new Budget(
+                    config.maxEscalations() == null ? Budget.UNLIMITED.maxEscalations() : config.maxEscalations(),
+                    config.deadline() == null ? Duration.ofMinutes(5) : config.deadline(),
+                    config.maxCostUsd() == null ? Budget.UNLIMITED.maxCostUsd() : config.maxCostUsd());
+            return new CascadePolicy(name, tiers, config.thresholds(), budget, idk, config.streamMode(), fallback);
+        } catch (IllegalArgumentException e) {
+            // The cascade's messages name the field (thresholds, maxEscalations, ...), not where it is configured.
+            throw new IllegalArgumentException("ponder.policies." + name + ": " + e.getMessage(), e);
+        }
     }
 
     /** The IDK check: the configured signals, or the cascade's default (abstention alone) when none is named. */
