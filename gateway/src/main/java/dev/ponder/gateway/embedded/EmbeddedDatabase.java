@@ -21,7 +21,8 @@ import org.springframework.core.NestedExceptionUtils;
 /**
  * The embedded PostgreSQL of one Ponder process. The process holds a lock file beside the data directory for as long
  * as it runs, so that a second Ponder on the same directory is told so at once; holding it, a PostgreSQL still running
- * in the directory can only be one that a killed Ponder left behind, and is stopped before this one starts.
+ * in the directory can only be one that a killed Ponder left behind, and is stopped before this one starts. The
+ * {@code retrain} job may instead attach to the PostgreSQL a running gateway started, which it leaves running.
  */
 final class EmbeddedDatabase implements AutoCloseable {
 
@@ -32,16 +33,38 @@ final class EmbeddedDatabase implements AutoCloseable {
 
     private final FileChannel lock;
     private final EmbeddedPostgres postgres;
+    private final String jdbcUrl;
 
-    private EmbeddedDatabase(FileChannel lock, EmbeddedPostgres postgres) {
+    private EmbeddedDatabase(FileChannel lock, EmbeddedPostgres postgres, String jdbcUrl) {
         this.lock = lock;
         this.postgres = postgres;
+        this.jdbcUrl = jdbcUrl;
     }
 
     /** Starts PostgreSQL in {@code dataDir} (initialising it when empty), or fails with what to do about it. */
     static EmbeddedDatabase start(Path dataDir) {
+        return start(dataDir, false);
+    }
+
+    /**
+     * Starts PostgreSQL in {@code dataDir}; when another Ponder runs it and {@code attach} is set, connects to that
+     * one instead of failing (its port is in {@code postmaster.pid}), and leaves it running at {@link #close()}.
+     */
+    static EmbeddedDatabase start(Path dataDir, boolean attach) {
         Path dir = dataDir.toAbsolutePath().normalize();
         FileChannel lock = lock(dir);
+        if (lock == null) {
+            Optional<Postmaster> running = attach ? postmaster(dir) : Optional.empty();
+            if (running.isEmpty()) {
+                throw new StartupFailure(
+                        "ponder.embedded.data-dir " + dir + " is in use by another Ponder process (it holds "
+                                + lockFile(dir) + ")",
+                        "Stop the other Ponder, give this one another ponder.embedded.data-dir, " + OTHER_DATABASE,
+                        null);
+            }
+            log.info("Using the embedded PostgreSQL that another Ponder runs in {} (port {})", dir, running.get().port);
+            return new EmbeddedDatabase(null, null, url(running.get().port));
+        }
         try {
             stopOrphan(dir);
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
@@ -52,7 +75,7 @@ final class EmbeddedDatabase implements AutoCloseable {
                     // moment the JVM is told to stop, while those still run.
                     .setRegisterShutdownHook(false)
                     .start();
-            return new EmbeddedDatabase(lock, postgres);
+            return new EmbeddedDatabase(lock, postgres, url(postgres.getPort()));
         } catch (IOException | RuntimeException e) {
             close(lock);
             if (e instanceof StartupFailure failure) {
@@ -68,11 +91,19 @@ final class EmbeddedDatabase implements AutoCloseable {
     }
 
     String jdbcUrl() {
-        return postgres.getJdbcUrl("postgres", "postgres");
+        return jdbcUrl;
     }
 
+    private static String url(int port) {
+        return "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres";
+    }
+
+    /** Stops PostgreSQL, unless another Ponder runs it. */
     @Override
     public void close() throws IOException {
+        if (lock == null) {
+            return;
+        }
         try {
             postgres.close();
         } finally {
@@ -80,8 +111,13 @@ final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    private static Path lockFile(Path dir) {
+        return dir.resolveSibling(dir.getFileName() + ".lock");
+    }
+
+    /** The data directory's lock, or null when another process holds it. */
     private static FileChannel lock(Path dir) {
-        Path file = dir.resolveSibling(dir.getFileName() + ".lock");
+        Path file = lockFile(dir);
         FileChannel channel;
         try {
             Files.createDirectories(dir.getParent());
@@ -100,10 +136,7 @@ final class EmbeddedDatabase implements AutoCloseable {
             // held by this JVM already, or the lock could not be taken: either way not ours to use
         }
         close(channel);
-        throw new StartupFailure(
-                "ponder.embedded.data-dir " + dir + " is in use by another Ponder process (it holds " + file + ")",
-                "Stop the other Ponder, give this one another ponder.embedded.data-dir, " + OTHER_DATABASE,
-                null);
+        return null;
     }
 
     /**
@@ -112,7 +145,7 @@ final class EmbeddedDatabase implements AutoCloseable {
      * fail on its {@code postmaster.pid}.
      */
     private static void stopOrphan(Path dir) {
-        Optional<ProcessHandle> orphan = postmaster(dir);
+        Optional<ProcessHandle> orphan = postmaster(dir).map(Postmaster::process);
         if (orphan.isEmpty()) {
             return;
         }
@@ -136,12 +169,18 @@ final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    /** A running PostgreSQL server process and the port it listens on. */
+    private record Postmaster(ProcessHandle process, int port) {}
+
     /** The live postmaster that {@code dir/postmaster.pid} names, if it is a postgres process serving {@code dir}. */
-    private static Optional<ProcessHandle> postmaster(Path dir) {
+    private static Optional<Postmaster> postmaster(Path dir) {
         long pid;
+        int port;
         try {
+            // postmaster.pid: the PID, the data directory, the start time, the port, ...
             List<String> lines = Files.readAllLines(dir.resolve("postmaster.pid"));
-            pid = Long.parseLong(lines.getFirst().strip());
+            pid = Long.parseLong(lines.get(0).strip());
+            port = Integer.parseInt(lines.get(3).strip());
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // none, or unreadable: PostgreSQL itself decides whether it is stale
         }
@@ -149,7 +188,8 @@ final class EmbeddedDatabase implements AutoCloseable {
                 .filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().command().orElse("").endsWith("postgres"))
                 .filter(p ->
-                        p.info().arguments().map(List::of).orElse(List.of()).contains(dir.toString()));
+                        p.info().arguments().map(List::of).orElse(List.of()).contains(dir.toString()))
+                .map(p -> new Postmaster(p, port));
     }
 
     private static void close(FileChannel channel) {

@@ -19,14 +19,22 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(EmbeddedDatabaseConfiguration.NoDatasourceConfigured.class)
-class EmbeddedDatabaseConfiguration {
+public class EmbeddedDatabaseConfiguration {
+
+    /**
+     * Set by {@code retrain}: use the embedded PostgreSQL of a gateway running on the same data directory, so that the
+     * job can run beside it (and the gateway pick up what it promotes).
+     */
+    public static final String ATTACH = "ponder.embedded.attach-to-running";
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedDatabase embeddedDatabase(@Value("${ponder.embedded.data-dir:${user.home}/.ponder/pgdata}") Path dataDir) {
+    EmbeddedDatabase embeddedDatabase(
+            @Value("${ponder.embedded.data-dir:${user.home}/.ponder/pgdata}") Path dataDir,
+            @Value("${" + ATTACH + ":false}") boolean attach) {
         log.info("No spring.datasource.url configured: starting the embedded PostgreSQL in {}", dataDir);
-        return EmbeddedDatabase.start(dataDir);
+        return EmbeddedDatabase.start(dataDir, attach);
     }
 
     @Bean

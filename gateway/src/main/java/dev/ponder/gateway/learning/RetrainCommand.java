@@ -1,6 +1,7 @@
 package dev.ponder.gateway.learning;
 
 import dev.ponder.gateway.config.PonderProperties;
+import dev.ponder.gateway.embedded.EmbeddedDatabaseConfiguration;
 import java.io.PrintStream;
 import java.util.Arrays;
 import org.springframework.boot.WebApplicationType;
@@ -66,6 +67,8 @@ public final class RetrainCommand {
         try {
             context = new SpringApplicationBuilder(Context.class)
                     .web(WebApplicationType.NONE)
+                    // On the embedded default, the gateway usually runs: share its PostgreSQL.
+                    .properties(EmbeddedDatabaseConfiguration.ATTACH + "=true")
                     .run(properties);
         } catch (RuntimeException e) {
             return 1; // Spring Boot has reported why (a bad setting, the database) as it failed

@@ -55,6 +55,26 @@ class EmbeddedDatabaseTest {
     }
 
     @Test
+    void retrainAttachesToThePostgresARunningPonderStartedAndLeavesItRunning() throws Exception {
+        Path dir = home.resolve("pgdata");
+        Process ponder = startChild(dir);
+        try {
+            assertThat(ponder.inputReader(StandardCharsets.UTF_8).lines().anyMatch(ChildPonder.READY::equals))
+                    .isTrue();
+
+            EmbeddedDatabase attached = EmbeddedDatabase.start(dir, true);
+            assertThat(answers(attached.jdbcUrl())).isTrue();
+            attached.close();
+            assertThat(answers(attached.jdbcUrl()))
+                    .as("still running for its owner")
+                    .isTrue();
+        } finally {
+            ponder.toHandle().destroy();
+            ponder.waitFor();
+        }
+    }
+
+    @Test
     void aDataDirectoryThatCannotBeCreatedIsNamedWithTheReason() throws IOException {
         Path file = Files.writeString(home.resolve("a-file"), "x");
 
