@@ -67,8 +67,11 @@ public final class RetrainCommand {
         try {
             context = new SpringApplicationBuilder(Context.class)
                     .web(WebApplicationType.NONE)
-                    // On the embedded default, the gateway usually runs: share its PostgreSQL.
-                    .properties(EmbeddedDatabaseConfiguration.ATTACH + "=true")
+                    .properties(
+                            // On the embedded default, the gateway usually runs: share its PostgreSQL.
+                            EmbeddedDatabaseConfiguration.ATTACH + "=true",
+                            // application.yml's readiness group names the router warm-up, a web-only indicator.
+                            "management.endpoint.health.validate-group-membership=false")
                     .run(properties);
         } catch (RuntimeException e) {
             return 1; // Spring Boot has reported why (a bad setting, the database) as it failed
