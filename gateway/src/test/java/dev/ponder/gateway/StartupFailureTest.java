@@ -58,6 +58,17 @@ class StartupFailureTest {
     }
 
     @Test
+    void aBackendNamedPonderIsRefusedBecauseThatModelNameRoutesAutomatically() {
+        assertThatThrownBy(() -> routes(
+                        "ponder.backends.ponder.type=replay",
+                        "ponder.backends.ponder.model=gpt-4-1106-preview",
+                        "ponder.backends.ponder.dataset=" + SAMPLE))
+                .isInstanceOf(StartupFailure.class)
+                .hasMessage("ponder.backends.ponder: the backend name 'ponder' is taken by automatic routing"
+                        + " (model: ponder); give the backend another name");
+    }
+
+    @Test
     void aReplayDatasetThatCannotBeReadIsNamedWithTheReason() {
         assertThatThrownBy(() -> routes("ponder.backends.a.dataset=/nonexistent/outcomes.jsonl"))
                 .isInstanceOf(StartupFailure.class)

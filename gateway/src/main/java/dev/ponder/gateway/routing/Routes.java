@@ -31,6 +31,11 @@ public final class Routes {
     private final String defaultPolicy;
 
     public Routes(Map<String, ModelBackend> backends, Map<String, CascadePolicy> policies, String defaultPolicy) {
+        if (backends.containsKey(AUTO)) {
+            // model "ponder" routes automatically, so such a backend could never be called by its name.
+            throw new IllegalArgumentException("ponder.backends." + AUTO + ": the backend name '" + AUTO
+                    + "' is taken by automatic routing (model: " + AUTO + "); give the backend another name");
+        }
         this.backends = Map.copyOf(backends);
         // Concurrent: the console replaces a policy at run time while requests read it.
         this.policies = new java.util.concurrent.ConcurrentHashMap<>(policies);
