@@ -46,8 +46,8 @@ public final class RetrainCommand {
 
     /**
      * Called by {@code PonderApplication.main} through reflection, with all arguments ({@code retrain} first). Exit
-     * codes: 0 promoted or held, 1 it could not start (Spring has said why), 2 nothing to train on or a bad argument,
-     * 3 another run holds the lock.
+     * codes: 0 promoted or held, 1 it could not start (Spring has said why) or the data could not train a model, 2
+     * nothing to train on or a bad argument, 3 another run holds the lock.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         String[] properties = Arrays.copyOfRange(args, 1, args.length);
@@ -82,6 +82,11 @@ public final class RetrainCommand {
                 case NOTHING_TO_TRAIN -> 2;
                 case BUSY -> 3;
             };
+        } catch (IllegalArgumentException e) {
+            // The data cannot train a model (e.g. no seed row holds a weak model): the run is stored as failed with
+            // this message; a stack trace would add nothing.
+            err.println("retrain: failed: " + e.getMessage());
+            return 1;
         }
     }
 }
