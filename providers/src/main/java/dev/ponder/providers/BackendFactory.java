@@ -71,8 +71,8 @@ public final class BackendFactory {
             case "anthropic" -> anthropic(name, spec, errors);
             case "gemini" -> gemini(name, spec, errors);
             default ->
-                throw new IllegalArgumentException("backend '" + name + "' has unknown type '" + spec.type()
-                        + "' (use openai, ollama, anthropic, gemini or replay)");
+                throw new IllegalArgumentException("backend '" + name + "' has unknown type '" + spec.type() + "' (use "
+                        + BackendSpec.TYPES + ")");
         };
     }
 

@@ -30,9 +30,12 @@ public record BackendSpec(
         Replay replay,
         String dataset) {
 
+    /** The types {@link BackendFactory} builds, for messages. */
+    static final String TYPES = "openai, ollama, anthropic, gemini or replay";
+
     public BackendSpec {
         if (type == null || type.isBlank()) {
-            throw new IllegalArgumentException("a backend needs a type (openai, ollama, anthropic, replay)");
+            throw new IllegalArgumentException("a backend needs a type (" + TYPES + ")");
         }
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("a backend of type " + type + " needs a model");
