@@ -6,13 +6,16 @@ import dev.ponder.cascade.CascadeEngine;
 import dev.ponder.cascade.DifficultyScorer;
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.gateway.config.PonderProperties;
+import dev.ponder.gateway.config.StartupFailure;
 import dev.ponder.gateway.learning.RouterModels;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.gateway.routing.ScorerSignal;
 import dev.ponder.providers.BackendFactory;
+import dev.ponder.providers.BackendSpec;
 import dev.ponder.providers.GuardedBackend;
 import dev.ponder.providers.HealthProber;
 import dev.ponder.router.RouterModel;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,8 +43,25 @@ class GatewayConfiguration {
         }
         BackendFactory factory = new BackendFactory(clock);
         Map<String, ModelBackend> backends = new LinkedHashMap<>();
-        properties.effectiveBackends().forEach((name, spec) -> backends.put(name, factory.create(name, spec)));
-        return Routes.of(properties, backends);
+        properties.effectiveBackends().forEach((name, spec) -> backends.put(name, backend(factory, name, spec)));
+        try {
+            return Routes.of(properties, backends);
+        } catch (IllegalArgumentException e) {
+            // Routes names the ponder.policies / ponder.default-policy property in its messages.
+            throw StartupFailure.configuration(e.getMessage(), e);
+        }
+    }
+
+    private static ModelBackend backend(BackendFactory factory, String name, BackendSpec spec) {
+        try {
+            return factory.create(name, spec);
+        } catch (IllegalArgumentException e) {
+            throw StartupFailure.configuration("ponder.backends." + name + ": " + e.getMessage(), e);
+        } catch (UncheckedIOException e) {
+            // The dataset file: say why it could not be read (missing, a directory, no permission).
+            throw StartupFailure.configuration(
+                    "ponder.backends." + name + ": " + e.getMessage() + " (" + e.getCause() + ")", e);
+        }
     }
 
     /** Probes every backend in the background, so that its health shows in metrics and the console before traffic. */

@@ -1,6 +1,7 @@
 package dev.ponder.gateway;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,24 +34,52 @@ public class PonderApplication {
     private static final Set<String> ROUTER_COMMANDS = Set.of("train", "eval");
     private static final Pattern RELEASE_VERSION = Pattern.compile("^JAVA_VERSION=\"(\\d+)", Pattern.MULTILINE);
 
+    static final String USAGE = """
+            usage: java -jar ponder.jar [--property=value ...]           run the gateway
+               or: java -jar ponder.jar retrain [--property=value ...]   retrain the router from the outcome log
+               or: java -jar ponder.jar train|eval --option value ...    train or evaluate a router offline
+            Properties are Spring's, e.g. --server.port=8081 --ponder.default-policy=fast (see README.md).""";
+
+    private static final Set<String> HELP = Set.of("--help", "-h", "help");
+
     public static void main(String[] args) throws Exception {
         if (Runtime.version().feature() < REQUIRED_JAVA) {
             System.exit(relaunch(args));
         }
-        if (args.length > 0 && ROUTER_COMMANDS.contains(args[0])) {
-            // Reflection keeps this class free of Java 21 class references (see the class comment).
-            Object code = Class.forName("dev.ponder.router.cli.RouterCli")
-                    .getMethod("run", String[].class, java.io.PrintStream.class, java.io.PrintStream.class)
-                    .invoke(null, args, System.out, System.err);
-            System.exit((Integer) code);
-        }
-        if (args.length > 0 && args[0].equals("retrain")) {
-            Object code = Class.forName("dev.ponder.gateway.learning.RetrainCommand")
-                    .getMethod("run", String[].class, java.io.PrintStream.class)
-                    .invoke(null, args, System.out);
-            System.exit((Integer) code);
+        Optional<Integer> exit = command(args, System.out, System.err);
+        if (exit.isPresent()) {
+            System.exit(exit.get());
         }
         SpringApplication.run(PonderApplication.class, args);
+    }
+
+    /**
+     * Runs a subcommand, or prints help or a usage error, and returns its exit code; empty when the arguments are the
+     * gateway's ({@code --property=value} alone). A word that is no subcommand (a typo, {@code -Dx=y} after the jar)
+     * is an error: Spring ignores such arguments, so it would otherwise start a gateway nobody asked for.
+     */
+    static Optional<Integer> command(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length == 0 || (args[0].startsWith("--") && !HELP.contains(args[0]))) {
+            return Optional.empty();
+        }
+        if (HELP.contains(args[0])) {
+            out.println(USAGE);
+            return Optional.of(0);
+        }
+        if (ROUTER_COMMANDS.contains(args[0])) {
+            // Reflection keeps this class free of Java 21 class references (see the class comment).
+            return Optional.of((Integer) Class.forName("dev.ponder.router.cli.RouterCli")
+                    .getMethod("run", String[].class, PrintStream.class, PrintStream.class)
+                    .invoke(null, args, out, err));
+        }
+        if (args[0].equals("retrain")) {
+            return Optional.of((Integer) Class.forName("dev.ponder.gateway.learning.RetrainCommand")
+                    .getMethod("run", String[].class, PrintStream.class, PrintStream.class)
+                    .invoke(null, args, out, err));
+        }
+        err.println("ponder: '" + args[0] + "' is not a subcommand (train, eval, retrain) nor a --property=value");
+        err.println(USAGE);
+        return Optional.of(2);
     }
 
     private static int relaunch(String[] args) throws IOException, InterruptedException {

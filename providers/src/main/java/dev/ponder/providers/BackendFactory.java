@@ -71,8 +71,8 @@ public final class BackendFactory {
             case "anthropic" -> anthropic(name, spec, errors);
             case "gemini" -> gemini(name, spec, errors);
             default ->
-                throw new IllegalArgumentException("backend '" + name + "' has unknown type '" + spec.type()
-                        + "' (use openai, ollama, anthropic, gemini or replay)");
+                throw new IllegalArgumentException("backend '" + name + "' has unknown type '" + spec.type() + "' (use "
+                        + BackendSpec.TYPES + ")");
         };
     }
 
@@ -80,7 +80,7 @@ public final class BackendFactory {
         if (spec.dataset() == null) {
             throw new IllegalArgumentException("replay backend '" + name + "' needs a dataset");
         }
-        String location = spec.dataset().toString();
+        String location = spec.dataset();
         ReplayDataset dataset = datasets.computeIfAbsent(location, ReplayDataset::load);
         if (!dataset.models().contains(spec.model())) {
             throw new IllegalArgumentException("replay backend '" + name + "': " + location + " has no model '"

@@ -2,7 +2,6 @@ package dev.ponder.providers;
 
 import dev.ponder.cascade.Capabilities;
 import dev.ponder.cascade.Price;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -15,7 +14,9 @@ import java.time.Duration;
  * @param model the model name sent upstream (for replay: the key of {@code outcomes} to answer as)
  * @param price USD per 1M input and output tokens; for a local server, what the operator says its GPU time costs
  * @param capabilities what the backend accepts; null for its type's defaults
- * @param dataset for replay: a file in the routing-outcome format, or {@code classpath:<resource>}
+ * @param dataset for replay: a file in the routing-outcome format, or {@code classpath:<resource>}; a string, so that
+ *     configuration binding keeps a {@code classpath:} location as written (as a {@code Path}, Spring resolves it
+ *     to a file, which fails for a resource inside a jar)
  */
 public record BackendSpec(
         String type,
@@ -27,11 +28,14 @@ public record BackendSpec(
         Timeouts timeouts,
         Resilience resilience,
         Replay replay,
-        Path dataset) {
+        String dataset) {
+
+    /** The types {@link BackendFactory} builds, for messages. */
+    static final String TYPES = "openai, ollama, anthropic, gemini or replay";
 
     public BackendSpec {
         if (type == null || type.isBlank()) {
-            throw new IllegalArgumentException("a backend needs a type (openai, ollama, anthropic, replay)");
+            throw new IllegalArgumentException("a backend needs a type (" + TYPES + ")");
         }
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("a backend of type " + type + " needs a model");

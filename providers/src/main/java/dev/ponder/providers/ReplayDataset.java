@@ -100,12 +100,19 @@ final class ReplayDataset {
                 }
             }
             return new Row(normalise(prompt), outcomes);
-        } catch (JacksonException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "replay dataset " + location + " has a bad line (" + e.getMessage() + "): "
-                            + line.substring(0, Math.min(80, line.length())),
-                    e);
+        } catch (JacksonException e) {
+            // The original message: the full one runs on to a second line about the (redacted) source.
+            throw badLine(location, line, e.getOriginalMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw badLine(location, line, e.getMessage(), e);
         }
+    }
+
+    private static IllegalArgumentException badLine(String location, String line, String why, Exception cause) {
+        return new IllegalArgumentException(
+                "replay dataset " + location + " has a bad line (" + why + "): "
+                        + line.substring(0, Math.min(80, line.length())),
+                cause);
     }
 
     private static Map<String, Outcome> outcomes(JsonParser parser) {

@@ -93,10 +93,10 @@ class ReplayBackendTest {
     void backendsOverOneFileShareOneLoad() throws IOException {
         Path file = dir.resolve("tiny.jsonl");
         Files.copy(getClass().getResourceAsStream("/replay/tiny.jsonl"), file);
-        ModelBackend small = factory.create("a", spec(file, "small", null, null));
+        ModelBackend small = factory.create("a", spec(file.toString(), "small", null, null));
         Files.delete(file);
 
-        ModelBackend large = factory.create("b", spec(file, "large", null, null));
+        ModelBackend large = factory.create("b", spec(file.toString(), "large", null, null));
 
         assertThat(small.chat(ask("What is 2+2?")).text()).isEqualTo("4");
         assertThat(large.chat(ask("What is 2+2?")).text()).isEqualTo("The answer is 4.");
@@ -116,7 +116,7 @@ class ReplayBackendTest {
                         null,
                         new BackendSpec.Resilience(1, null, null, null, null, null, 50, 2, 2, null, null),
                         null,
-                        Path.of(DATASET)));
+                        DATASET));
         for (int i = 0; i < 4; i++) {
             assertThatThrownBy(() -> small.chat(ask("unknown"))).isInstanceOf(BackendException.class);
         }
@@ -128,7 +128,7 @@ class ReplayBackendTest {
     void rejectsADatasetLineThatIsNotJson() throws IOException {
         Path file = Files.writeString(dir.resolve("bad.jsonl"), "{\"prompt\": \"a\", \"outcomes\": {}}\nnot json\n");
 
-        assertThatThrownBy(() -> factory.create("bad", spec(file, "small", null, null)))
+        assertThatThrownBy(() -> factory.create("bad", spec(file.toString(), "small", null, null)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("bad.jsonl")
                 .hasMessageContaining("not json");
@@ -143,10 +143,10 @@ class ReplayBackendTest {
     }
 
     private ModelBackend replay(String model, BackendSpec.Replay replay, Price price) {
-        return factory.create("replay-" + model, spec(Path.of(DATASET), model, replay, price));
+        return factory.create("replay-" + model, spec(DATASET, model, replay, price));
     }
 
-    private static BackendSpec spec(Path dataset, String model, BackendSpec.Replay replay, Price price) {
+    private static BackendSpec spec(String dataset, String model, BackendSpec.Replay replay, Price price) {
         return new BackendSpec("replay", null, null, model, price, null, null, null, replay, dataset);
     }
 

@@ -59,7 +59,7 @@ public record PonderProperties(
                         "This is Ponder's demo replay backend: it only knows the prompts of its bundled dataset."
                                 + " Configure ponder.backends to reach real models.",
                         null),
-                java.nio.file.Path.of(DEMO_DATASET));
+                DEMO_DATASET);
     }
 
     /**

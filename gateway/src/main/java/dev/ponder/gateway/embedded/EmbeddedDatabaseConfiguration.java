@@ -1,9 +1,5 @@
 package dev.ponder.gateway.embedded;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -23,31 +19,28 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(EmbeddedDatabaseConfiguration.NoDatasourceConfigured.class)
-class EmbeddedDatabaseConfiguration {
+public class EmbeddedDatabaseConfiguration {
+
+    /**
+     * Set by {@code retrain}: use the embedded PostgreSQL of a gateway running on the same data directory, so that the
+     * job can run beside it (and the gateway pick up what it promotes).
+     */
+    public static final String ATTACH = "ponder.embedded.attach-to-running";
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(@Value("${ponder.embedded.data-dir:${user.home}/.ponder/pgdata}") Path dataDir) {
-        try {
-            Files.createDirectories(dataDir.getParent());
-            log.info("No spring.datasource.url configured: starting the embedded PostgreSQL in {}", dataDir);
-            return EmbeddedPostgres.builder()
-                    .setDataDirectory(dataDir)
-                    .setCleanDataDirectory(false)
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "Could not start the embedded PostgreSQL in " + dataDir
-                            + "; set spring.datasource.url to use another database",
-                    e);
-        }
+    EmbeddedDatabase embeddedDatabase(
+            @Value("${ponder.embedded.data-dir:${user.home}/.ponder/pgdata}") Path dataDir,
+            @Value("${" + ATTACH + ":false}") boolean attach) {
+        log.info("No spring.datasource.url configured: starting the embedded PostgreSQL in {}", dataDir);
+        return EmbeddedDatabase.start(dataDir, attach);
     }
 
     @Bean
-    DataSource dataSource(EmbeddedPostgres postgres) {
+    DataSource dataSource(EmbeddedDatabase database) {
         return DataSourceBuilder.create()
-                .url(postgres.getJdbcUrl("postgres", "postgres"))
+                .url(database.jdbcUrl())
                 .username("postgres")
                 .build();
     }

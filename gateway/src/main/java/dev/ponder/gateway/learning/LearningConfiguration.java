@@ -1,11 +1,13 @@
 package dev.ponder.gateway.learning;
 
 import dev.ponder.cascade.ModelBackend;
+import dev.ponder.gateway.config.StartupFailure;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.gateway.security.SharedBudgets;
 import java.time.Clock;
 import java.util.random.RandomGenerator;
 import javax.sql.DataSource;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -20,7 +22,9 @@ class LearningConfiguration {
         return new RouterModels(jdbc, tx, routes);
     }
 
+    /** Shadow sampling follows served requests: the web gateway's, not the retrain job's (which has no key budgets). */
     @Bean(destroyMethod = "close")
+    @ConditionalOnWebApplication
     ShadowSampler shadowSampler(
             Routes routes, JdbcTemplate jdbc, LearningProperties properties, SharedBudgets budgets, Clock clock) {
         LearningProperties.Shadow shadow = properties.shadow();
@@ -28,9 +32,10 @@ class LearningConfiguration {
         if (shadow.judge() != null) {
             judge = routes.backends().get(shadow.judge());
             if (judge == null) {
-                throw new IllegalArgumentException(
+                throw StartupFailure.configuration(
                         "ponder.learning.shadow.judge '" + shadow.judge() + "' is not a backend; backends are "
-                                + routes.backends().keySet());
+                                + routes.backends().keySet(),
+                        null);
             }
         }
         return new ShadowSampler(

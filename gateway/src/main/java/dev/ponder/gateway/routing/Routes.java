@@ -31,6 +31,11 @@ public final class Routes {
     private final String defaultPolicy;
 
     public Routes(Map<String, ModelBackend> backends, Map<String, CascadePolicy> policies, String defaultPolicy) {
+        if (backends.containsKey(AUTO)) {
+            // model "ponder" routes automatically, so such a backend could never be called by its name.
+            throw new IllegalArgumentException("ponder.backends." + AUTO + ": the backend name '" + AUTO
+                    + "' is taken by automatic routing (model: " + AUTO + "); give the backend another name");
+        }
         this.backends = Map.copyOf(backends);
         // Concurrent: the console replaces a policy at run time while requests read it.
         this.policies = new java.util.concurrent.ConcurrentHashMap<>(policies);
@@ -63,18 +68,18 @@ public final class Routes {
         for (String tier : config.tiers()) {
             tiers.add(new Tier(tier, backend(name, "tier", tier, backends)));
         }
-        Budget budget = new Budget(
-                config.maxEscalations() == null ? Budget.UNLIMITED.maxEscalations() : config.maxEscalations(),
-                config.deadline() == null ? Duration.ofMinutes(5) : config.deadline(),
-                config.maxCostUsd() == null ? Budget.UNLIMITED.maxCostUsd() : config.maxCostUsd());
-        return new CascadePolicy(
-                name,
-                tiers,
-                config.thresholds(),
-                budget,
-                idk(name, config),
-                config.streamMode(),
-                fallback(name, config.fallback(), backends));
+        IdkCheck idk = idk(name, config);
+        Fallback fallback = fallback(name, config.fallback(), backends);
+        try {
+            Budget budget = new Budget(
+                    config.maxEscalations() == null ? Budget.UNLIMITED.maxEscalations() : config.maxEscalations(),
+                    config.deadline() == null ? Duration.ofMinutes(5) : config.deadline(),
+                    config.maxCostUsd() == null ? Budget.UNLIMITED.maxCostUsd() : config.maxCostUsd());
+            return new CascadePolicy(name, tiers, config.thresholds(), budget, idk, config.streamMode(), fallback);
+        } catch (IllegalArgumentException e) {
+            // The cascade's messages name the field (thresholds, maxEscalations, ...), not where it is configured.
+            throw new IllegalArgumentException("ponder.policies." + name + ": " + e.getMessage(), e);
+        }
     }
 
     /** The IDK check: the configured signals, or the cascade's default (abstention alone) when none is named. */

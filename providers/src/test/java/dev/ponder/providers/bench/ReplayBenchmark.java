@@ -107,7 +107,7 @@ public class ReplayBenchmark {
     }
 
     private BackendSpec spec(String model) {
-        return new BackendSpec("replay", null, null, model, null, null, null, null, null, file);
+        return new BackendSpec("replay", null, null, model, null, null, null, null, null, file.toString());
     }
 
     private static String prompt(int row) {

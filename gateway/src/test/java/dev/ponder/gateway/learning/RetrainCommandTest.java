@@ -1,0 +1,56 @@
+package dev.ponder.gateway.learning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ponder.gateway.TestDatabase;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ponder.jar retrain} as an operator runs it: its own Spring context, not the gateway's. */
+class RetrainCommandTest {
+
+    @TempDir
+    Path journal;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void retrainStartsOnItsOwnAndSaysThereIsNothingToTrainOnAnEmptyLog() throws Exception {
+        assertThat(retrain()).as(out.toString(StandardCharsets.UTF_8)).isEqualTo(2);
+    }
+
+    @Test
+    void seedDataThatCannotTrainAModelFailsTheRunWithOneLine() throws Exception {
+        // Held out (split test) and so never trained on.
+        Path seed = Files.writeString(
+                journal.resolve("seed.jsonl"),
+                "{\"id\": \"a\", \"source\": \"s\", \"split\": \"test\", \"prompt\": \"2+2?\", \"outcomes\":"
+                        + " {\"mistralai/mistral-7b-chat\": {\"score\": 1}, \"gpt-4-1106-preview\": {\"score\": 1}}}\n");
+
+        assertThat(retrain("--ponder.learning.retrain.seed-data=" + seed)).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("retrain: failed: no training row holds any of the weak models"
+                        + " [mistralai/mistral-7b-chat, mistralai/mixtral-8x7b-chat]\n");
+    }
+
+    private int retrain(String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of(
+                "retrain",
+                "--spring.datasource.url=" + TestDatabase.create(),
+                "--spring.datasource.username=postgres",
+                "--ponder.outcomes.journal.dir=" + journal));
+        args.addAll(List.of(extra));
+        return RetrainCommand.run(
+                args.toArray(String[]::new),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+}
