@@ -94,24 +94,18 @@ public final class UpstreamErrors {
                 : null;
         ErrorBody parsed = ErrorBody.parse(body, status);
         String message = redact(parsed.message());
-        if (status / 100 == 5 || RETRIABLE_STATUSES.contains(status)) {
+        boolean retriable = status / 100 == 5 || RETRIABLE_STATUSES.contains(status);
+        // Ponder's key, model or URL for this backend is wrong: the operator's to fix, not the caller's (an SDK would
+        // take a 401 for its own key), and another tier may answer.
+        boolean misconfigured = OPERATOR_STATUSES.contains(status);
+        if (retriable || misconfigured) {
             return new BackendException(
-                    Action.RETRY,
-                    prefixed("HTTP " + status + " " + parsed.type() + ": " + message),
+                    retriable ? Action.RETRY : Action.ESCALATE,
+                    prefixed("HTTP " + status + " " + parsed.type()
+                            + (misconfigured ? " (this backend's configuration)" : "") + ": " + message),
                     status,
                     parsed.type(),
-                    retryAfter,
-                    failure);
-        }
-        if (OPERATOR_STATUSES.contains(status)) {
-            // Ponder's key, model or URL for this backend is wrong: the operator's to fix, not the caller's (an SDK
-            // would take a 401 for its own key), and another tier may answer.
-            return new BackendException(
-                    Action.ESCALATE,
-                    prefixed("HTTP " + status + " " + parsed.type() + " (this backend's configuration): " + message),
-                    status,
-                    parsed.type(),
-                    null,
+                    retriable ? retryAfter : null,
                     failure);
         }
         if (status / 100 == 4) {
