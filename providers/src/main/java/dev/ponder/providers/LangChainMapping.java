@@ -57,7 +57,7 @@ final class LangChainMapping {
             out.add(
                     switch (message.role()) {
                         case SYSTEM, DEVELOPER -> SystemMessage.from(message.text());
-                        case USER -> UserMessage.from(contents(message.content()));
+                        case USER -> UserMessage.from(message.name(), contents(message.content()));
                         case ASSISTANT -> assistant(message);
                         case TOOL ->
                             ToolExecutionResultMessage.from(

@@ -70,7 +70,7 @@ class LangChainBackendTest {
     }
 
     @Test
-    void openAiGetsToolChoiceResponseFormatImagesAndBookkeepingVerbatim() {
+    void openAiGetsToolChoiceResponseFormatImagesTheSpeakersNameAndBookkeepingVerbatim() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
             ChatRequest request = new ChatRequest(
@@ -79,7 +79,7 @@ class LangChainBackendTest {
                             List.of(
                                     new ContentPart.Text("what is this?"),
                                     new ContentPart.Image("https://example.com/cat.png", "low")),
-                            null,
+                            "bob",
                             null,
                             null)),
                     null,
@@ -116,6 +116,7 @@ class LangChainBackendTest {
             assertThat(sent.at("/store").asBoolean()).isTrue();
             assertThat(sent.at("/service_tier").asString()).isEqualTo("flex");
             assertThat(sent.at("/seed").asLong()).isEqualTo(1L << 40);
+            assertThat(sent.at("/messages/0/name").asString()).isEqualTo("bob");
             assertThat(sent.at("/messages/0/content/1/image_url/url").asString())
                     .isEqualTo("https://example.com/cat.png");
         }
