@@ -27,12 +27,13 @@ public class EmbeddedDatabaseConfiguration {
      */
     public static final String ATTACH = "ponder.embedded.attach-to-running";
 
+    /** Where the embedded PostgreSQL keeps its data, as a placeholder; the outcome journal is named after it. */
+    public static final String DATA_DIR = "${ponder.embedded.data-dir:${user.home}/.ponder/pgdata}";
+
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedDatabase embeddedDatabase(
-            @Value("${ponder.embedded.data-dir:${user.home}/.ponder/pgdata}") Path dataDir,
-            @Value("${" + ATTACH + ":false}") boolean attach) {
+    EmbeddedDatabase embeddedDatabase(@Value(DATA_DIR) Path dataDir, @Value("${" + ATTACH + ":false}") boolean attach) {
         log.info("No spring.datasource.url configured: starting the embedded PostgreSQL in {}", dataDir);
         return EmbeddedDatabase.start(dataDir, attach);
     }

@@ -7,9 +7,13 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,22 +26,81 @@ import tools.jackson.databind.json.JsonMapper;
  * The local append-only journal the outcome writer spills to while PostgreSQL is unreachable: one JSON record a line,
  * forced to disk on every append. It is replayed in order on recovery and deleted once all of it is stored. Not
  * thread-safe: the writer thread alone uses it.
+ *
+ * <p>Each journal owns one {@code slot-N} of its directory for its lifetime, through an exclusive lock on
+ * {@code slot-N/lock} that the OS releases when the process dies: two gateways on one directory never append to,
+ * cut or replay the same file, and a restarted gateway takes the free slot its predecessor left, with its records.
  */
-final class Journal {
+final class Journal implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     private static final JsonMapper JSON = JsonMapper.shared();
+    private static final String FILE_NAME = "outcomes.journal";
 
+    private final FileLock lock;
     private final Path file;
     private long replayed;
 
     Journal(Path dir) {
         try {
             Files.createDirectories(dir);
+            Path slot;
+            FileLock taken;
+            int n = 0;
+            do {
+                slot = dir.resolve("slot-" + n++);
+                taken = tryLock(slot);
+            } while (taken == null);
+            this.lock = taken;
+            this.file = slot.resolve(FILE_NAME);
+            if (n > 1) {
+                log.info("Outcome journal slot-0 of {} is held by another Ponder: journalling to {}", dir, file);
+            }
+            try {
+                adoptLegacyJournal(dir.resolve(FILE_NAME));
+            } catch (IOException e) {
+                taken.channel().close();
+                throw e;
+            }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the outcome journal directory " + dir, e);
+            throw new UncheckedIOException("cannot open an outcome journal in " + dir, e);
         }
-        this.file = dir.resolve("outcomes.journal");
+    }
+
+    /** Locks {@code slot/lock} for good, or returns null when another journal, in any process, holds it. */
+    private static FileLock tryLock(Path slot) throws IOException {
+        Files.createDirectories(slot);
+        FileChannel channel =
+                FileChannel.open(slot.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            FileLock taken = channel.tryLock();
+            if (taken != null) {
+                return taken;
+            }
+        } catch (OverlappingFileLockException e) {
+            // Another journal of this JVM holds it: the slot is taken like one another process holds.
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        channel.close();
+        return null;
+    }
+
+    /**
+     * Moves a journal that a Ponder before slots left directly in the directory into this slot, when the slot has
+     * none of its own, so that its records are replayed rather than stranded. Another journal taking it first is fine.
+     */
+    private void adoptLegacyJournal(Path legacy) throws IOException {
+        if (!Files.exists(legacy) || Files.exists(file) && Files.size(file) > 0) {
+            return;
+        }
+        try {
+            Files.move(legacy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            log.info("Moved the outcome journal {} of an earlier Ponder to {}, to replay it", legacy, file);
+        } catch (NoSuchFileException e) {
+            // Another journal on this directory adopted it a moment before.
+        }
     }
 
     Path file() {
@@ -149,5 +212,11 @@ final class Journal {
         Files.move(file, aside);
         replayed = 0;
         return aside;
+    }
+
+    /** Releases the slot: the next journal opened on this directory may take it, and replay what is left in it. */
+    @Override
+    public void close() throws IOException {
+        lock.channel().close();
     }
 }

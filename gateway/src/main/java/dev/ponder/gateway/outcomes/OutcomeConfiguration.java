@@ -1,6 +1,8 @@
 package dev.ponder.gateway.outcomes;
 
 import dev.ponder.gateway.config.PonderProperties;
+import dev.ponder.gateway.embedded.EmbeddedDatabaseConfiguration;
+import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,6 +10,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -32,10 +35,12 @@ class OutcomeConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    OutcomeLog outcomeLog() {
+    OutcomeLog outcomeLog(
+            @Value("${spring.datasource.url:}") String datasourceUrl,
+            @Value(EmbeddedDatabaseConfiguration.DATA_DIR) Path embeddedDataDir) {
         return new OutcomeLog(
                 jdbc,
-                journal.dir(),
+                journal.dirFor(datasourceUrl, embeddedDataDir),
                 settings.queueCapacity(),
                 settings.batchSize(),
                 journal.probeInterval(),

@@ -54,8 +54,8 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
     private int failedReplays;
 
     /**
-     * @param journalDir where the journal lives while PostgreSQL is unreachable; a journal left there by an earlier
-     *     run is replayed first
+     * @param journalDir where the journal lives while PostgreSQL is unreachable; this log takes a free slot of it for
+     *     as long as it runs, and a journal an earlier run left in that slot is replayed first
      * @param probeInterval how often the writer checks whether PostgreSQL is back while it spills
      * @param linger how long the writer lets a batch fill after its first outcome: PostgreSQL's cost is mostly per
      *     statement and per transaction, so a busy gateway writing each outcome as it comes spends more of its CPU
@@ -297,6 +297,11 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         }
         if (!queue.isEmpty()) {
             log.warn("Outcome log closed with {} outcomes unwritten", queue.size());
+        }
+        try {
+            journal.close();
+        } catch (IOException e) {
+            log.warn("Outcome journal {} could not release its slot: {}", journal.file(), e.toString());
         }
     }
 }

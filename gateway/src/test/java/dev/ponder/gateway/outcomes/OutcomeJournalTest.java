@@ -1,5 +1,7 @@
 package dev.ponder.gateway.outcomes;
 
+import static dev.ponder.gateway.outcomes.Outcomes.replay;
+import static dev.ponder.gateway.outcomes.Outcomes.spill;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.gateway.TestDatabase;
@@ -8,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -19,13 +20,18 @@ import tools.jackson.databind.json.JsonMapper;
 
 class OutcomeJournalTest {
 
+    // The slot the only journal on the directory takes.
+    private static final String SLOT = "slot-0";
+
     @TempDir
     Path dir;
 
     @Test
     void aJournalLeftByAnEarlierRunIsReplayedAtStart() throws Exception {
         JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
-        new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
+        try (Journal earlier = new Journal(dir)) {
+            spill(earlier, "left-over");
+        }
 
         try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50), Duration.ZERO)) {
             Outcomes.await(() -> outcomeLog.written() == 1);
@@ -40,9 +46,10 @@ class OutcomeJournalTest {
     void aJournalThePostgreSQLThatIsUpRefusesIsSetAsideSoThatLoggingGoesOn() throws Exception {
         JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         // No partition holds the year 2000: PostgreSQL answers, and refuses the row.
-        new Journal(dir)
-                .append(List.of(
-                        OutcomeRecord.of(Outcomes.escalated("too-old", Instant.parse("2000-01-01T00:00:00Z")))));
+        try (Journal earlier = new Journal(dir)) {
+            earlier.append(
+                    List.of(OutcomeRecord.of(Outcomes.escalated("too-old", Instant.parse("2000-01-01T00:00:00Z")))));
+        }
 
         try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50), Duration.ZERO)) {
             Outcomes.await(() -> outcomeLog.journalBytes() == 0);
@@ -51,7 +58,7 @@ class OutcomeJournalTest {
 
             assertThat(jdbc.queryForList("SELECT request_id FROM requests", String.class))
                     .containsExactly("fresh");
-            try (Stream<Path> files = Files.list(dir)) {
+            try (Stream<Path> files = Files.list(dir.resolve(SLOT))) {
                 Path aside = files.filter(f -> f.getFileName().toString().contains(".rejected-"))
                         .findFirst()
                         .orElseThrow();
@@ -76,7 +83,7 @@ class OutcomeJournalTest {
         assertThat(stopping.dropped()).isZero();
         long stored = jdbc.queryForObject("SELECT count(*) FROM requests", Long.class);
         long journalled;
-        try (Stream<String> lines = Files.lines(dir.resolve("outcomes.journal"))) {
+        try (Stream<String> lines = Files.lines(dir.resolve(SLOT).resolve("outcomes.journal"))) {
             journalled = lines.count();
         }
         assertThat(stored + journalled).as("stored now or at the next start").isEqualTo(backlog);
@@ -88,7 +95,9 @@ class OutcomeJournalTest {
         // Nothing listens on port 1: every connection is refused at once.
         JdbcTemplate down = new JdbcTemplate(new SimpleDriverDataSource(
                 new org.postgresql.Driver(), "jdbc:postgresql://127.0.0.1:1/ponder", "postgres", ""));
-        new Journal(dir).append(List.of(OutcomeRecord.of(Outcomes.escalated("left-over", Instant.now()))));
+        try (Journal earlier = new Journal(dir)) {
+            spill(earlier, "left-over");
+        }
         OutcomeLog stopping = new OutcomeLog(down, dir, 10_000, 100, Duration.ofMillis(50), Duration.ZERO);
         for (int i = 0; i < 1000; i++) {
             stopping.onOutcome(Outcomes.escalated("queued-" + i, Instant.now()));
@@ -96,25 +105,31 @@ class OutcomeJournalTest {
 
         stopping.close();
 
-        try (Stream<Path> files = Files.list(dir)) {
-            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("outcomes.journal");
+        try (Stream<Path> files = Files.list(dir.resolve(SLOT))) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrder("lock", "outcomes.journal");
         }
-        assertThat(replay(new Journal(dir))).hasSize(1001).startsWith("left-over");
+        try (Journal next = new Journal(dir)) {
+            assertThat(replay(next)).hasSize(1001).startsWith("left-over");
+        }
     }
 
     @Test
     void anAppendCutShortByAFullDiskOrACrashCostsOnlyItsOwnRecords() throws Exception {
-        Journal journal = new Journal(dir);
-        journal.append(List.of(OutcomeRecord.of(Outcomes.escalated("before", Instant.now()))));
-        tearAnAppend();
+        try (Journal crashed = new Journal(dir)) {
+            spill(crashed, "before");
+            tearAnAppend();
+        }
 
-        assertThat(replay(new Journal(dir))).as("replayed as it was left").containsExactly("before");
+        try (Journal journal = new Journal(dir)) {
+            assertThat(replay(journal)).as("replayed as it was left").containsExactly("before");
 
-        journal.append(List.of(OutcomeRecord.of(Outcomes.escalated("before", Instant.now()))));
-        tearAnAppend();
-        journal.append(List.of(OutcomeRecord.of(Outcomes.escalated("after", Instant.now()))));
+            spill(journal, "before");
+            tearAnAppend();
+            spill(journal, "after");
 
-        assertThat(replay(journal)).as("appended to after the tear").containsExactly("before", "after");
+            assertThat(replay(journal)).as("appended to after the tear").containsExactly("before", "after");
+        }
     }
 
     /** Appends the first half of a record without its line break: the disk filled up, or the process died. */
@@ -122,12 +137,8 @@ class OutcomeJournalTest {
         String record =
                 JsonMapper.shared().writeValueAsString(OutcomeRecord.of(Outcomes.escalated("torn", Instant.now())));
         Files.writeString(
-                dir.resolve("outcomes.journal"), record.substring(0, record.length() / 2), StandardOpenOption.APPEND);
-    }
-
-    private static List<String> replay(Journal journal) throws Exception {
-        List<String> ids = new ArrayList<>();
-        journal.replay(10, records -> records.forEach(r -> ids.add(r.request().requestId())));
-        return ids;
+                dir.resolve(SLOT).resolve("outcomes.journal"),
+                record.substring(0, record.length() / 2),
+                StandardOpenOption.APPEND);
     }
 }

@@ -6,15 +6,17 @@ import dev.ponder.cascade.Attempt;
 import dev.ponder.cascade.TokenUsage;
 import dev.ponder.cascade.Trail;
 import dev.ponder.cascade.Verdict;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
  * Outcomes as a two-tier cascade produces them (the cheap tier escalated, the large tier answered), and a wait for
- * the writer to store them.
+ * the writer to store them; spilling to and replaying a journal by request id.
  */
 final class Outcomes {
 
@@ -61,6 +63,22 @@ final class Outcomes {
                                 null)));
         return new Outcome(
                 id, at, "ponder", false, 200, 1, "large", "gpt-4o", 41.5, trail, error, prompt, answer, "key-1");
+    }
+
+    /** Appends one record a request id, each escalated now. */
+    static void spill(Journal journal, String... ids) throws IOException {
+        List<OutcomeRecord> records = new ArrayList<>();
+        for (String id : ids) {
+            records.add(OutcomeRecord.of(escalated(id, Instant.now())));
+        }
+        journal.append(records);
+    }
+
+    /** Replays the journal and returns the request ids it handed over, in order. */
+    static List<String> replay(Journal journal) throws IOException {
+        List<String> ids = new ArrayList<>();
+        journal.replay(10, records -> records.forEach(r -> ids.add(r.request().requestId())));
+        return ids;
     }
 
     /** Waits up to 20 s for the condition, failing the test if it never holds. */

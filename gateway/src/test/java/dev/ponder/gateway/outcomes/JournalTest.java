@@ -1,0 +1,58 @@
+package dev.ponder.gateway.outcomes;
+
+import static dev.ponder.gateway.outcomes.Outcomes.replay;
+import static dev.ponder.gateway.outcomes.Outcomes.spill;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Journals sharing a directory: one writer a file, and a restart that finds what its predecessor spilled. */
+class JournalTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoJournalsOnOneDirectoryWriteDifferentFilesAndNeitherReplaysTheOthersRecords() throws Exception {
+        try (Journal first = new Journal(dir);
+                Journal second = new Journal(dir)) {
+            spill(first, "first-1", "first-2");
+            spill(second, "second-1");
+
+            assertThat(first.file()).isNotEqualTo(second.file());
+            assertThat(replay(second)).containsExactly("second-1");
+            assertThat(replay(first)).containsExactly("first-1", "first-2");
+        }
+    }
+
+    @Test
+    void aJournalOpenedAfterAnotherIsClosedTakesItsSlotAndReplaysItsRecords() throws Exception {
+        Path file;
+        try (Journal before = new Journal(dir)) {
+            spill(before, "spilled-before-the-restart");
+            file = before.file();
+        }
+
+        try (Journal after = new Journal(dir)) {
+            assertThat(after.file()).isEqualTo(file);
+            assertThat(replay(after)).containsExactly("spilled-before-the-restart");
+        }
+    }
+
+    @Test
+    void aJournalThatAnEarlierPonderLeftDirectlyInTheDirectoryIsReplayed() throws Exception {
+        Path legacy = dir.resolve("outcomes.journal");
+        try (Journal earlier = new Journal(dir)) {
+            spill(earlier, "spilled-by-an-earlier-version");
+            Files.move(earlier.file(), legacy);
+        }
+
+        try (Journal journal = new Journal(dir)) {
+            assertThat(replay(journal)).containsExactly("spilled-by-an-earlier-version");
+        }
+        assertThat(legacy).doesNotExist();
+    }
+}
