@@ -41,6 +41,8 @@ class ConsoleBrowserTest extends GatewayTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SHOTS = Path.of("target/console-screenshots");
+    /** Generous: a page that loads is seen at once, and 2 shared cores under a parallel build can take a while. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private static WebDriver browser;
     private static Path profile;
@@ -155,7 +157,7 @@ class ConsoleBrowserTest extends GatewayTest {
         thresholds.clear();
         thresholds.sendKeys("0.25");
         browser.findElement(By.cssSelector("form[data-policy=hard] button")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(10))
+        new WebDriverWait(browser, WAIT)
                 .until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "0.25"));
         shot("policies");
         assertThat(routes.policies().get("hard").thresholds()).containsExactly(0.25);
@@ -215,7 +217,7 @@ class ConsoleBrowserTest extends GatewayTest {
             thresholds.sendKeys("0.5");
             browser.findElement(By.cssSelector("form[data-policy=verified] button"))
                     .click();
-            new WebDriverWait(browser, Duration.ofSeconds(10))
+            new WebDriverWait(browser, WAIT)
                     .until(ExpectedConditions.textToBePresentInElementLocated(
                             By.cssSelector("form[data-policy=verified] .msg"), "changed since you loaded it"));
             assertThat(routes.policies().get("verified").thresholds()).containsExactly(1.0);
@@ -237,7 +239,7 @@ class ConsoleBrowserTest extends GatewayTest {
             browser.findElement(By.cssSelector("#create-key input[name=owner]")).sendKeys("team-console");
             browser.findElement(By.cssSelector("#create-key button")).click();
 
-            new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("/admin/login"));
+            new WebDriverWait(browser, WAIT).until(ExpectedConditions.urlContains("/admin/login"));
             assertThat(browser.getPageSource()).contains("session had expired");
             assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'after-expiry'", Integer.class))
                     .isZero();
@@ -253,7 +255,7 @@ class ConsoleBrowserTest extends GatewayTest {
         field.clear();
         field.sendKeys(maxCostUsd);
         form.findElement(By.tagName("button")).click();
-        new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.stalenessOf(form));
+        new WebDriverWait(browser, WAIT).until(ExpectedConditions.stalenessOf(form));
         await(By.cssSelector("form[data-policy=" + policy + "]"));
     }
 
@@ -305,7 +307,7 @@ class ConsoleBrowserTest extends GatewayTest {
     }
 
     private static void await(By locator) {
-        new WebDriverWait(browser, Duration.ofSeconds(15)).until(ExpectedConditions.presenceOfElementLocated(locator));
+        new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(locator));
     }
 
     private static String text(String css) {
