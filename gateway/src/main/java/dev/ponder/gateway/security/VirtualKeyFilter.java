@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
@@ -87,9 +88,11 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                     policy.map(p -> properties.rules(p.name()).contentLogging()).orElse(ContentLogging.FULL);
             if (key != null) {
                 request.setAttribute(SecurityAttributes.KEY_ID, key.id());
+                request.setAttribute(SecurityAttributes.MODEL_ACCESS, (Predicate<String>) model ->
+                        routes.resolve(model).map(p -> allowed(key, model, p)).orElse(true));
                 content = content.stricter(key.contentLogging());
                 if (policy.isPresent() && !allowed(key, peek.model(), policy.get())) {
-                    throw ApiException.modelNotFound(peek.model());
+                    throw ApiException.modelNotAllowed(peek.model());
                 }
                 metering.begin(requestId, admit(request, key, peek, policy));
                 reserved = true;

@@ -219,6 +219,27 @@ class SecurityTest {
     }
 
     @Test
+    void aKeyIsListedAndToldOnlyTheModelsItMayUse() {
+        Map<String, Object> key =
+                createKey(Map.of("name", "default only", "owner", "team-a", "allowed_policies", List.of("default")));
+
+        HttpResponse<String> models = send(
+                HttpRequest.newBuilder(uri("/v1/models"))
+                        .header("Authorization", "Bearer " + secret(key))
+                        .GET(),
+                http);
+        HttpResponse<String> otherPolicy = chat(secret(key), "ponder/hard", "hello");
+
+        List<String> ids = new ArrayList<>();
+        read(models).path("data").forEach(model -> ids.add(model.path("id").asString()));
+        assertThat(ids).containsExactly("ponder", "ponder/default");
+        // Not "does not exist, use 'ponder/<policy>'": the model exists, this key may not use it.
+        assertThat(error(otherPolicy).path("message").asString())
+                .isEqualTo("The model 'ponder/hard' does not exist or your API key may not use it"
+                        + " (GET /v1/models lists the models it may use).");
+    }
+
+    @Test
     void aKeyCannotLabelAnotherKeysRequests() {
         Map<String, Object> mine = createKey(Map.of("name", "mine", "owner", "team-a"));
         Map<String, Object> theirs = createKey(Map.of("name", "theirs", "owner", "team-b"));
