@@ -174,7 +174,9 @@ class SecurityTest {
     void aRequestThatWouldPassTheTokensPerMinuteGets429() {
         Map<String, Object> key = createKey(Map.of("name", "few tokens", "owner", "team-a", "tpm_limit", 100));
 
-        HttpResponse<String> response = chat(secret(key), "ponder", "x".repeat(600));
+        // Each fits the limit alone (about 71 tokens estimated); the first's real tokens leave no room for the second.
+        assertThat(chat(secret(key), "ponder", "x".repeat(150), 1).statusCode()).isEqualTo(200);
+        HttpResponse<String> response = chat(secret(key), "ponder", "x".repeat(150), 1);
 
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(error(response).path("type").asString()).isEqualTo("tokens");
@@ -190,6 +192,27 @@ class SecurityTest {
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(error(response).path("type").asString()).isEqualTo("insufficient_quota");
         assertThat(error(response).path("code").asString()).isEqualTo("insufficient_quota");
+    }
+
+    @Test
+    void aRequestLargerThanTheWholeLimitIsToldSoWithoutAnEndlessRetryAfter() {
+        Map<String, Object> tokens = createKey(Map.of("name", "small tpm", "owner", "team-a", "tpm_limit", 100));
+        Map<String, Object> budget =
+                createKey(Map.of("name", "small budget", "owner", "team-a", "daily_budget_usd", 0.001));
+
+        HttpResponse<String> tooManyTokens = chat(secret(tokens), "ponder", "hello", 500);
+        HttpResponse<String> tooCostly = chat(secret(budget), "large", "hello", 1000);
+
+        assertThat(tooManyTokens.statusCode()).isEqualTo(429);
+        assertThat(error(tooManyTokens).path("code").asString()).isEqualTo("rate_limit_exceeded");
+        assertThat(error(tooManyTokens).path("message").asString())
+                .startsWith("Request too large for key " + tokens.get("id"))
+                .contains("limit 100, requested ");
+        assertThat(tooManyTokens.headers().firstValue("Retry-After")).isEmpty();
+        assertThat(tooCostly.statusCode()).isEqualTo(429);
+        assertThat(error(tooCostly).path("code").asString()).isEqualTo("insufficient_quota");
+        assertThat(error(tooCostly).path("message").asString())
+                .contains("more than key " + budget.get("id") + "'s whole daily budget of $0.001");
     }
 
     @Test
