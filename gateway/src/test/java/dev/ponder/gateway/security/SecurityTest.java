@@ -428,6 +428,10 @@ class SecurityTest {
                 assertThat(error(limit).path("param").asString()).isEqualTo(field);
             }
         }
+        HttpResponse<String> tooLarge =
+                admin("POST", "/admin/api/keys", "{\"name\": \"n\", \"owner\": \"o\", \"tpm_limit\": 3000000000}");
+        assertThat(error(tooLarge).path("message").asString())
+                .isEqualTo("'tpm_limit' must be an integer from 1 to 2147483647 but was 3000000000.");
     }
 
     // --- concurrency and secrets ------------------------------------------------------------------------------
