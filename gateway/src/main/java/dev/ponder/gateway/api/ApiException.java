@@ -39,6 +39,18 @@ public final class ApiException extends RuntimeException {
                 null);
     }
 
+    /** A model the request's key may not use: named as OpenAI names one the caller has no access to. */
+    public static ApiException modelNotAllowed(String model) {
+        return new ApiException(
+                404,
+                "invalid_request_error",
+                "model",
+                "model_not_found",
+                "The model '" + model + "' does not exist or your API key may not use it"
+                        + " (GET /v1/models lists the models it may use).",
+                null);
+    }
+
     public int status() {
         return status;
     }

@@ -202,7 +202,10 @@ class KeyAdminController {
             return null;
         }
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < 1) {
-            throw ApiException.invalid(field, "'" + field + "' must be an integer >= 1 but was " + node + ".");
+            // The upper bound named too: "must be an integer >= 1 but was 3000000000" would contradict itself.
+            throw ApiException.invalid(
+                    field,
+                    "'" + field + "' must be an integer from 1 to " + Integer.MAX_VALUE + " but was " + node + ".");
         }
         return node.asInt();
     }

@@ -15,5 +15,11 @@ public final class SecurityAttributes {
      */
     public static final String POLICY = "ponder.policy";
 
+    /**
+     * A {@code java.util.function.Predicate<String>}: whether the request's key may name a {@code model}, so that
+     * {@code GET /v1/models} lists only those; absent in open mode.
+     */
+    public static final String MODEL_ACCESS = "ponder.modelAccess";
+
     private SecurityAttributes() {}
 }

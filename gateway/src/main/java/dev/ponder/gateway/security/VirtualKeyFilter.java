@@ -16,7 +16,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
@@ -87,9 +89,11 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                     policy.map(p -> properties.rules(p.name()).contentLogging()).orElse(ContentLogging.FULL);
             if (key != null) {
                 request.setAttribute(SecurityAttributes.KEY_ID, key.id());
+                request.setAttribute(SecurityAttributes.MODEL_ACCESS, (Predicate<String>) model ->
+                        routes.resolve(model).map(p -> allowed(key, model, p)).orElse(true));
                 content = content.stricter(key.contentLogging());
                 if (policy.isPresent() && !allowed(key, peek.model(), policy.get())) {
-                    throw ApiException.modelNotFound(peek.model());
+                    throw ApiException.modelNotAllowed(peek.model());
                 }
                 metering.begin(requestId, admit(request, key, peek, policy));
                 reserved = true;
@@ -168,7 +172,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
         }
         return switch (admission) {
             case Admission.Admitted admitted -> admitted.reservation();
-            case Admission.Rejected rejected -> throw rejection(key, rejected);
+            case Admission.Rejected rejected -> throw rejection(key, rejected, estimate);
         };
     }
 
@@ -187,13 +191,20 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
         return free.isEmpty() ? Optional.empty() : Optional.of(policy.withTiers(free, null));
     }
 
-    private static ApiException rejection(VirtualKey key, Admission.Rejected rejected) {
+    private static ApiException rejection(VirtualKey key, Admission.Rejected rejected, Usage estimate) {
         return switch (rejected.reason()) {
             case REQUESTS_PER_MINUTE ->
                 rateLimited(
                         "requests", key, "requests per min (RPM)", key.limits().rpm(), rejected);
             case TOKENS_PER_MINUTE ->
-                rateLimited("tokens", key, "tokens per min (TPM)", key.limits().tpm(), rejected);
+                estimate.tokens() > key.limits().tpm()
+                        ? tooLarge(key, estimate)
+                        : rateLimited(
+                                "tokens",
+                                key,
+                                "tokens per min (TPM)",
+                                key.limits().tpm(),
+                                rejected);
             case REPLICA_SHARE ->
                 new ApiException(
                         429,
@@ -208,9 +219,47 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                         "insufficient_quota",
                         null,
                         "insufficient_quota",
-                        "You exceeded the budget of key " + key.id() + ".",
+                        overWholeBudget(key.limits(), estimate.costUsd())
+                                .map(budget -> String.format(
+                                        java.util.Locale.ROOT,
+                                        "This request may cost up to $%.6f (its input and max_tokens priced at every"
+                                                + " tier it may reach), more than key %s's whole %s of $%s. Lower"
+                                                + " max_tokens or the input.",
+                                        estimate.costUsd(),
+                                        key.id(),
+                                        budget.getKey(),
+                                        budget.getValue()))
+                                .orElse("You exceeded the budget of key " + key.id() + "."),
                         null);
         };
+    }
+
+    /**
+     * A request larger than the TPM limit itself can never pass: saying so, without Retry-After, keeps a client from
+     * retrying it every minute for ever.
+     */
+    private static ApiException tooLarge(VirtualKey key, Usage estimate) {
+        return new ApiException(
+                429,
+                "tokens",
+                null,
+                "rate_limit_exceeded",
+                "Request too large for key " + key.id() + " on tokens per min (TPM): limit "
+                        + key.limits().tpm()
+                        + ", requested " + estimate.tokens() + " (the input estimated from the body's size, plus"
+                        + " max_tokens or the default when it is absent). Lower max_tokens or the input.",
+                null);
+    }
+
+    /** The daily or monthly budget that even this one request's estimate exceeds, unspent: waiting cannot help. */
+    private static Optional<Map.Entry<String, Double>> overWholeBudget(Limits limits, double cost) {
+        if (limits.dailyUsd() != null && cost > limits.dailyUsd()) {
+            return Optional.of(Map.entry("daily budget", limits.dailyUsd()));
+        }
+        if (limits.monthlyUsd() != null && cost > limits.monthlyUsd()) {
+            return Optional.of(Map.entry("monthly budget", limits.monthlyUsd()));
+        }
+        return Optional.empty();
     }
 
     private static ApiException rateLimited(

@@ -174,7 +174,9 @@ class SecurityTest {
     void aRequestThatWouldPassTheTokensPerMinuteGets429() {
         Map<String, Object> key = createKey(Map.of("name", "few tokens", "owner", "team-a", "tpm_limit", 100));
 
-        HttpResponse<String> response = chat(secret(key), "ponder", "x".repeat(600));
+        // Each fits the limit alone (about 71 tokens estimated); the first's real tokens leave no room for the second.
+        assertThat(chat(secret(key), "ponder", "x".repeat(150), 1).statusCode()).isEqualTo(200);
+        HttpResponse<String> response = chat(secret(key), "ponder", "x".repeat(150), 1);
 
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(error(response).path("type").asString()).isEqualTo("tokens");
@@ -190,6 +192,27 @@ class SecurityTest {
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(error(response).path("type").asString()).isEqualTo("insufficient_quota");
         assertThat(error(response).path("code").asString()).isEqualTo("insufficient_quota");
+    }
+
+    @Test
+    void aRequestLargerThanTheWholeLimitIsToldSoWithoutAnEndlessRetryAfter() {
+        Map<String, Object> tokens = createKey(Map.of("name", "small tpm", "owner", "team-a", "tpm_limit", 100));
+        Map<String, Object> budget =
+                createKey(Map.of("name", "small budget", "owner", "team-a", "daily_budget_usd", 0.001));
+
+        HttpResponse<String> tooManyTokens = chat(secret(tokens), "ponder", "hello", 500);
+        HttpResponse<String> tooCostly = chat(secret(budget), "large", "hello", 1000);
+
+        assertThat(tooManyTokens.statusCode()).isEqualTo(429);
+        assertThat(error(tooManyTokens).path("code").asString()).isEqualTo("rate_limit_exceeded");
+        assertThat(error(tooManyTokens).path("message").asString())
+                .startsWith("Request too large for key " + tokens.get("id"))
+                .contains("limit 100, requested ");
+        assertThat(tooManyTokens.headers().firstValue("Retry-After")).isEmpty();
+        assertThat(tooCostly.statusCode()).isEqualTo(429);
+        assertThat(error(tooCostly).path("code").asString()).isEqualTo("insufficient_quota");
+        assertThat(error(tooCostly).path("message").asString())
+                .contains("more than key " + budget.get("id") + "'s whole daily budget of $0.001");
     }
 
     @Test
@@ -216,6 +239,27 @@ class SecurityTest {
         assertThat(otherPolicy.statusCode()).isEqualTo(404);
         assertThat(error(otherPolicy).path("code").asString()).isEqualTo("model_not_found");
         assertThat(backend.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aKeyIsListedAndToldOnlyTheModelsItMayUse() {
+        Map<String, Object> key =
+                createKey(Map.of("name", "default only", "owner", "team-a", "allowed_policies", List.of("default")));
+
+        HttpResponse<String> models = send(
+                HttpRequest.newBuilder(uri("/v1/models"))
+                        .header("Authorization", "Bearer " + secret(key))
+                        .GET(),
+                http);
+        HttpResponse<String> otherPolicy = chat(secret(key), "ponder/hard", "hello");
+
+        List<String> ids = new ArrayList<>();
+        read(models).path("data").forEach(model -> ids.add(model.path("id").asString()));
+        assertThat(ids).containsExactly("ponder", "ponder/default");
+        // Not "does not exist, use 'ponder/<policy>'": the model exists, this key may not use it.
+        assertThat(error(otherPolicy).path("message").asString())
+                .isEqualTo("The model 'ponder/hard' does not exist or your API key may not use it"
+                        + " (GET /v1/models lists the models it may use).");
     }
 
     @Test
@@ -384,6 +428,10 @@ class SecurityTest {
                 assertThat(error(limit).path("param").asString()).isEqualTo(field);
             }
         }
+        HttpResponse<String> tooLarge =
+                admin("POST", "/admin/api/keys", "{\"name\": \"n\", \"owner\": \"o\", \"tpm_limit\": 3000000000}");
+        assertThat(error(tooLarge).path("message").asString())
+                .isEqualTo("'tpm_limit' must be an integer from 1 to 2147483647 but was 3000000000.");
     }
 
     // --- concurrency and secrets ------------------------------------------------------------------------------
