@@ -100,23 +100,24 @@ final class TierTracker {
             return backend.info();
         }
 
+        /**
+         * A streamed cascade makes whole calls only for a tier's check samples and further choices: they count as
+         * calling the tier, but say nothing about what answers (a failed sample leaves the tier's answer standing).
+         */
         @Override
         public ChatAnswer chat(ChatRequest request) {
-            return call(() -> backend.chat(request));
+            tiersCalled.add(answering.tier());
+            return backend.chat(request);
         }
 
         @Override
         public ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
-            return call(() -> backend.stream(request, onDelta));
-        }
-
-        private ChatAnswer call(java.util.function.Supplier<ChatAnswer> call) {
-            // The cascade calls tiers one at a time; only the answering tier's further choices run in parallel.
+            // The cascade streams from one tier at a time: the last one streaming is what answers.
             last = answering;
             lastFailed = false;
             tiersCalled.add(answering.tier());
             try {
-                return call.get();
+                return backend.stream(request, onDelta);
             } catch (RuntimeException e) {
                 lastFailed = true;
                 throw e;
