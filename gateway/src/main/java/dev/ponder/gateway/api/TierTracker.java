@@ -28,6 +28,9 @@ final class TierTracker {
     /** What answers: a tier's name and its backend's name. */
     record Answering(String tier, String backend, String model) {}
 
+    private static final Answering FIXED_FALLBACK =
+            new Answering(Attempt.BY_FALLBACK, Attempt.BY_FALLBACK, Attempt.BY_FALLBACK);
+
     private volatile Answering last;
     private volatile boolean lastFailed;
     private final AtomicReference<Opening> atFirstDelta = new AtomicReference<>();
@@ -54,7 +57,8 @@ final class TierTracker {
     Consumer<Delta> notingFirstDelta(Consumer<Delta> onDelta) {
         return delta -> {
             if (atFirstDelta.get() == null) {
-                atFirstDelta.compareAndSet(null, new Opening(current(), tiersCalledBeyondFirst()));
+                Answering answering = current();
+                atFirstDelta.compareAndSet(null, new Opening(answering, escalationsUpTo(answering)));
             }
             onDelta.accept(delta);
         };
@@ -76,9 +80,14 @@ final class TierTracker {
         Answering called = last;
         if (called == null || lastFailed) {
             // Deltas after a failed call (or with no call at all) are the fallback's fixed answer.
-            return new Answering(Attempt.BY_FALLBACK, Attempt.BY_FALLBACK, Attempt.BY_FALLBACK);
+            return FIXED_FALLBACK;
         }
         return called;
+    }
+
+    /** As the trail counts them: a fixed fallback answer is an attempt of its own, though it calls no backend. */
+    private int escalationsUpTo(Answering answering) {
+        return answering == FIXED_FALLBACK ? tiersCalled.size() : tiersCalledBeyondFirst();
     }
 
     private int tiersCalledBeyondFirst() {

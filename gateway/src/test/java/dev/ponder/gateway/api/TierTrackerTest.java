@@ -12,6 +12,7 @@ import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.Delta;
+import dev.ponder.cascade.Fallback;
 import dev.ponder.cascade.IdkCheck;
 import dev.ponder.cascade.Role;
 import dev.ponder.cascade.Signal;
@@ -49,6 +50,34 @@ class TierTrackerTest {
         assertThat(result).isInstanceOf(CascadeResult.Failed.class);
         assertThat(tracker.answering()).isEqualTo(new TierTracker.Answering("flaky", "flaky", "gpt-4o"));
         assertThat(tracker.escalations()).isZero();
+    }
+
+    @Test
+    void aFixedFallbackAnswerCountsTheEscalationsTheOutcomeLogCounts() {
+        TierTracker tracker = new TierTracker();
+        StreamOnlyBackend down = new StreamOnlyBackend("down", (request, onDelta) -> {
+            throw BackendException.escalate("connection refused", null);
+        });
+        CascadePolicy policy = tracker.track(new CascadePolicy(
+                "busy",
+                List.of(new Tier("small", down), new Tier("large", down)),
+                List.of(0.5),
+                Budget.UNLIMITED,
+                null,
+                null,
+                Fallback.answer("busy, retry")));
+        CascadeEngine engine = new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC());
+
+        CascadeResult result = engine.stream(
+                ChatRequest.of(List.of(ChatMessage.of(Role.USER, "Hi"))),
+                policy,
+                policy.streamMode(),
+                tracker.notingFirstDelta(delta -> {}));
+
+        assertThat(tracker.answering().tier()).isEqualTo("fallback");
+        assertThat(tracker.escalations())
+                .isEqualTo(result.trail().escalations())
+                .isEqualTo(2);
     }
 
     @Test
