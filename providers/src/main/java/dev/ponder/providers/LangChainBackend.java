@@ -74,6 +74,8 @@ final class LangChainBackend implements ModelBackend {
         long start = System.nanoTime();
         boolean delivering = false;
         boolean finished = false;
+        // Queued after whatever the handler made of the end of the body: if that was no answer, the answer is cut.
+        call.whenEnded(() -> events.add(new Event.Ended()));
         try {
             call.run(() -> {
                 streamingModel.chat(
@@ -100,9 +102,19 @@ final class LangChainBackend implements ModelBackend {
                     }
                     case Event.Done done -> {
                         finished = true;
+                        // Every protocol ends a whole answer with its finish reason. A connection that just closes
+                        // (an upstream or a proxy dying mid-answer, EOF-framed) ends LangChain4j's stream too: that
+                        // answer is cut off, not done.
+                        if (done.response().finishReason() == null) {
+                            throw errors.incomplete("the stream ended without a finish reason: the answer is cut off");
+                        }
                         return LangChainMapping.answer(done.response(), info.model(), info.price());
                     }
                     case Event.Failed failed -> throw errors.map(failed.error());
+                    case Event.Ended ended -> {
+                        finished = true;
+                        throw errors.incomplete("the stream ended before its done event: the answer is cut off");
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -144,6 +156,9 @@ final class LangChainBackend implements ModelBackend {
         record Done(ChatResponse response) implements Event {}
 
         record Failed(Throwable error) implements Event {}
+
+        /** The body ended; once the handler has answered or failed, nobody reads this. */
+        record Ended() implements Event {}
     }
 
     /** Runs on the upstream reader thread: turns LangChain4j callbacks into events for the caller's thread. */

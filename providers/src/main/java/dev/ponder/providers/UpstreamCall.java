@@ -16,6 +16,7 @@ final class UpstreamCall {
     private volatile boolean cancelled;
     private volatile Thread reader;
     private volatile InputStream body;
+    private volatile Runnable whenEnded = () -> {};
 
     /** The call the current thread is making, or a detached one nobody will cancel. */
     static UpstreamCall current() {
@@ -45,6 +46,19 @@ final class UpstreamCall {
         if (cancelled) {
             close(stream);
         }
+    }
+
+    /**
+     * Runs {@code action} once the stream's body has ended and its listener has been told, whatever the listener
+     * made of the end: LangChain4j's Ollama and Anthropic handlers wait for their done event and ignore a body that
+     * ends without it.
+     */
+    void whenEnded(Runnable action) {
+        whenEnded = action;
+    }
+
+    void ended() {
+        whenEnded.run();
     }
 
     boolean cancelled() {

@@ -77,6 +77,11 @@ public final class UpstreamErrors {
         return new BackendException(Action.ESCALATE, prefixed(what), 0, null, null, null);
     }
 
+    /** An answer that reads, but is not whole (a stream that stopped before saying why it ended). */
+    BackendException incomplete(String what) {
+        return BackendException.unreadable(prefixed(what), null);
+    }
+
     String redact(String text) {
         if (text == null) {
             return "";

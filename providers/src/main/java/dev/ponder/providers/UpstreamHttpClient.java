@@ -157,6 +157,7 @@ final class UpstreamHttpClient implements HttpClient {
                 parser.parse(body, new Tapped(listener, call));
                 if (!call.cancelled()) {
                     listener.onClose();
+                    call.ended();
                 }
             } catch (IOException | RuntimeException e) {
                 if (!call.cancelled()) {

@@ -247,6 +247,23 @@ class BackendContractTest {
 
     @ParameterizedTest
     @EnumSource(WireProtocol.class)
+    void aStreamThatEndsCleanlyMidAnswerEscalatesInsteadOfPassingForAWholeAnswer(WireProtocol protocol) {
+        GuardedBackend backend = backend(protocol, fast());
+        server.reply(prompt -> "a long answer in many small pieces");
+        server.endNextStreamAfter(3);
+        List<Delta> deltas = new ArrayList<>();
+
+        assertThatThrownBy(() -> backend.stream(ask("x"), deltas::add))
+                .isInstanceOfSatisfying(BackendException.class, e -> {
+                    assertThat(e.action()).isEqualTo(Action.ESCALATE);
+                    assertThat(e.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+                    assertThat(e.getMessage()).contains("cut off");
+                });
+        assertThat(deltas).isNotEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
     void aStreamCutMidwayEscalatesWithoutRetryingWhatTheCallerAlreadyHas(WireProtocol protocol) {
         GuardedBackend backend = backend(protocol, fast());
         server.reply(prompt -> "a long answer in many small pieces");

@@ -28,6 +28,9 @@ final class TierTracker {
     /** What answers: a tier's name and its backend's name. */
     record Answering(String tier, String backend, String model) {}
 
+    private static final Answering FIXED_FALLBACK =
+            new Answering(Attempt.BY_FALLBACK, Attempt.BY_FALLBACK, Attempt.BY_FALLBACK);
+
     private volatile Answering last;
     private volatile boolean lastFailed;
     private final AtomicReference<Opening> atFirstDelta = new AtomicReference<>();
@@ -54,7 +57,8 @@ final class TierTracker {
     Consumer<Delta> notingFirstDelta(Consumer<Delta> onDelta) {
         return delta -> {
             if (atFirstDelta.get() == null) {
-                atFirstDelta.compareAndSet(null, new Opening(current(), tiersCalledBeyondFirst()));
+                Answering answering = current();
+                atFirstDelta.compareAndSet(null, new Opening(answering, escalationsUpTo(answering)));
             }
             onDelta.accept(delta);
         };
@@ -76,9 +80,14 @@ final class TierTracker {
         Answering called = last;
         if (called == null || lastFailed) {
             // Deltas after a failed call (or with no call at all) are the fallback's fixed answer.
-            return new Answering(Attempt.BY_FALLBACK, Attempt.BY_FALLBACK, Attempt.BY_FALLBACK);
+            return FIXED_FALLBACK;
         }
         return called;
+    }
+
+    /** As the trail counts them: a fixed fallback answer is an attempt of its own, though it calls no backend. */
+    private int escalationsUpTo(Answering answering) {
+        return answering == FIXED_FALLBACK ? tiersCalled.size() : tiersCalledBeyondFirst();
     }
 
     private int tiersCalledBeyondFirst() {
@@ -100,23 +109,24 @@ final class TierTracker {
             return backend.info();
         }
 
+        /**
+         * A streamed cascade makes whole calls only for a tier's check samples and further choices: they count as
+         * calling the tier, but say nothing about what answers (a failed sample leaves the tier's answer standing).
+         */
         @Override
         public ChatAnswer chat(ChatRequest request) {
-            return call(() -> backend.chat(request));
+            tiersCalled.add(answering.tier());
+            return backend.chat(request);
         }
 
         @Override
         public ChatAnswer stream(ChatRequest request, Consumer<Delta> onDelta) {
-            return call(() -> backend.stream(request, onDelta));
-        }
-
-        private ChatAnswer call(java.util.function.Supplier<ChatAnswer> call) {
-            // The cascade calls tiers one at a time; only the answering tier's further choices run in parallel.
+            // The cascade streams from one tier at a time: the last one streaming is what answers.
             last = answering;
             lastFailed = false;
             tiersCalled.add(answering.tier());
             try {
-                return call.get();
+                return backend.stream(request, onDelta);
             } catch (RuntimeException e) {
                 lastFailed = true;
                 throw e;

@@ -1,5 +1,6 @@
 package dev.ponder.gateway.api;
 
+import dev.ponder.cascade.BackendException;
 import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatRequest;
@@ -19,7 +20,8 @@ record StreamOnlyBackend(String name, BiFunction<ChatRequest, Consumer<Delta>, C
 
     @Override
     public ChatAnswer chat(ChatRequest request) {
-        throw new UnsupportedOperationException("streamed only");
+        // As a backend failing the call: the cascade's check samples and further choices are whole calls.
+        throw BackendException.escalate("backend '" + name + "' only streams", null);
     }
 
     @Override

@@ -71,6 +71,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger cutAfterChunks = new AtomicInteger(-1);
+    private final AtomicInteger endAfterChunks = new AtomicInteger(-1);
     private final AtomicInteger abandoned = new AtomicInteger();
     private volatile Function<String, Reply> replies = prompt -> Reply.text("echo: " + prompt);
     private volatile Duration firstByteDelay = Duration.ZERO;
@@ -154,6 +155,14 @@ public abstract class FakeLlmServer implements AutoCloseable {
     /** The next streamed answer breaks its connection after this many chunks (no end-of-stream marker). */
     public void cutNextStreamAfter(int chunks) {
         cutAfterChunks.set(chunks);
+    }
+
+    /**
+     * The next streamed answer ends its body properly after this many chunks, yet mid-answer: no finish reason, no
+     * end-of-stream marker, as an upstream or proxy that frames the body by closing the connection when it dies.
+     */
+    public void endNextStreamAfter(int chunks) {
+        endAfterChunks.set(chunks);
     }
 
     /** Every request body received, in arrival order (failed ones included). */
@@ -242,15 +251,21 @@ public abstract class FakeLlmServer implements AutoCloseable {
         private final OutputStream out;
         private final Duration pace;
         private int remainingBeforeCut;
+        private int remainingBeforeEnd;
         private boolean started;
 
-        Stream(OutputStream out, int cutAfter, Duration pace) {
+        Stream(OutputStream out, int cutAfter, int endAfter, Duration pace) {
             this.out = out;
             this.remainingBeforeCut = cutAfter;
+            this.remainingBeforeEnd = endAfter;
             this.pace = pace;
         }
 
         public void send(String text) throws IOException {
+            if (remainingBeforeEnd == 0) {
+                return;
+            }
+            remainingBeforeEnd--;
             if (started) {
                 pause(pace);
             }
@@ -327,7 +342,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
                 exchange.getResponseHeaders().set("Content-Type", streamContentType);
                 exchange.sendResponseHeaders(200, 0);
                 stream(
-                        new Stream(exchange.getResponseBody(), cutAfterChunks.getAndSet(-1), chunkPace),
+                        new Stream(
+                                exchange.getResponseBody(),
+                                cutAfterChunks.getAndSet(-1),
+                                endAfterChunks.getAndSet(-1),
+                                chunkPace),
                         request,
                         reply,
                         usage);
