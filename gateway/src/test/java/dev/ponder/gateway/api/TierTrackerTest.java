@@ -37,15 +37,10 @@ class TierTrackerTest {
                 }))),
                 List.of(),
                 Budget.UNLIMITED));
-        CascadeEngine engine = new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC());
 
         // The stream's headers are written by another thread, which may take the first delta only once the
         // cascade has failed: by then the tracker must still name the tier whose delta it is.
-        CascadeResult result = engine.stream(
-                ChatRequest.of(List.of(ChatMessage.of(Role.USER, "Hi"))),
-                policy,
-                policy.streamMode(),
-                tracker.notingFirstDelta(delta -> {}));
+        CascadeResult result = streamHi(tracker, policy);
 
         assertThat(result).isInstanceOf(CascadeResult.Failed.class);
         assertThat(tracker.answering()).isEqualTo(new TierTracker.Answering("flaky", "flaky", "gpt-4o"));
@@ -66,13 +61,8 @@ class TierTrackerTest {
                 null,
                 null,
                 Fallback.answer("busy, retry")));
-        CascadeEngine engine = new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC());
 
-        CascadeResult result = engine.stream(
-                ChatRequest.of(List.of(ChatMessage.of(Role.USER, "Hi"))),
-                policy,
-                policy.streamMode(),
-                tracker.notingFirstDelta(delta -> {}));
+        CascadeResult result = streamHi(tracker, policy);
 
         assertThat(tracker.answering().tier()).isEqualTo("fallback");
         assertThat(tracker.escalations())
@@ -98,17 +88,22 @@ class TierTrackerTest {
                 new IdkCheck(Map.of(Signal.AGREEMENT, 0.5), 2, 1),
                 StreamMode.VERIFY_THEN_STREAM,
                 null));
-        CascadeEngine engine = new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC());
 
         // The agreement sample (a whole call) fails after small's stream was buffered, before it is replayed.
-        CascadeResult result = engine.stream(
-                ChatRequest.of(List.of(ChatMessage.of(Role.USER, "Hi"))),
-                policy,
-                policy.streamMode(),
-                tracker.notingFirstDelta(delta -> {}));
+        CascadeResult result = streamHi(tracker, policy);
 
         assertThat(result).isInstanceOf(CascadeResult.Answered.class);
         assertThat(tracker.answering()).isEqualTo(new TierTracker.Answering("small", "small", "gpt-4o"));
         assertThat(tracker.escalations()).isZero();
+    }
+
+    /** Streams "Hi" through the policy the tracker tracks, scored 0 (the first tier starts). */
+    private static CascadeResult streamHi(TierTracker tracker, CascadePolicy policy) {
+        CascadeEngine engine = new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC());
+        return engine.stream(
+                ChatRequest.of(List.of(ChatMessage.of(Role.USER, "Hi"))),
+                policy,
+                policy.streamMode(),
+                tracker.notingFirstDelta(delta -> {}));
     }
 }
