@@ -13,7 +13,6 @@ import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,15 +57,8 @@ class ContainerErrors implements WebServerFactoryCustomizer<TomcatServletWebServ
             if (!ioAllowed.get()) {
                 return;
             }
-            HttpStatus known = HttpStatus.resolve(status);
-            boolean ours = status >= 500 || known == null;
-            String message = ours
-                    ? "Ponder failed to handle the request."
-                    : response.getMessage() != null && !response.getMessage().isBlank()
-                            ? response.getMessage()
-                            : known.getReasonPhrase() + ".";
-            String body = JSON.writeValueAsString(
-                    ErrorResponses.body(message, ours ? "server_error" : "invalid_request_error", null, null));
+            ApiException error = ErrorResponses.containerError(status, response.getMessage());
+            String body = JSON.writeValueAsString(ErrorResponses.body(error.getMessage(), error.type(), null, null));
             try {
                 response.setContentType("application/json");
                 response.setCharacterEncoding(StandardCharsets.UTF_8.name());

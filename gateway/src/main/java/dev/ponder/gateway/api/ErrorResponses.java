@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -170,6 +171,25 @@ class ErrorResponses {
                     Long.toString(Math.max(1, error.retryAfter().toSeconds())));
         }
         JsonBodies.write(response, json.writer(), body(error.getMessage(), error.type(), error.param(), error.code()));
+    }
+
+    /**
+     * An error status the container set before any controller (Tomcat's own error page, Spring's {@code /error}): a
+     * 5xx or a status Spring does not know is ours, anything else the caller's, told the container's message or the
+     * status's reason.
+     */
+    static ApiException containerError(int status, String message) {
+        HttpStatus known = HttpStatus.resolve(status);
+        if (status >= 500 || known == null) {
+            return new ApiException(status, "server_error", null, null, "Ponder failed to handle the request.", null);
+        }
+        return new ApiException(
+                status,
+                "invalid_request_error",
+                null,
+                null,
+                message != null && !message.isBlank() ? message : known.getReasonPhrase() + ".",
+                null);
     }
 
     static Map<String, Object> body(String message, String type, String param, String code) {

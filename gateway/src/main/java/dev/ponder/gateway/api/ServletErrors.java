@@ -6,7 +6,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
 import org.springframework.boot.webmvc.error.ErrorController;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
@@ -45,18 +44,7 @@ class ServletErrors implements ErrorController, RequestRejectedHandler {
             return errors.api(
                     new ApiException(404, "invalid_request_error", null, "not_found", "Unknown path /error.", null));
         }
-        HttpStatus known = HttpStatus.resolve(status);
-        if (status >= 500 || known == null) {
-            return errors.api(
-                    new ApiException(status, "server_error", null, null, "Ponder failed to handle the request.", null));
-        }
         Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
-        return errors.api(new ApiException(
-                status,
-                "invalid_request_error",
-                null,
-                null,
-                message instanceof String text && !text.isBlank() ? text : known.getReasonPhrase() + ".",
-                null));
+        return errors.api(ErrorResponses.containerError(status, message instanceof String text ? text : null));
     }
 }
