@@ -276,7 +276,8 @@ class StreamingTest extends GatewayTest {
         List<String> events = events(response.body());
         assertThat(events).doesNotContain("[DONE]");
         assertThat(JSON.readTree(events.getFirst()).path("model").asString()).isEqualTo("gpt-4o");
-        assertThat(JSON.readTree(events.getLast()).path("error").path("message").asString())
-                .isNotBlank();
+        JsonNode error = JSON.readTree(events.getLast()).path("error");
+        assertThat(error.path("message").asString()).startsWith("The answer broke off after it began: ");
+        assertThat(error.path("type").asString()).isEqualTo("upstream_error");
     }
 }

@@ -205,8 +205,14 @@ class CascadeCalls {
                         throw error;
                     }
                     if (!clientGone) {
-                        // Headers and a 200 are gone already: OpenAI ends such a stream with an error event.
-                        out.sendQuietly(ErrorResponses.body(error.getMessage(), error.type(), null, error.code()));
+                        // Headers and a 200 are gone already: OpenAI ends such a stream with an error event. A
+                        // backend did answer in part, so "no backend could answer" would mislead.
+                        out.sendQuietly(ErrorResponses.body(
+                                "The answer broke off after it began: "
+                                        + failed.error().getMessage(),
+                                error.type(),
+                                null,
+                                error.code()));
                     }
                     int status = clientGone ? CLIENT_CLOSED : 200;
                     publish(failed(id, received, prepared, true, status, failed.trail(), totalMs, failed));
