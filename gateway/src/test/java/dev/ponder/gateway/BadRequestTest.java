@@ -115,6 +115,7 @@ class BadRequestTest extends GatewayTest {
             JsonNode error = JSON.readTree(response.body()).path("error");
             assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
             assertThat(error.path("code").asString()).isEqualTo("request_too_large");
+            assertThat(response.headers().firstValue("x-ponder-request-id")).isPresent();
         }
         assertThat(small.requestCount() + large.requestCount()).isEqualTo(calls);
     }

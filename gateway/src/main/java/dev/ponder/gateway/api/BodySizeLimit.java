@@ -66,6 +66,7 @@ class BodySizeLimit extends OncePerRequestFilter {
                 throw e;
             }
             response.reset();
+            RequestIds.restore(request, response);
             refuse(response);
         }
     }

@@ -39,6 +39,13 @@ public class RequestIds extends OncePerRequestFilter {
         }
     }
 
+    /** Sets the header again on a response that was reset to answer an error after all. */
+    static void restore(HttpServletRequest request, HttpServletResponse response) {
+        if (request.getAttribute(ATTRIBUTE) instanceof String id) {
+            response.setHeader(HEADER, id);
+        }
+    }
+
     /** OpenAI's id prefixes: {@code cmpl-} for legacy text completions, {@code chatcmpl-} for everything else. */
     private static String prefix(HttpServletRequest request) {
         return "/v1/completions".equals(request.getRequestURI()) ? "cmpl-" : "chatcmpl-";
