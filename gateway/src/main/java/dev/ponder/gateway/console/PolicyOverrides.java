@@ -56,7 +56,7 @@ class PolicyOverrides {
      * current one is refused with {@link StaleEdit}.
      */
     synchronized CascadePolicy apply(CascadePolicy configured, PolicyEdit edit, String admin) {
-        CascadePolicy changed = tx.execute(status -> {
+        Applied applied = tx.execute(status -> {
             jdbc.queryForList(
                     "SELECT pg_advisory_xact_lock(hashtext('ponder.policy_overrides'), hashtext(?))",
                     configured.name());
@@ -80,6 +80,10 @@ class PolicyOverrides {
                             edit.maxEscalations() == null ? budget.maxEscalations() : edit.maxEscalations(),
                             edit.deadlineMs() == null ? budget.deadline() : Duration.ofMillis(edit.deadlineMs()),
                             edit.maxCostUsd() == null ? budget.maxCostUsd() : edit.maxCostUsd()));
+            if (edited.equals(current)) {
+                // A save that changes nothing is no change: no audit row, no log line.
+                return new Applied(current, false);
+            }
             jdbc.update(
                     """
                     INSERT INTO policy_overrides (policy, thresholds, max_escalations, max_cost_usd, deadline_ms,
@@ -105,9 +109,13 @@ class PolicyOverrides {
                     json.writeValueAsString(view(current)),
                     json.writeValueAsString(view(edited)),
                     Timestamp.from(clock.instant()));
-            return edited;
+            return new Applied(edited, true);
         });
+        CascadePolicy changed = applied.policy();
         routes.replace(changed);
+        if (!applied.changed()) {
+            return changed;
+        }
         log.info(
                 "Policy '{}' changed by {}: thresholds {}, budget {}",
                 changed.name(),
@@ -116,6 +124,8 @@ class PolicyOverrides {
                 changed.budget());
         return changed;
     }
+
+    private record Applied(CascadePolicy policy, boolean changed) {}
 
     /** Applies the stored overrides, on every replica, so that an edit made on one reaches all. */
     @Scheduled(initialDelay = 0, fixedDelayString = "${ponder.console.policy-refresh:PT10S}")

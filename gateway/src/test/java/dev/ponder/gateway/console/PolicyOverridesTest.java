@@ -75,6 +75,25 @@ class PolicyOverridesTest {
                 .containsExactly("[0.5]", "[0.2]");
     }
 
+    @Test
+    void aSaveThatChangesNothingLeavesNoAuditRow() {
+        DataSource dataSource = TestDatabase.migrated();
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        CascadePolicy configured = new CascadePolicy("p", tiers("s", "l"), List.of(0.5), null);
+        Routes routes = new Routes(Map.of(), Map.of("p", configured), "p");
+        PolicyOverrides overrides = replica(dataSource, routes);
+
+        overrides.apply(configured, new PolicyEdit(List.of(0.5), null, null, null, null), "ann");
+        overrides.apply(configured, new PolicyEdit(List.of(0.3), null, null, null, null), "ann");
+        CascadePolicy resaved = overrides.apply(
+                routes.policies().get("p"), new PolicyEdit(List.of(0.3), null, null, null, null), "bob");
+
+        assertThat(resaved.thresholds()).containsExactly(0.3);
+        assertThat(jdbc.queryForList(
+                        "SELECT changed_by || ' ' || (after->>'thresholds') FROM policy_audit", String.class))
+                .containsExactly("ann [0.3]");
+    }
+
     private static PolicyOverrides replica(DataSource dataSource, Routes routes) {
         return new PolicyOverrides(
                 new JdbcTemplate(dataSource),
