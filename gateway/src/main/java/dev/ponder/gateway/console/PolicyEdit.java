@@ -112,12 +112,20 @@ record PolicyEdit(List<Double> thresholds, Integer maxEscalations, Double maxCos
         return node.asDouble();
     }
 
+    private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
+
     private static Long deadlineMs(JsonNode node) {
         if (node == null) {
             return null;
         }
-        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.asLong() <= 0) {
-            throw ApiException.invalid("deadline_ms", "'deadline_ms' must be a whole number > 0 but was " + node + ".");
+        // Capped where JavaScript's numbers stop being exact, so that the console can send back what it was shown.
+        if (!node.isIntegralNumber()
+                || !node.canConvertToLong()
+                || node.asLong() <= 0
+                || node.asLong() > MAX_SAFE_INTEGER) {
+            throw ApiException.invalid(
+                    "deadline_ms",
+                    "'deadline_ms' must be a whole number from 1 to " + MAX_SAFE_INTEGER + " but was " + node + ".");
         }
         return node.asLong();
     }

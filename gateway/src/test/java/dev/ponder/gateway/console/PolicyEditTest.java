@@ -55,6 +55,8 @@ class PolicyEditTest {
         assertThat(refused("{\"max_cost_usd\": 1e400}").param()).isEqualTo("max_cost_usd");
         assertThat(refused("{\"max_cost_usd\": \"0.5\"}").param()).isEqualTo("max_cost_usd");
         assertThat(refused("{\"deadline_ms\": 0}").param()).isEqualTo("deadline_ms");
+        assertThat(refused("{\"deadline_ms\": 9223372036854775807}").param()).isEqualTo("deadline_ms");
+        assertThat(read("{\"deadline_ms\": 9007199254740991}").deadlineMs()).isEqualTo(9007199254740991L);
         assertThat(refused("{\"version\": 3}").param()).isEqualTo("version");
         assertThat(refused("[]").param()).isNull();
     }
