@@ -159,6 +159,36 @@ class ReplicaSyncTest {
                 .isEqualTo(Admission.Reason.REQUESTS_PER_MINUTE);
     }
 
+    /**
+     * TPM 2000 over two replicas: a fair share is 1000, so a request estimated at 1430 tokens fits neither, although
+     * the key has room for it. The refused replica asks for it at its sync, the other gives back its idle share at
+     * its own, and at the next sync of the first it fits: within the Retry-After the client was given.
+     */
+    @Test
+    void aRequestLargerThanAFairShareIsAdmittedOnceTheOtherReplicaGivesBackItsIdleShare() {
+        Limits limits = new Limits(null, 2000, null, null);
+        key(limits);
+        Replica a = replica("a");
+        Replica b = replica("b");
+        for (Replica r : List.of(b, a, b, a)) {
+            r.sync().run();
+        }
+        Usage large = new Usage(1, 1430, 0);
+
+        assertThat(a.meter().admit("k", limits, large))
+                .as("the other replica must give back first: two syncs")
+                .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(2)));
+        for (Replica r : List.of(a, b, a)) {
+            r.sync().run();
+        }
+
+        assertThat(a.meter().admit("k", limits, large)).isInstanceOf(Admission.Admitted.class);
+        assertThat(b.meter().admit("k", limits, new Usage(1, 600, 0)))
+                .as("b keeps only what is left")
+                .isInstanceOf(Admission.Rejected.class);
+        assertThat(b.meter().admit("k", limits, new Usage(1, 570, 0))).isInstanceOf(Admission.Admitted.class);
+    }
+
     @Test
     void shutdownDoesNotWaitForAnUnreachableDatabase() throws Exception {
         CountDownLatch unreachable = new CountDownLatch(1);
