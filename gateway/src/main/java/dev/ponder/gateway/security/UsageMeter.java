@@ -170,10 +170,16 @@ final class UsageMeter {
         KeyMeter meter = meters.computeIfAbsent(keyId, k -> new KeyMeter());
         synchronized (meter) {
             meter.roll(periods(now));
-            Refusal refused = meter.refusal(keyId, limits, estimate, shares, replicas);
+            // A smaller request may not use the room a refused larger one waits for, or it would never be free.
+            boolean behind = meter.demand != null && !estimate.covers(meter.demand.size());
+            Usage held = behind ? meter.demand.size() : Usage.NONE;
+            Refusal refused = meter.refusal(keyId, limits, estimate, held, shares, replicas);
             if (refused != null) {
-                if (refused.reason() == Admission.Reason.REPLICA_SHARE) {
-                    meter.demand = Demand.grow(meter.demand, estimate, now);
+                if (!behind) {
+                    // Past the limit itself, no share can make room for this request now: it leaves no demand.
+                    meter.demand = refused.reason() == Admission.Reason.REPLICA_SHARE
+                            ? Demand.grow(meter.demand, estimate, now)
+                            : null;
                 }
                 Duration retry =
                         switch (refused.reason()) {
@@ -184,7 +190,7 @@ final class UsageMeter {
                         };
                 return new Admission.Rejected(refused.reason(), retry);
             }
-            if (meter.demand != null && estimate.covers(meter.demand.size())) {
+            if (!behind) {
                 meter.demand = null;
             }
             meter.reserved = meter.reserved.plus(estimate);
@@ -322,7 +328,8 @@ final class UsageMeter {
 
     /**
      * Why a request is refused; a refusal for lack of share also says after how many sync intervals it should fit: 1
-     * when this replica's next share will hold it, 2 when the other replicas must give back first.
+     * when this replica's next share will hold it, 2 when the other replicas must give back first or a larger
+     * request waits ahead of it.
      */
     private record Refusal(Admission.Reason reason, int syncs) {}
 
@@ -353,14 +360,17 @@ final class UsageMeter {
             return java.util.Optional.empty();
         }
 
-        Refusal refusal(String keyId, Limits limits, Usage estimate, Map<Delta, Usage> shares, int replicas) {
+        /** Why a request is refused, if it is; {@code held} is the room of the share it must leave free. */
+        Refusal refusal(
+                String keyId, Limits limits, Usage estimate, Usage held, Map<Delta, Usage> shares, int replicas) {
             Window minute = windows[0];
             Usage minuteShare = shares.get(new Delta(keyId, minute.period));
             Refusal reason = check(
                     limits.rpm(),
                     minute,
                     Usage::requests,
-                    estimate.requests(),
+                    estimate,
+                    held,
                     minuteShare,
                     replicas,
                     Admission.Reason.REQUESTS_PER_MINUTE);
@@ -369,7 +379,8 @@ final class UsageMeter {
                         limits.tpm(),
                         minute,
                         Usage::tokens,
-                        estimate.tokens(),
+                        estimate,
+                        held,
                         minuteShare,
                         replicas,
                         Admission.Reason.TOKENS_PER_MINUTE);
@@ -380,7 +391,8 @@ final class UsageMeter {
                         i == 1 ? limits.dailyUsd() : limits.monthlyUsd(),
                         windows[i],
                         Usage::costUsd,
-                        estimate.costUsd(),
+                        estimate,
+                        held,
                         shares.get(new Delta(keyId, windows[i].period)),
                         replicas,
                         Admission.Reason.BUDGET_SPENT);
@@ -398,7 +410,8 @@ final class UsageMeter {
                 Number limit,
                 Window window,
                 ToDoubleFunction<Usage> measure,
-                double wanted,
+                Usage estimate,
+                Usage held,
                 Usage share,
                 int replicas,
                 Admission.Reason exceeded) {
@@ -409,14 +422,17 @@ final class UsageMeter {
             double mine =
                     measure.applyAsDouble(window.written.plus(window.local).plus(reserved));
             double max = limit.doubleValue();
+            double wanted = measure.applyAsDouble(estimate);
             if (global + mine + wanted > max) {
                 return new Refusal(exceeded, 0);
             }
             double allowed = share != null ? measure.applyAsDouble(share) : (max - global) / replicas;
-            if (mine + wanted <= allowed) {
-                return null;
+            if (mine + wanted > allowed) {
+                return new Refusal(Admission.Reason.REPLICA_SHARE, wanted > (max - global - mine) / replicas ? 2 : 1);
             }
-            return new Refusal(Admission.Reason.REPLICA_SHARE, wanted > (max - global - mine) / replicas ? 2 : 1);
+            return mine + wanted + measure.applyAsDouble(held) > allowed
+                    ? new Refusal(Admission.Reason.REPLICA_SHARE, 2)
+                    : null;
         }
     }
 
