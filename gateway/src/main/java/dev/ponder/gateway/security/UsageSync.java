@@ -185,18 +185,22 @@ final class UsageSync implements AutoCloseable {
             for (String period : periods) {
                 UsageMeter.Delta delta = new UsageMeter.Delta(limit.getKey(), period);
                 Usage inUse = mine.getOrDefault(delta, Usage.NONE);
-                Held asking =
-                        demand == null ? null : new Held(replicaId, null, inUse.plus(demand.size()), demand.since());
+                Held asking = demand == null
+                        ? null
+                        : new Held(replicaId, Usage.NONE, inUse.plus(demand.size()), demand.since());
+                Usage share = share(
+                        limit.getValue(),
+                        period,
+                        totals.getOrDefault(delta, Usage.NONE),
+                        others.getOrDefault(delta, List.of()),
+                        inUse,
+                        asking,
+                        replicas);
                 shares.put(
                         delta,
-                        share(
-                                limit.getValue(),
-                                period,
-                                totals.getOrDefault(delta, Usage.NONE),
-                                others.getOrDefault(delta, List.of()),
-                                inUse,
-                                asking,
-                                replicas));
+                        asking == null
+                                ? new Held(replicaId, share, Usage.NONE, null)
+                                : new Held(replicaId, share, asking.asked(), asking.since()));
             }
         }
         return shares;
@@ -207,7 +211,7 @@ final class UsageSync implements AutoCloseable {
      * two large asks never each wait for the other to give way: the replica that made it may take up to what it
      * asked for, and the others count it as held, so that each gives back the idle part of its share it needs.
      */
-    private static Held share(
+    private static Usage share(
             Limits limits, String period, Usage global, List<Held> others, Usage inUse, Held asking, int replicas) {
         Usage held = others.stream().map(Held::share).reduce(Usage.NONE, Usage::plus);
         Optional<Held> served = Stream.concat(others.stream().filter(h -> h.since() != null), Stream.ofNullable(asking))
@@ -219,10 +223,7 @@ final class UsageSync implements AutoCloseable {
         } else if (served.isPresent()) {
             held = held.plus(served.get().asked().minus(served.get().share()));
         }
-        Usage share = UsageMeter.share(limits, period, global, held, inUse, asked, replicas);
-        return asking == null
-                ? new Held(null, share, Usage.NONE, null)
-                : new Held(null, share, asking.asked(), asking.since());
+        return UsageMeter.share(limits, period, global, held, inUse, asked, replicas);
     }
 
     /** The other replicas' rows, by key and period. */

@@ -59,14 +59,19 @@ class ReplicaSyncTest {
                         "k", "hash-of-k", "pk-abcde", "test", "team", null, null, limits, null, null, NOW, null));
     }
 
+    /** Replicas a, b and c, each synced twice: the first sync of each saw only the replicas started before it. */
+    private List<Replica> threeSyncedReplicas() {
+        List<Replica> replicas = List.of(replica("a"), replica("b"), replica("c"));
+        replicas.forEach(r -> r.sync().run());
+        replicas.forEach(r -> r.sync().run());
+        return replicas;
+    }
+
     @Test
     void threeReplicasSpendingInTurnStayWithinTheBudgetAndAgreeOnTheTotal() {
         Limits limits = new Limits(null, null, 1.0, null);
         key(limits);
-        List<Replica> replicas = List.of(replica("a"), replica("b"), replica("c"));
-        // Twice: the first sync of each saw only the replicas started before it.
-        replicas.forEach(r -> r.sync().run());
-        replicas.forEach(r -> r.sync().run());
+        List<Replica> replicas = threeSyncedReplicas();
         int admitted = 0;
         // Each round every replica takes what requests its share lets it, then syncs, the syncs staggered.
         for (int round = 0; round < 40; round++) {
@@ -198,9 +203,7 @@ class ReplicaSyncTest {
     void largeRequestsOnEveryReplicaAreServedInTurnWithoutPassingTheBudget() {
         Limits limits = new Limits(null, null, 10.0, null);
         key(limits);
-        List<Replica> replicas = List.of(replica("a"), replica("b"), replica("c"));
-        replicas.forEach(r -> r.sync().run());
-        replicas.forEach(r -> r.sync().run());
+        List<Replica> replicas = threeSyncedReplicas();
         Usage large = new Usage(1, 10, 4.0);
         Usage small = new Usage(1, 10, 0.05);
         java.util.Map<Replica, Admission> largeOutcome = new java.util.HashMap<>();

@@ -21,6 +21,10 @@ class UsageMeterTest {
     private static final Instant NOON = Instant.parse("2026-11-22T12:00:30Z");
     private final Clock clock = Clock.fixed(NOON, ZoneOffset.UTC);
     private static final String MINUTE = "m" + NOON.getEpochSecond() / 60;
+    private static final Limits TPM_2000 = new Limits(null, 2000, null, null);
+    /** More than a fair half of TPM 2000. */
+    private static final Usage LARGE = new Usage(1, 1430, 0);
+
     private final UsageMeter meter = new UsageMeter(clock, Duration.ofSeconds(1));
 
     @Test
@@ -87,40 +91,35 @@ class UsageMeterTest {
 
     @Test
     void aRequestThatFitsThisReplicasNextShareRetriesAfterOneSyncOneThatNeedsTheOthersToGiveBackAfterTwo() {
-        Limits limits = new Limits(null, 2000, null, null);
-        meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1000, 0)), 2);
-        admitted(meter.admit("k", limits, new Usage(1, 900, 0)));
+        holdingHalfOfTpm2000(meter);
+        admitted(meter.admit("k", TPM_2000, new Usage(1, 900, 0)));
 
-        assertThat(meter.admit("k", limits, new Usage(1, 200, 0)))
+        assertThat(meter.admit("k", TPM_2000, new Usage(1, 200, 0)))
                 .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(1)));
-        assertThat(meter.admit("k", limits, new Usage(1, 600, 0)))
+        assertThat(meter.admit("k", TPM_2000, new Usage(1, 600, 0)))
                 .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(2)));
     }
 
     @Test
     void aRequestRefusedForLackOfShareIsAskedForUntilARequestAsLargeIsAdmitted() {
-        Limits limits = new Limits(null, 2000, null, null);
-        meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1000, 0)), 2);
+        holdingHalfOfTpm2000(meter);
 
-        meter.admit("k", limits, new Usage(1, 1200, 0));
-        meter.admit("k", limits, new Usage(1, 1430, 0));
-        assertThat(meter.demands().get("k")).isEqualTo(new UsageMeter.Demand(new Usage(1, 1430, 0), NOON, NOON));
+        meter.admit("k", TPM_2000, new Usage(1, 1200, 0));
+        meter.admit("k", TPM_2000, LARGE);
+        assertThat(meter.demands().get("k")).isEqualTo(new UsageMeter.Demand(LARGE, NOON, NOON));
 
         meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1430, 0)), 2);
-        admitted(meter.admit("k", limits, new Usage(1, 1430, 0)));
+        admitted(meter.admit("k", TPM_2000, LARGE));
         assertThat(meter.demands()).isEmpty();
     }
 
     @Test
     void whileALargerRequestWaitsSmallerOnesMayNotUseTheRoomItNeedsNorKeepItsAskAlive() {
         MutableClock moving = new MutableClock(NOON);
-        UsageMeter meter = new UsageMeter(moving, Duration.ofSeconds(1));
-        Limits limits = new Limits(null, 2000, null, null);
-        meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1500, 0)), 2);
-        meter.admit("k", limits, new Usage(1, 1600, 0));
+        UsageMeter meter = askingForLarge(moving);
 
         moving.set(NOON.plusSeconds(3));
-        assertThat(meter.admit("k", limits, new Usage(1, 100, 0)))
+        assertThat(meter.admit("k", TPM_2000, new Usage(1, 100, 0)))
                 .as("fits the share, but not beside the larger request")
                 .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(2)));
         assertThat(meter.demands().get("k").last()).isEqualTo(NOON);
@@ -128,18 +127,13 @@ class UsageMeterTest {
 
     @Test
     void aWaitingRequestThatNoLongerFitsTheLimitItselfStopsHoldingRoom() {
-        Limits limits = new Limits(null, 2000, null, null);
-        meter.apply(
-                Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(1, 500, 0)),
-                Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 750, 0)),
-                2);
-        meter.admit("k", limits, new Usage(1, 1430, 0));
+        UsageMeter meter = askingForLarge(clock);
         meter.apply(
                 Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(2, 700, 0)),
                 Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 650, 0)),
                 2);
 
-        assertThat(meter.admit("k", limits, new Usage(1, 1430, 0)))
+        assertThat(meter.admit("k", TPM_2000, LARGE))
                 .extracting(a -> ((Admission.Rejected) a).reason())
                 .isEqualTo(Admission.Reason.TOKENS_PER_MINUTE);
         assertThat(meter.demands()).isEmpty();
@@ -148,15 +142,25 @@ class UsageMeterTest {
     @Test
     void anAskNoRefusalRenewedForFiveSyncIntervalsLapses() {
         MutableClock moving = new MutableClock(NOON);
-        UsageMeter meter = new UsageMeter(moving, Duration.ofSeconds(1));
-        Limits limits = new Limits(null, 2000, null, null);
-        meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1000, 0)), 2);
-        meter.admit("k", limits, new Usage(1, 1430, 0));
+        UsageMeter meter = askingForLarge(moving);
 
         moving.set(NOON.plusSeconds(5));
         assertThat(meter.demands()).containsOnlyKeys("k");
         moving.set(NOON.plusSeconds(6));
         assertThat(meter.demands()).isEmpty();
+    }
+
+    /** A meter on {@code clock} holding half of TPM 2000 that refused {@link #LARGE}: it asks for more share. */
+    private static UsageMeter askingForLarge(Clock clock) {
+        UsageMeter meter = new UsageMeter(clock, Duration.ofSeconds(1));
+        holdingHalfOfTpm2000(meter);
+        meter.admit("k", TPM_2000, LARGE);
+        return meter;
+    }
+
+    /** As after a sync among two replicas with nothing used yet: this one's share of the minute is 1000 tokens. */
+    private static void holdingHalfOfTpm2000(UsageMeter meter) {
+        meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1000, 0)), 2);
     }
 
     /** Many threads hammer one key: the admitted estimates never exceed the limits, and all settle to the totals. */
