@@ -16,6 +16,17 @@ record Usage(long requests, long tokens, double costUsd) {
         return new Usage(requests + other.requests, tokens + other.tokens, costUsd + other.costUsd);
     }
 
+    /** The larger of each measure. */
+    Usage max(Usage other) {
+        return new Usage(
+                Math.max(requests, other.requests), Math.max(tokens, other.tokens), Math.max(costUsd, other.costUsd));
+    }
+
+    /** Whether every measure is at least {@code other}'s. */
+    boolean covers(Usage other) {
+        return requests >= other.requests && tokens >= other.tokens && costUsd >= other.costUsd;
+    }
+
     /** This minus {@code other}, floored at zero: what is left of a counter once a part of it is accounted for. */
     Usage minus(Usage other) {
         return new Usage(

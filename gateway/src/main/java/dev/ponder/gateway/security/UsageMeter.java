@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +22,13 @@ import java.util.function.ToDoubleFunction;
  * replicas, each sync adds this replica's {@link #take settled usage} to PostgreSQL and {@link #apply applies} the
  * totals of all replicas and this replica's share: a slice of what the limit has left that no other replica holds
  * (see {@link #share}). Between syncs a replica admits only within its share, so that together they stay within the
- * limit.
+ * limit. A request refused for lack of share is remembered as this replica's {@link Demand}, so that the next syncs
+ * can make room for it.
  */
 final class UsageMeter {
+
+    /** Sync intervals after its last refusal that a demand is kept: a client back after its Retry-After renews it. */
+    private static final int DEMAND_LAPSE = 5;
 
     private final Clock clock;
     private final Duration syncInterval;
@@ -51,6 +56,27 @@ final class UsageMeter {
     /** A key's usage to add to one period's row. */
     record Delta(String keyId, String period) {}
 
+    /**
+     * The largest request refused on one key for lack of share ({@code size}, each measure's largest), first refused
+     * at {@code since} and last at {@code last}. {@code since} orders the replicas' asks, so it is kept to the
+     * microsecond, as PostgreSQL keeps it: every replica then reads the same order.
+     */
+    record Demand(Usage size, Instant since, Instant last) {
+
+        Demand {
+            if (since.getNano() % 1000 != 0) {
+                throw new IllegalArgumentException("demand since must be whole microseconds but was " + since);
+            }
+        }
+
+        /** This demand, or a first one, grown to cover {@code refused}. */
+        static Demand grow(Demand demand, Usage refused, Instant now) {
+            return demand == null
+                    ? new Demand(refused, now.truncatedTo(ChronoUnit.MICROS), now)
+                    : new Demand(demand.size.max(refused), demand.since, now);
+        }
+    }
+
     /** The periods a usage at this instant counts in: its minute, day and month, UTC. */
     static List<String> periods(Instant at) {
         LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
@@ -66,35 +92,77 @@ final class UsageMeter {
                 "M" + YearMonth.from(day).plusMonths(1));
     }
 
+    /** The limits that count in one period: requests and tokens in a minute, the daily or monthly budget. */
+    private record PeriodLimits(Integer requests, Integer tokens, Double cost) {
+
+        static PeriodLimits of(Limits limits, String period) {
+            boolean minute = period.startsWith("m");
+            return new PeriodLimits(
+                    minute ? limits.rpm() : null,
+                    minute ? limits.tpm() : null,
+                    period.startsWith("d") ? limits.dailyUsd() : period.startsWith("M") ? limits.monthlyUsd() : null);
+        }
+    }
+
     /**
      * This replica's share of one key's limits in one period: what it has in flight or has not yet written
      * ({@code mine}), plus what it may take of the rest, up to a fair 1/N of what the limit has left beyond the total
-     * written ({@code global}), but never more than the other replicas' shares ({@code others}) leave free. Computed
-     * under a lock that serialises the replicas' syncs, so that the shares and the total never add up to more than
-     * the limit. Unlimited measures get 0 (they are never checked).
+     * written ({@code global}) or up to what it {@code asked} for when its ask is served first, but never more than
+     * the other replicas' shares ({@code others}, counting the ask served first as held) leave free. Computed under a
+     * lock that serialises the replicas' syncs, so that the shares and the total never add up to more than the limit.
+     * Unlimited measures get 0 (they are never checked).
      */
-    static Usage share(Limits limits, String period, Usage global, Usage others, Usage mine, int replicas) {
-        boolean minute = period.startsWith("m");
-        Integer requests = minute ? limits.rpm() : null;
-        Integer tokens = minute ? limits.tpm() : null;
-        Double cost = period.startsWith("d") ? limits.dailyUsd() : period.startsWith("M") ? limits.monthlyUsd() : null;
+    static Usage share(
+            Limits limits, String period, Usage global, Usage others, Usage mine, Usage asked, int replicas) {
+        PeriodLimits l = PeriodLimits.of(limits, period);
         int n = Math.max(1, replicas);
         return new Usage(
-                requests == null
+                l.requests() == null
                         ? 0
-                        : (long) share(requests, global.requests(), others.requests(), mine.requests(), n, true),
-                tokens == null ? 0 : (long) share(tokens, global.tokens(), others.tokens(), mine.tokens(), n, true),
-                cost == null ? 0 : share(cost, global.costUsd(), others.costUsd(), mine.costUsd(), n, false));
+                        : (long) share(
+                                l.requests(),
+                                global.requests(),
+                                others.requests(),
+                                mine.requests(),
+                                asked.requests(),
+                                n,
+                                true),
+                l.tokens() == null
+                        ? 0
+                        : (long) share(
+                                l.tokens(), global.tokens(), others.tokens(), mine.tokens(), asked.tokens(), n, true),
+                l.cost() == null
+                        ? 0
+                        : share(
+                                l.cost(),
+                                global.costUsd(),
+                                others.costUsd(),
+                                mine.costUsd(),
+                                asked.costUsd(),
+                                n,
+                                false));
     }
 
     /** Whole requests and tokens round the fair part up, so that the last one can be used: what is free caps it. */
-    private static double share(double limit, double global, double others, double mine, int n, boolean whole) {
+    private static double share(
+            double limit, double global, double others, double mine, double asked, int n, boolean whole) {
         double free = limit - global - others - mine;
         double fair = (limit - global) / n;
         if (whole) {
             fair = Math.ceil(fair);
         }
-        return mine + Math.max(0, Math.min(free, fair - mine));
+        return mine + Math.max(0, Math.min(free, Math.max(fair, asked) - mine));
+    }
+
+    /**
+     * Whether an ask for this share could be met in this period at all: within what each limit has left beyond the
+     * total written. One that cannot is not served, so that it holds no room from the other replicas.
+     */
+    static boolean fits(Limits limits, String period, Usage global, Usage asked) {
+        PeriodLimits l = PeriodLimits.of(limits, period);
+        return (l.requests() == null || asked.requests() <= l.requests() - global.requests())
+                && (l.tokens() == null || asked.tokens() <= l.tokens() - global.tokens())
+                && (l.cost() == null || asked.costUsd() <= l.cost() - global.costUsd());
     }
 
     Admission admit(String keyId, Limits limits, Usage estimate) {
@@ -102,16 +170,28 @@ final class UsageMeter {
         KeyMeter meter = meters.computeIfAbsent(keyId, k -> new KeyMeter());
         synchronized (meter) {
             meter.roll(periods(now));
-            Admission.Reason refused = meter.refusal(keyId, limits, estimate, shares, replicas);
+            // A smaller request may not use the room a refused larger one waits for, or it would never be free.
+            boolean behind = meter.demand != null && !estimate.covers(meter.demand.size());
+            Usage held = behind ? meter.demand.size() : Usage.NONE;
+            Refusal refused = meter.refusal(keyId, limits, estimate, held, shares, replicas);
             if (refused != null) {
+                if (!behind) {
+                    // Past the limit itself, no share can make room for this request now: it leaves no demand.
+                    meter.demand = refused.reason() == Admission.Reason.REPLICA_SHARE
+                            ? Demand.grow(meter.demand, estimate, now)
+                            : null;
+                }
                 Duration retry =
-                        switch (refused) {
+                        switch (refused.reason()) {
                             case REQUESTS_PER_MINUTE, TOKENS_PER_MINUTE ->
                                 Duration.ofSeconds(60 - now.getEpochSecond() % 60);
-                            case REPLICA_SHARE -> syncInterval;
+                            case REPLICA_SHARE -> syncInterval.multipliedBy(refused.syncs());
                             case BUDGET_SPENT -> null;
                         };
-                return new Admission.Rejected(refused, retry);
+                return new Admission.Rejected(refused.reason(), retry);
+            }
+            if (!behind) {
+                meter.demand = null;
             }
             meter.reserved = meter.reserved.plus(estimate);
             return new Admission.Admitted(new Reservation(keyId, estimate));
@@ -192,6 +272,26 @@ final class UsageMeter {
     }
 
     /**
+     * Each key's demand to ask for at this sync; a demand that no refusal renewed for {@link #DEMAND_LAPSE} sync
+     * intervals is dropped, so that a client that gave up stops holding room.
+     */
+    Map<String, Demand> demands() {
+        Instant lapsed = clock.instant().minus(syncInterval.multipliedBy(DEMAND_LAPSE));
+        Map<String, Demand> demands = new HashMap<>();
+        meters.forEach((keyId, meter) -> {
+            synchronized (meter) {
+                if (meter.demand != null && meter.demand.last().isBefore(lapsed)) {
+                    meter.demand = null;
+                }
+                if (meter.demand != null) {
+                    demands.put(keyId, meter.demand);
+                }
+            }
+        });
+        return demands;
+    }
+
+    /**
      * Applies what a sync read back: the totals of all replicas for the current periods, this replica's shares, and
      * the number of live replicas.
      */
@@ -226,10 +326,21 @@ final class UsageMeter {
         return usage;
     }
 
-    /** One key's counters: minute, day, month, and what its requests in flight have reserved. */
+    /**
+     * Why a request is refused; a refusal for lack of share also says after how many sync intervals it should fit: 1
+     * when this replica's next share will hold it, 2 when the other replicas must give back first or a larger
+     * request waits ahead of it.
+     */
+    private record Refusal(Admission.Reason reason, int syncs) {}
+
+    /**
+     * One key's counters: minute, day, month, what its requests in flight have reserved, and the demand its refusals
+     * for lack of share left (null: none).
+     */
     private static final class KeyMeter {
         private final Window[] windows = {new Window(), new Window(), new Window()};
         private Usage reserved = Usage.NONE;
+        private Demand demand;
 
         void roll(List<String> periods) {
             for (int i = 0; i < windows.length; i++) {
@@ -249,14 +360,17 @@ final class UsageMeter {
             return java.util.Optional.empty();
         }
 
-        Admission.Reason refusal(String keyId, Limits limits, Usage estimate, Map<Delta, Usage> shares, int replicas) {
+        /** Why a request is refused, if it is; {@code held} is the room of the share it must leave free. */
+        Refusal refusal(
+                String keyId, Limits limits, Usage estimate, Usage held, Map<Delta, Usage> shares, int replicas) {
             Window minute = windows[0];
             Usage minuteShare = shares.get(new Delta(keyId, minute.period));
-            Admission.Reason reason = check(
+            Refusal reason = check(
                     limits.rpm(),
                     minute,
                     Usage::requests,
-                    estimate.requests(),
+                    estimate,
+                    held,
                     minuteShare,
                     replicas,
                     Admission.Reason.REQUESTS_PER_MINUTE);
@@ -265,7 +379,8 @@ final class UsageMeter {
                         limits.tpm(),
                         minute,
                         Usage::tokens,
-                        estimate.tokens(),
+                        estimate,
+                        held,
                         minuteShare,
                         replicas,
                         Admission.Reason.TOKENS_PER_MINUTE);
@@ -276,7 +391,8 @@ final class UsageMeter {
                         i == 1 ? limits.dailyUsd() : limits.monthlyUsd(),
                         windows[i],
                         Usage::costUsd,
-                        estimate.costUsd(),
+                        estimate,
+                        held,
                         shares.get(new Delta(keyId, windows[i].period)),
                         replicas,
                         Admission.Reason.BUDGET_SPENT);
@@ -286,13 +402,16 @@ final class UsageMeter {
 
         /**
          * Refuses what would pass the limit, and else what would pass this replica's share of it. Without a share
-         * (no sync yet for this period), a replica among N takes 1/N of what was left at the last sync.
+         * (no sync yet for this period), a replica among N takes 1/N of what was left at the last sync. A request
+         * larger than a fair 1/N of what is left once this replica's own usage is written needs the other replicas
+         * to give back first.
          */
-        private Admission.Reason check(
+        private Refusal check(
                 Number limit,
                 Window window,
                 ToDoubleFunction<Usage> measure,
-                double wanted,
+                Usage estimate,
+                Usage held,
                 Usage share,
                 int replicas,
                 Admission.Reason exceeded) {
@@ -303,11 +422,17 @@ final class UsageMeter {
             double mine =
                     measure.applyAsDouble(window.written.plus(window.local).plus(reserved));
             double max = limit.doubleValue();
+            double wanted = measure.applyAsDouble(estimate);
             if (global + mine + wanted > max) {
-                return exceeded;
+                return new Refusal(exceeded, 0);
             }
             double allowed = share != null ? measure.applyAsDouble(share) : (max - global) / replicas;
-            return mine + wanted > allowed ? Admission.Reason.REPLICA_SHARE : null;
+            if (mine + wanted > allowed) {
+                return new Refusal(Admission.Reason.REPLICA_SHARE, wanted > (max - global - mine) / replicas ? 2 : 1);
+            }
+            return mine + wanted + measure.applyAsDouble(held) > allowed
+                    ? new Refusal(Admission.Reason.REPLICA_SHARE, 2)
+                    : null;
         }
     }
 

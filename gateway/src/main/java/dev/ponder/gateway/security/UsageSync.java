@@ -5,12 +5,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -19,8 +23,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The background half of enforcement, run every sync interval. In one transaction, serialised across replicas by an
  * advisory lock: add this replica's settled usage to {@code key_usage}, read all replicas' totals, and take this
- * replica's share of what each limited key has left ({@code key_shares}). Then reload the keys. A failed sync changes nothing and is retried; meanwhile enforcement goes on from memory
- * within the shares already held, so an unreachable database can only make a replica stricter.
+ * replica's share of what each limited key has left ({@code key_shares}), with what it asks for beyond a fair share
+ * to admit a request it refused. Then reload the keys. A failed sync changes nothing and is retried; meanwhile
+ * enforcement goes on from memory within the shares already held, so an unreachable database can only make a replica
+ * stricter.
  */
 final class UsageSync implements AutoCloseable {
 
@@ -118,6 +124,17 @@ final class UsageSync implements AutoCloseable {
 
     private record Synced(Map<UsageMeter.Delta, Usage> totals, Map<UsageMeter.Delta, Usage> shares, int replicas) {}
 
+    /**
+     * One replica's row of {@code key_shares}: its share, and the share it asks for since {@code since} (null when
+     * it asks for none).
+     */
+    private record Held(String replicaId, Usage share, Usage asked, Instant since) {
+
+        /** The oldest ask is served first; replica ids break ties, so that every replica picks the same one. */
+        static final Comparator<Held> FIRST_ASKED =
+                Comparator.comparing(Held::since).thenComparing(Held::replicaId);
+    }
+
     private void syncUsage() {
         Instant now = clock.instant();
         List<String> periods = new ArrayList<>(UsageMeter.periods(now));
@@ -129,16 +146,14 @@ final class UsageSync implements AutoCloseable {
                 jdbc.queryForList("SELECT pg_advisory_xact_lock(?)", LOCK);
                 int replicas = heartbeat(now);
                 writeUsage(taken);
-                Map<UsageMeter.Delta, Usage> totals = read("""
-                        SELECT key_id, period, requests, tokens, cost_usd FROM key_usage WHERE period = ANY (?)
-                        """, periods, null);
-                Map<UsageMeter.Delta, Usage> others = read("""
-                        SELECT key_id, period, sum(requests), sum(tokens), sum(cost_usd) FROM key_shares
-                        WHERE period = ANY (?) AND replica_id <> ? GROUP BY key_id, period
-                        """, periods, replicaId);
-                Map<UsageMeter.Delta, Usage> shares = shares(periods, totals, others, meter.unsynced(taken), replicas);
+                Map<UsageMeter.Delta, Usage> totals = totals(periods);
+                Map<UsageMeter.Delta, List<Held>> others = others(periods);
+                Map<UsageMeter.Delta, Held> shares =
+                        shares(periods, totals, others, meter.unsynced(taken), meter.demands(), replicas);
                 writeShares(shares);
-                return new Synced(totals, shares, replicas);
+                Map<UsageMeter.Delta, Usage> mine = new HashMap<>();
+                shares.forEach((delta, held) -> mine.put(delta, held.share()));
+                return new Synced(totals, mine, replicas);
             });
         } catch (RuntimeException e) {
             meter.restore(taken);
@@ -148,34 +163,92 @@ final class UsageSync implements AutoCloseable {
         meter.apply(synced.totals(), synced.shares(), synced.replicas());
     }
 
-    /** Shares of every key with a limit and of the gateway's own budgets, for the current periods and the next ones. */
-    private Map<UsageMeter.Delta, Usage> shares(
+    /**
+     * This replica's row of every key with a limit and of the gateway's own budgets, for the current periods and the
+     * next ones: its share, and what it asks for when a request of that key was refused for lack of share.
+     */
+    private Map<UsageMeter.Delta, Held> shares(
             List<String> periods,
             Map<UsageMeter.Delta, Usage> totals,
-            Map<UsageMeter.Delta, Usage> others,
+            Map<UsageMeter.Delta, List<Held>> others,
             Map<UsageMeter.Delta, Usage> mine,
+            Map<String, UsageMeter.Demand> demands,
             int replicas) {
         Map<String, Limits> limited = new HashMap<>(meter.budgets());
         cache.all().forEach(key -> limited.put(key.id(), key.limits()));
-        Map<UsageMeter.Delta, Usage> shares = new HashMap<>();
+        Map<UsageMeter.Delta, Held> shares = new HashMap<>();
         for (Map.Entry<String, Limits> limit : limited.entrySet()) {
             if (limit.getValue().equals(Limits.NONE)) {
                 continue;
             }
+            UsageMeter.Demand demand = demands.get(limit.getKey());
             for (String period : periods) {
                 UsageMeter.Delta delta = new UsageMeter.Delta(limit.getKey(), period);
+                Usage inUse = mine.getOrDefault(delta, Usage.NONE);
+                Held asking = demand == null
+                        ? null
+                        : new Held(replicaId, Usage.NONE, inUse.plus(demand.size()), demand.since());
+                Usage share = share(
+                        limit.getValue(),
+                        period,
+                        totals.getOrDefault(delta, Usage.NONE),
+                        others.getOrDefault(delta, List.of()),
+                        inUse,
+                        asking,
+                        replicas);
                 shares.put(
                         delta,
-                        UsageMeter.share(
-                                limit.getValue(),
-                                period,
-                                totals.getOrDefault(delta, Usage.NONE),
-                                others.getOrDefault(delta, Usage.NONE),
-                                mine.getOrDefault(delta, Usage.NONE),
-                                replicas));
+                        asking == null
+                                ? new Held(replicaId, share, Usage.NONE, null)
+                                : new Held(replicaId, share, asking.asked(), asking.since()));
             }
         }
         return shares;
+    }
+
+    /**
+     * One period's share of one key. Of all the replicas' asks that could be met, only the oldest is served, so that
+     * two large asks never each wait for the other to give way: the replica that made it may take up to what it
+     * asked for, and the others count it as held, so that each gives back the idle part of its share it needs.
+     */
+    private static Usage share(
+            Limits limits, String period, Usage global, List<Held> others, Usage inUse, Held asking, int replicas) {
+        Usage held = others.stream().map(Held::share).reduce(Usage.NONE, Usage::plus);
+        Optional<Held> served = Stream.concat(others.stream().filter(h -> h.since() != null), Stream.ofNullable(asking))
+                .filter(h -> UsageMeter.fits(limits, period, global, h.asked()))
+                .min(Held.FIRST_ASKED);
+        Usage asked = Usage.NONE;
+        if (served.isPresent() && served.get() == asking) {
+            asked = asking.asked();
+        } else if (served.isPresent()) {
+            held = held.plus(served.get().asked().minus(served.get().share()));
+        }
+        return UsageMeter.share(limits, period, global, held, inUse, asked, replicas);
+    }
+
+    /** The other replicas' rows, by key and period. */
+    private Map<UsageMeter.Delta, List<Held>> others(List<String> periods) {
+        Map<UsageMeter.Delta, List<Held>> rows = new HashMap<>();
+        jdbc.query(
+                """
+                SELECT key_id, period, replica_id, requests, tokens, cost_usd,
+                    demand_requests, demand_tokens, demand_cost_usd, demand_since
+                FROM key_shares WHERE period = ANY (?) AND replica_id <> ?
+                """,
+                ps -> {
+                    ps.setArray(1, ps.getConnection().createArrayOf("text", periods.toArray()));
+                    ps.setString(2, replicaId);
+                },
+                rs -> {
+                    Timestamp since = rs.getTimestamp(10);
+                    rows.computeIfAbsent(new UsageMeter.Delta(rs.getString(1), rs.getString(2)), d -> new ArrayList<>())
+                            .add(new Held(
+                                    rs.getString(3),
+                                    new Usage(rs.getLong(4), rs.getLong(5), rs.getDouble(6)),
+                                    new Usage(rs.getLong(7), rs.getLong(8), rs.getDouble(9)),
+                                    since == null ? null : since.toInstant()));
+                });
+        return rows;
     }
 
     /** Counts the live replicas, and forgets those gone silent, with their shares and old periods' rows. */
@@ -207,60 +280,77 @@ final class UsageSync implements AutoCloseable {
                 SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[])
                 ON CONFLICT (period, key_id) DO UPDATE SET requests = key_usage.requests + EXCLUDED.requests,
                     tokens = key_usage.tokens + EXCLUDED.tokens, cost_usd = key_usage.cost_usd + EXCLUDED.cost_usd
-                """, taken, null);
+                """, taken, List.of(usage -> usage), null);
     }
 
-    private void writeShares(Map<UsageMeter.Delta, Usage> shares) {
+    private void writeShares(Map<UsageMeter.Delta, Held> shares) {
         jdbc.update("DELETE FROM key_shares WHERE replica_id = ?", replicaId);
         if (!shares.isEmpty()) {
-            upsert("""
-                    INSERT INTO key_shares (key_id, period, requests, tokens, cost_usd, replica_id)
-                    SELECT *, ? FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[])
-                    """, shares, replicaId);
+            upsert(
+                    """
+                    INSERT INTO key_shares (key_id, period, requests, tokens, cost_usd,
+                        demand_requests, demand_tokens, demand_cost_usd, demand_since, replica_id)
+                    SELECT *, ? FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[],
+                        ?::bigint[], ?::bigint[], ?::float8[], ?::timestamptz[])
+                    """,
+                    shares,
+                    List.of(Held::share, Held::asked),
+                    held -> held.since() == null ? null : Timestamp.from(held.since()));
         }
     }
 
-    /** One statement over arrays, so that a whole batch is written at once. */
-    private void upsert(String sql, Map<UsageMeter.Delta, Usage> rows, String replica) {
+    /**
+     * One statement over arrays, so that a whole batch is written at once: the replica id when {@code since} is
+     * given, then key ids, periods, each of {@code usages}' three measures, and {@code since}.
+     */
+    private <T> void upsert(
+            String sql, Map<UsageMeter.Delta, T> rows, List<Function<T, Usage>> usages, Function<T, Timestamp> since) {
         int n = rows.size();
         String[] keyIds = new String[n];
         String[] periods = new String[n];
-        Long[] requests = new Long[n];
-        Long[] tokens = new Long[n];
-        Double[] costs = new Double[n];
+        Long[][] requests = new Long[usages.size()][n];
+        Long[][] tokens = new Long[usages.size()][n];
+        Double[][] costs = new Double[usages.size()][n];
+        Timestamp[] sinces = new Timestamp[n];
         int i = 0;
-        for (Map.Entry<UsageMeter.Delta, Usage> e : rows.entrySet()) {
+        for (Map.Entry<UsageMeter.Delta, T> e : rows.entrySet()) {
             keyIds[i] = e.getKey().keyId();
             periods[i] = e.getKey().period();
-            requests[i] = e.getValue().requests();
-            tokens[i] = e.getValue().tokens();
-            costs[i] = e.getValue().costUsd();
+            for (int u = 0; u < usages.size(); u++) {
+                Usage usage = usages.get(u).apply(e.getValue());
+                requests[u][i] = usage.requests();
+                tokens[u][i] = usage.tokens();
+                costs[u][i] = usage.costUsd();
+            }
+            if (since != null) {
+                sinces[i] = since.apply(e.getValue());
+            }
             i++;
         }
         jdbc.update(sql, ps -> {
             var c = ps.getConnection();
             int p = 1;
-            if (replica != null) {
-                ps.setString(p++, replica);
+            if (since != null) {
+                ps.setString(p++, replicaId);
             }
             ps.setArray(p++, c.createArrayOf("text", keyIds));
             ps.setArray(p++, c.createArrayOf("text", periods));
-            ps.setArray(p++, c.createArrayOf("bigint", requests));
-            ps.setArray(p++, c.createArrayOf("bigint", tokens));
-            ps.setArray(p, c.createArrayOf("float8", costs));
+            for (int u = 0; u < usages.size(); u++) {
+                ps.setArray(p++, c.createArrayOf("bigint", requests[u]));
+                ps.setArray(p++, c.createArrayOf("bigint", tokens[u]));
+                ps.setArray(p++, c.createArrayOf("float8", costs[u]));
+            }
+            if (since != null) {
+                ps.setArray(p, c.createArrayOf("timestamptz", sinces));
+            }
         });
     }
 
-    private Map<UsageMeter.Delta, Usage> read(String sql, List<String> periods, String replica) {
+    private Map<UsageMeter.Delta, Usage> totals(List<String> periods) {
         Map<UsageMeter.Delta, Usage> rows = new HashMap<>();
         jdbc.query(
-                sql,
-                ps -> {
-                    ps.setArray(1, ps.getConnection().createArrayOf("text", periods.toArray()));
-                    if (replica != null) {
-                        ps.setString(2, replica);
-                    }
-                },
+                "SELECT key_id, period, requests, tokens, cost_usd FROM key_usage WHERE period = ANY (?)",
+                ps -> ps.setArray(1, ps.getConnection().createArrayOf("text", periods.toArray())),
                 rs -> {
                     rows.put(
                             new UsageMeter.Delta(rs.getString(1), rs.getString(2)),

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import dev.ponder.gateway.TestDatabase;
 import java.lang.reflect.Proxy;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import javax.sql.DataSource;
@@ -25,7 +23,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 class ReplicaSyncTest {
 
     private static final Instant NOW = Instant.parse("2026-11-22T12:00:10Z");
-    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    private final UsageMeterTest.MutableClock clock = new UsageMeterTest.MutableClock(NOW);
     private JdbcTemplate jdbc;
 
     @BeforeEach
@@ -61,14 +59,19 @@ class ReplicaSyncTest {
                         "k", "hash-of-k", "pk-abcde", "test", "team", null, null, limits, null, null, NOW, null));
     }
 
+    /** Replicas a, b and c, each synced twice: the first sync of each saw only the replicas started before it. */
+    private List<Replica> threeSyncedReplicas() {
+        List<Replica> replicas = List.of(replica("a"), replica("b"), replica("c"));
+        replicas.forEach(r -> r.sync().run());
+        replicas.forEach(r -> r.sync().run());
+        return replicas;
+    }
+
     @Test
     void threeReplicasSpendingInTurnStayWithinTheBudgetAndAgreeOnTheTotal() {
         Limits limits = new Limits(null, null, 1.0, null);
         key(limits);
-        List<Replica> replicas = List.of(replica("a"), replica("b"), replica("c"));
-        // Twice: the first sync of each saw only the replicas started before it.
-        replicas.forEach(r -> r.sync().run());
-        replicas.forEach(r -> r.sync().run());
+        List<Replica> replicas = threeSyncedReplicas();
         int admitted = 0;
         // Each round every replica takes what requests its share lets it, then syncs, the syncs staggered.
         for (int round = 0; round < 40; round++) {
@@ -157,6 +160,109 @@ class ReplicaSyncTest {
                 .isInstanceOf(Admission.Rejected.class)
                 .extracting(r -> ((Admission.Rejected) r).reason())
                 .isEqualTo(Admission.Reason.REQUESTS_PER_MINUTE);
+    }
+
+    /**
+     * TPM 2000 over two replicas: a fair share is 1000, so a request estimated at 1430 tokens fits neither, although
+     * the key has room for it. The refused replica asks for it at its sync, the other gives back its idle share at
+     * its own, and at the next sync of the first it fits: within the Retry-After the client was given.
+     */
+    @Test
+    void aRequestLargerThanAFairShareIsAdmittedOnceTheOtherReplicaGivesBackItsIdleShare() {
+        Limits limits = new Limits(null, 2000, null, null);
+        key(limits);
+        Replica a = replica("a");
+        Replica b = replica("b");
+        for (Replica r : List.of(b, a, b, a)) {
+            r.sync().run();
+        }
+        Usage large = new Usage(1, 1430, 0);
+
+        assertThat(a.meter().admit("k", limits, large))
+                .as("the other replica must give back first: two syncs")
+                .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(2)));
+        for (Replica r : List.of(a, b, a)) {
+            r.sync().run();
+        }
+
+        assertThat(a.meter().admit("k", limits, large)).isInstanceOf(Admission.Admitted.class);
+        assertThat(b.meter().admit("k", limits, new Usage(1, 570, 0)))
+                .as("b keeps what is left")
+                .isInstanceOf(Admission.Admitted.class);
+        assertThat(b.meter().admit("k", limits, new Usage(1, 1, 0))).isInstanceOf(Admission.Rejected.class);
+    }
+
+    /**
+     * Three replicas each get a request of $4 of a $10 daily budget (more than a fair third) while small requests
+     * keep coming on all of them and requests stay in flight for a round. The asks are served one at a time, so
+     * that the two large requests the budget has room for get through and the third is told the budget is spent:
+     * neither refused for ever nor waiting on each other. After every sync the written total plus all shares stays
+     * within the budget, and so does what was admitted.
+     */
+    @Test
+    void largeRequestsOnEveryReplicaAreServedInTurnWithoutPassingTheBudget() {
+        Limits limits = new Limits(null, null, 10.0, null);
+        key(limits);
+        List<Replica> replicas = threeSyncedReplicas();
+        Usage large = new Usage(1, 10, 4.0);
+        Usage small = new Usage(1, 10, 0.05);
+        java.util.Map<Replica, Admission> largeOutcome = new java.util.HashMap<>();
+        java.util.Map<Replica, List<Reservation>> inFlight = new java.util.HashMap<>();
+        double admitted = 0;
+        for (int round = 0; round < 30; round++) {
+            // A round is a sync interval: a later ask is younger, and is served after the older ones.
+            clock.set(NOW.plusSeconds(round));
+            for (Replica r : replicas) {
+                List<Reservation> before = inFlight.getOrDefault(r, List.of());
+                before.forEach(x -> settleAtEstimate(r, x));
+                List<Reservation> now = new java.util.ArrayList<>();
+                if (!(largeOutcome.get(r) instanceof Admission.Admitted)
+                        && !(largeOutcome.get(r) instanceof Admission.Rejected x
+                                && x.reason() == Admission.Reason.BUDGET_SPENT)) {
+                    Admission outcome = r.meter().admit("k", limits, large);
+                    largeOutcome.put(r, outcome);
+                    if (outcome instanceof Admission.Admitted a) {
+                        now.add(a.reservation());
+                        admitted += 4.0;
+                    }
+                }
+                for (int i = 0; i < 3 && r.meter().admit("k", limits, small) instanceof Admission.Admitted a; i++) {
+                    now.add(a.reservation());
+                    admitted += 0.05;
+                }
+                inFlight.put(r, now);
+                r.sync().run();
+                assertThat(jdbc.queryForObject("""
+                                SELECT coalesce((SELECT cost_usd FROM key_usage
+                                        WHERE key_id = 'k' AND period = 'd2026-11-22'), 0)
+                                    + (SELECT sum(cost_usd) FROM key_shares WHERE key_id = 'k' AND period = 'd2026-11-22')
+                                """, Double.class))
+                        .as("written plus shares after round %d", round)
+                        .isLessThanOrEqualTo(10.0 + 1e-9);
+            }
+        }
+        replicas.forEach(r -> inFlight.getOrDefault(r, List.of()).forEach(x -> settleAtEstimate(r, x)));
+        replicas.forEach(r -> r.sync().run());
+
+        assertThat(largeOutcome.values())
+                .filteredOn(Admission.Admitted.class::isInstance)
+                .as("room for two large requests")
+                .hasSize(2);
+        assertThat(largeOutcome.values())
+                .filteredOn(Admission.Rejected.class::isInstance)
+                .singleElement()
+                .isEqualTo(new Admission.Rejected(Admission.Reason.BUDGET_SPENT, null));
+        double total = jdbc.queryForObject(
+                "SELECT cost_usd FROM key_usage WHERE key_id = 'k' AND period = 'd2026-11-22'", Double.class);
+        assertThat(total).isCloseTo(admitted, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(total).as("never over the budget").isLessThanOrEqualTo(10.0 + 1e-9);
+        assertThat(total).isGreaterThan(9.5);
+    }
+
+    private static void settleAtEstimate(Replica r, Reservation reservation) {
+        reservation.record(
+                reservation.estimate().tokens(), reservation.estimate().costUsd());
+        r.meter().settle(reservation);
     }
 
     @Test

@@ -20,6 +20,11 @@ class UsageMeterTest {
 
     private static final Instant NOON = Instant.parse("2026-11-22T12:00:30Z");
     private final Clock clock = Clock.fixed(NOON, ZoneOffset.UTC);
+    private static final String MINUTE = "m" + NOON.getEpochSecond() / 60;
+    private static final Limits TPM_2000 = new Limits(null, 2000, null, null);
+    /** More than a fair half of TPM 2000. */
+    private static final Usage LARGE = new Usage(1, 1430, 0);
+
     private final UsageMeter meter = new UsageMeter(clock, Duration.ofSeconds(1));
 
     @Test
@@ -84,6 +89,80 @@ class UsageMeterTest {
                 .isEqualTo(new Admission.Rejected(Admission.Reason.BUDGET_SPENT, null));
     }
 
+    @Test
+    void aRequestThatFitsThisReplicasNextShareRetriesAfterOneSyncOneThatNeedsTheOthersToGiveBackAfterTwo() {
+        holdingHalfOfTpm2000(meter);
+        admitted(meter.admit("k", TPM_2000, new Usage(1, 900, 0)));
+
+        assertThat(meter.admit("k", TPM_2000, new Usage(1, 200, 0)))
+                .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(1)));
+        assertThat(meter.admit("k", TPM_2000, new Usage(1, 600, 0)))
+                .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(2)));
+    }
+
+    @Test
+    void aRequestRefusedForLackOfShareIsAskedForUntilARequestAsLargeIsAdmitted() {
+        holdingHalfOfTpm2000(meter);
+
+        meter.admit("k", TPM_2000, new Usage(1, 1200, 0));
+        meter.admit("k", TPM_2000, LARGE);
+        assertThat(meter.demands().get("k")).isEqualTo(new UsageMeter.Demand(LARGE, NOON, NOON));
+
+        meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1430, 0)), 2);
+        admitted(meter.admit("k", TPM_2000, LARGE));
+        assertThat(meter.demands()).isEmpty();
+    }
+
+    @Test
+    void whileALargerRequestWaitsSmallerOnesMayNotUseTheRoomItNeedsNorKeepItsAskAlive() {
+        MutableClock moving = new MutableClock(NOON);
+        UsageMeter meter = askingForLarge(moving);
+
+        moving.set(NOON.plusSeconds(3));
+        assertThat(meter.admit("k", TPM_2000, new Usage(1, 100, 0)))
+                .as("fits the share, but not beside the larger request")
+                .isEqualTo(new Admission.Rejected(Admission.Reason.REPLICA_SHARE, Duration.ofSeconds(2)));
+        assertThat(meter.demands().get("k").last()).isEqualTo(NOON);
+    }
+
+    @Test
+    void aWaitingRequestThatNoLongerFitsTheLimitItselfStopsHoldingRoom() {
+        UsageMeter meter = askingForLarge(clock);
+        meter.apply(
+                Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(2, 700, 0)),
+                Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 650, 0)),
+                2);
+
+        assertThat(meter.admit("k", TPM_2000, LARGE))
+                .extracting(a -> ((Admission.Rejected) a).reason())
+                .isEqualTo(Admission.Reason.TOKENS_PER_MINUTE);
+        assertThat(meter.demands()).isEmpty();
+    }
+
+    @Test
+    void anAskNoRefusalRenewedForFiveSyncIntervalsLapses() {
+        MutableClock moving = new MutableClock(NOON);
+        UsageMeter meter = askingForLarge(moving);
+
+        moving.set(NOON.plusSeconds(5));
+        assertThat(meter.demands()).containsOnlyKeys("k");
+        moving.set(NOON.plusSeconds(6));
+        assertThat(meter.demands()).isEmpty();
+    }
+
+    /** A meter on {@code clock} holding half of TPM 2000 that refused {@link #LARGE}: it asks for more share. */
+    private static UsageMeter askingForLarge(Clock clock) {
+        UsageMeter meter = new UsageMeter(clock, Duration.ofSeconds(1));
+        holdingHalfOfTpm2000(meter);
+        meter.admit("k", TPM_2000, LARGE);
+        return meter;
+    }
+
+    /** As after a sync among two replicas with nothing used yet: this one's share of the minute is 1000 tokens. */
+    private static void holdingHalfOfTpm2000(UsageMeter meter) {
+        meter.apply(Map.of(), Map.of(new UsageMeter.Delta("k", MINUTE), new Usage(0, 1000, 0)), 2);
+    }
+
     /** Many threads hammer one key: the admitted estimates never exceed the limits, and all settle to the totals. */
     @Test
     void concurrentRequestsNeverSpendMoreThanTheBudgetOrExceedTheRate() throws Exception {
@@ -122,7 +201,7 @@ class UsageMeterTest {
         assertThat(usage.get("d2026-11-22").costUsd())
                 .isCloseTo(admitted.get() * 0.002, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(admitted.get()).isLessThanOrEqualTo(500);
-        assertThat(usage.get("m" + NOON.getEpochSecond() / 60).requests()).isEqualTo(admitted.get());
+        assertThat(usage.get(MINUTE).requests()).isEqualTo(admitted.get());
         assertThat(overBudget.get() + overRate.get()).isEqualTo(1600 - admitted.get());
     }
 
