@@ -87,7 +87,7 @@ class KeyAdminController {
                             budget(root, "daily_budget_usd"),
                             budget(root, "monthly_budget_usd")),
                     contentLogging(root),
-                    instant(root, "expires_at"),
+                    expiry(root, now),
                     now,
                     null);
         } catch (IllegalArgumentException e) {
@@ -241,16 +241,26 @@ class KeyAdminController {
         }
     }
 
-    private static Instant instant(JsonNode root, String field) {
+    /** An expiry in the future: a key created already expired could never be used, so it is a mistake. */
+    private static Instant expiry(JsonNode root, Instant now) {
+        String field = "expires_at";
         JsonNode node = root.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
+        Instant expiry;
         try {
-            return Instant.parse(node.asString());
+            expiry = Instant.parse(node.asString());
         } catch (DateTimeParseException e) {
             throw ApiException.invalid(
                     field, "'" + field + "' must be an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z.");
         }
+        if (!expiry.isAfter(now)) {
+            throw ApiException.invalid(
+                    field,
+                    "'" + field + "' must be in the future (it is now " + now + ") but was " + expiry
+                            + ": the key would be expired on creation.");
+        }
+        return expiry;
     }
 }

@@ -158,12 +158,39 @@ class SecurityTest {
                 "owner",
                 "team-a",
                 "expires_at",
-                NOW.minusSeconds(1).toString()));
+                NOW.plusSeconds(60).toString()));
+        assertThat(chat(secret(key), "ponder", "hello").statusCode()).isEqualTo(200);
 
-        HttpResponse<String> response = chat(secret(key), "ponder", "hello");
+        // The clock stands still, so time passes in the database: the next key reload brings the earlier expiry.
+        jdbc.update(
+                "UPDATE api_keys SET expires_at = ? WHERE key_id = ?",
+                java.sql.Timestamp.from(NOW.minusSeconds(1)),
+                key.get("id"));
+        HttpResponse<String> response = Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> chat(secret(key), "ponder", "hello"), r -> r.statusCode() != 200);
 
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(error(response).path("message").asString()).contains("expired");
+    }
+
+    @Test
+    void aKeyCannotBeCreatedAlreadyExpired() {
+        for (Instant expiry : List.of(NOW.minusSeconds(1), NOW)) {
+            HttpResponse<String> response = admin(
+                    "POST",
+                    "/admin/api/keys",
+                    json.writeValueAsString(
+                            Map.of("name", "dead on arrival", "owner", "team-a", "expires_at", expiry.toString())));
+
+            assertThat(response.statusCode()).as("expiry %s", expiry).isEqualTo(400);
+            assertThat(error(response).path("param").asString()).isEqualTo("expires_at");
+            assertThat(error(response).path("message").asString())
+                    .isEqualTo("'expires_at' must be in the future (it is now " + NOW + ") but was " + expiry
+                            + ": the key would be expired on creation.");
+        }
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'dead on arrival'", Long.class))
+                .isZero();
     }
 
     @Test
