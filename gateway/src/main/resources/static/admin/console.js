@@ -301,6 +301,8 @@ const pages = {
           for (const k of ["rpm_limit", "tpm_limit", "daily_budget_usd", "monthly_budget_usd"]) {
             if (f.get(k).trim()) body[k] = numberOrText(f.get(k).trim());
           }
+          // An ISO-8601 instant, sent as typed: the server says what is wrong with it (a date in the past, say).
+          if (f.get("expires_at").trim()) body.expires_at = f.get("expires_at").trim();
           try {
             const k = await api("POST", "/admin/api/keys", body);
             await show("keys");
@@ -310,6 +312,7 @@ const pages = {
         } },
         ["name", "owner", "rpm_limit", "tpm_limit", "daily_budget_usd", "monthly_budget_usd"].map(n =>
           h("label", {}, n.replaceAll("_", " "), h("input", { name: n }))),
+        h("label", {}, "expires at (UTC)", h("input", { name: "expires_at", placeholder: "2027-01-31T00:00:00Z" })),
         h("button", { type: "submit" }, "Create")),
       created,
       table([

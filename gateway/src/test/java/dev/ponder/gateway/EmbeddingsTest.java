@@ -4,68 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
-import com.sun.net.httpserver.HttpExchange;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** {@code /v1/embeddings} goes to the configured embedding backend, with no cascade, in OpenAI's format. */
 class EmbeddingsTest extends GatewayTest {
 
     private static final JsonMapper JSON = JsonMapper.shared();
-    private static final AtomicInteger upstreamCalls = new AtomicInteger();
 
-    /** An OpenAI-protocol embedding server: each input's vector is {@code [length, 0.5]}. */
-    private static final LocalServer embedder = LocalServer.start("/v1/embeddings", EmbeddingsTest::embed);
+    private static final FakeEmbeddingServer embedder = FakeEmbeddingServer.start();
 
     @DynamicPropertySource
     static void embeddingBackend(DynamicPropertyRegistry registry) {
         registry.add("ponder.embeddings.backends.embed.type", () -> "openai");
-        registry.add("ponder.embeddings.backends.embed.base-url", embedder::openAiBaseUrl);
+        registry.add("ponder.embeddings.backends.embed.base-url", embedder::baseUrl);
         registry.add("ponder.embeddings.backends.embed.model", () -> "text-embedding-3-small");
     }
 
     @AfterAll
     static void stop() {
         embedder.close();
-    }
-
-    private static void embed(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            upstreamCalls.incrementAndGet();
-            JsonNode request = JSON.readTree(exchange.getRequestBody().readAllBytes());
-            var body = JSON.createObjectNode()
-                    .put("object", "list")
-                    .put("model", request.path("model").asString());
-            var data = body.putArray("data");
-            int i = 0;
-            for (JsonNode input : request.path("input")) {
-                data.addObject()
-                        .put("object", "embedding")
-                        .put("index", i++)
-                        .putArray("embedding")
-                        .add((double) input.asString().length())
-                        .add(0.5);
-            }
-            body.putObject("usage").put("prompt_tokens", 3).put("total_tokens", 3);
-            byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
     }
 
     @Test
@@ -79,7 +44,7 @@ class EmbeddingsTest extends GatewayTest {
         assertThat(response.data()).hasSize(2);
         assertThat(response.data().get(1).embedding()).containsExactly(5f, 0.5f);
         assertThat(response.model()).isEqualTo("text-embedding-3-small");
-        assertThat(response.usage().promptTokens()).isEqualTo(3);
+        assertThat(response.usage().promptTokens()).isEqualTo(7);
         assertThat(client().models().list().data()).extracting(m -> m.id()).contains("embed", "ponder");
     }
 
@@ -102,7 +67,7 @@ class EmbeddingsTest extends GatewayTest {
 
     @Test
     void badInputIsRefusedBeforeTheBackend() {
-        int before = upstreamCalls.get();
+        int before = embedder.calls();
 
         HttpResponse<String> tokens =
                 post("/v1/embeddings", "application/json", "{\"model\": \"embed\", \"input\": [[1, 2]]}");
@@ -113,6 +78,6 @@ class EmbeddingsTest extends GatewayTest {
         assertThat(JSON.readTree(tokens.body()).path("error").path("param").asString())
                 .isEqualTo("input");
         assertThat(unknown.statusCode()).isEqualTo(404);
-        assertThat(upstreamCalls.get()).isEqualTo(before);
+        assertThat(embedder.calls()).isEqualTo(before);
     }
 }

@@ -1,8 +1,10 @@
 package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.BackendException;
+import dev.ponder.gateway.security.SecurityAttributes;
 import dev.ponder.providers.embedding.EmbeddingBackend;
-import dev.ponder.providers.embedding.LangChainEmbeddingBackend;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -10,9 +12,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -27,16 +30,17 @@ class EmbeddingsController {
     private static final int MAX_INPUTS = 2048;
 
     private final ChatRequestParser parser;
-    private final Map<String, EmbeddingBackend> backends = new LinkedHashMap<>();
+    private final EmbeddingBackends backends;
 
-    EmbeddingsController(JsonMapper json, EmbeddingsProperties properties) {
+    EmbeddingsController(JsonMapper json, EmbeddingBackends backends) {
         this.parser = new ChatRequestParser(json);
-        properties.backends().forEach((name, spec) -> backends.put(name, LangChainEmbeddingBackend.create(name, spec)));
+        this.backends = backends;
     }
 
-    @PostMapping("/v1/embeddings")
-    ResponseEntity<Map<String, Object>> embed(@RequestBody(required = false) byte[] body) {
-        JsonNode root = parser.readObject(body == null ? new byte[0] : body);
+    @PostMapping(EmbeddingBackends.PATH)
+    ResponseEntity<Map<String, Object>> embed(HttpServletRequest request) throws IOException {
+        // the key filter parsed the body already, when it ran
+        JsonNode root = JsonBodies.object(request, parser);
         JsonNode modelNode = root.get("model");
         if (modelNode == null || !modelNode.isString()) {
             throw ApiException.invalid("model", "Missing required parameter: 'model' (a string).");
@@ -47,12 +51,15 @@ class EmbeddingsController {
         if (root.hasNonNull("dimensions")) {
             throw ApiException.invalid("dimensions", "'dimensions' is not supported by Ponder's embedding backends.");
         }
-        EmbeddingBackend backend = backend(model);
+        EmbeddingBackend backend = backend(model, request);
         EmbeddingBackend.Embeddings result;
         try {
             result = backend.embed(inputs);
         } catch (BackendException e) {
             throw ErrorResponses.fromBackend(e);
+        }
+        if (request.getAttribute(SecurityAttributes.EMBEDDING_TOKENS) instanceof IntConsumer charge) {
+            charge.accept(result.inputTokens());
         }
         List<Map<String, Object>> data = new ArrayList<>();
         for (int i = 0; i < result.vectors().size(); i++) {
@@ -71,21 +78,21 @@ class EmbeddingsController {
         return ResponseEntity.ok().header("x-ponder-backend", backend.name()).body(response);
     }
 
-    private EmbeddingBackend backend(String model) {
-        EmbeddingBackend byName = backends.get(model);
-        if (byName != null) {
-            return byName;
-        }
-        return backends.values().stream()
-                .filter(b -> b.model().equals(model))
-                .findFirst()
+    /** The backend {@code model} names; the 404 lists only the backends the request's key may use. */
+    @SuppressWarnings("unchecked")
+    private EmbeddingBackend backend(String model, HttpServletRequest request) {
+        Predicate<String> access = (Predicate<String>) request.getAttribute(SecurityAttributes.MODEL_ACCESS);
+        return backends.resolve(model)
                 .orElseThrow(() -> new ApiException(
                         404,
                         "invalid_request_error",
                         "model",
                         "model_not_found",
                         "The embedding model '" + model + "' does not exist. Embedding backends are "
-                                + backends.keySet() + " (ponder.embeddings.backends).",
+                                + backends.names().stream()
+                                        .filter(name -> access == null || access.test(name))
+                                        .toList()
+                                + " (ponder.embeddings.backends).",
                         null));
     }
 

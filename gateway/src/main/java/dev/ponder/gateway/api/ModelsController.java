@@ -17,9 +17,9 @@ class ModelsController {
     private final List<String> embeddingModels;
     private final long created;
 
-    ModelsController(Routes routes, EmbeddingsProperties embeddings, java.time.Clock clock) {
+    ModelsController(Routes routes, EmbeddingBackends embeddings, java.time.Clock clock) {
         this.routes = routes;
-        this.embeddingModels = List.copyOf(embeddings.backends().keySet());
+        this.embeddingModels = List.copyOf(embeddings.names());
         this.created = clock.instant().getEpochSecond();
     }
 

@@ -1,6 +1,7 @@
 package dev.ponder.gateway.security;
 
 import dev.ponder.gateway.api.ApiException;
+import dev.ponder.gateway.api.EmbeddingBackends;
 import dev.ponder.gateway.routing.Routes;
 import java.time.Clock;
 import java.time.Instant;
@@ -38,6 +39,7 @@ class KeyAdminController {
     private final KeyHasher hasher;
     private final UsageMeter meter;
     private final Routes routes;
+    private final EmbeddingBackends embeddings;
     private final JsonMapper json;
     private final Clock clock;
 
@@ -47,6 +49,7 @@ class KeyAdminController {
             KeyHasher hasher,
             UsageMeter meter,
             Routes routes,
+            EmbeddingBackends embeddings,
             JsonMapper json,
             Clock clock) {
         this.store = store;
@@ -54,6 +57,7 @@ class KeyAdminController {
         this.hasher = hasher;
         this.meter = meter;
         this.routes = routes;
+        this.embeddings = embeddings;
         this.json = json;
         this.clock = clock;
     }
@@ -64,6 +68,9 @@ class KeyAdminController {
         String secret = KeyHasher.newKey();
         byte[] id = new byte[8];
         random.nextBytes(id);
+        Instant now = clock.instant();
+        Set<String> backends = new TreeSet<>(routes.backends().keySet());
+        backends.addAll(embeddings.names());
         VirtualKey key;
         try {
             key = new VirtualKey(
@@ -73,15 +80,15 @@ class KeyAdminController {
                     text(root, "name"),
                     text(root, "owner"),
                     names(root, "allowed_policies", routes.policies().keySet()),
-                    names(root, "allowed_backends", routes.backends().keySet()),
+                    names(root, "allowed_backends", backends),
                     new Limits(
                             positiveInteger(root, "rpm_limit"),
                             positiveInteger(root, "tpm_limit"),
                             budget(root, "daily_budget_usd"),
                             budget(root, "monthly_budget_usd")),
                     contentLogging(root),
-                    instant(root, "expires_at"),
-                    clock.instant(),
+                    expiry(root, now),
+                    now,
                     null);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(null, e.getMessage());
@@ -234,16 +241,26 @@ class KeyAdminController {
         }
     }
 
-    private static Instant instant(JsonNode root, String field) {
+    /** An expiry in the future: a key created already expired could never be used, so it is a mistake. */
+    private static Instant expiry(JsonNode root, Instant now) {
+        String field = "expires_at";
         JsonNode node = root.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
+        Instant expiry;
         try {
-            return Instant.parse(node.asString());
+            expiry = Instant.parse(node.asString());
         } catch (DateTimeParseException e) {
             throw ApiException.invalid(
                     field, "'" + field + "' must be an ISO-8601 instant, e.g. 2027-01-31T00:00:00Z.");
         }
+        if (!expiry.isAfter(now)) {
+            throw ApiException.invalid(
+                    field,
+                    "'" + field + "' must be in the future (it is now " + now + ") but was " + expiry
+                            + ": the key would be expired on creation.");
+        }
+        return expiry;
     }
 }

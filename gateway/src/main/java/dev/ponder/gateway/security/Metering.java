@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ties a request's reservation to its outcome: the outcome, published on the request's thread before the answer
- * leaves, carries the real tokens and cost, and the request path settles the reservation when the request ends.
+ * leaves, carries the real tokens and cost (an embedding, which has no outcome, records them itself), and the
+ * request path settles the reservation when the request ends.
  */
 final class Metering implements OutcomeListener {
 
@@ -25,18 +26,25 @@ final class Metering implements OutcomeListener {
 
     @Override
     public void onOutcome(Outcome outcome) {
-        Reservation reservation = inFlight.get(outcome.requestId());
-        if (reservation == null) {
+        if (!inFlight.containsKey(outcome.requestId())) {
             return;
         }
-        long tokens = outcome.trail().attempts().stream()
-                .mapToLong(a -> a.usage().total())
-                .sum();
-        reservation.record(
-                tokens,
+        record(
+                outcome.requestId(),
+                outcome.trail().attempts().stream()
+                        .mapToLong(a -> a.usage().total())
+                        .sum(),
                 outcome.trail().attempts().stream()
                         .mapToDouble(Attempt::costUsd)
                         .sum());
+    }
+
+    /** What an admitted request really used, for when it ends; a request that is not in flight is not metered. */
+    void record(String requestId, long tokens, double costUsd) {
+        Reservation reservation = inFlight.get(requestId);
+        if (reservation != null) {
+            reservation.record(tokens, costUsd);
+        }
     }
 
     /** Settles the request's reservation with what its outcome recorded, or as a bare request without one. */

@@ -1,5 +1,6 @@
 package dev.ponder.gateway.security;
 
+import dev.ponder.gateway.api.EmbeddingBackends;
 import dev.ponder.gateway.config.PonderProperties;
 import dev.ponder.gateway.routing.Routes;
 import java.nio.charset.StandardCharsets;
@@ -127,13 +128,14 @@ class SecurityConfiguration {
             UsageMeter meter,
             Metering metering,
             Routes routes,
+            EmbeddingBackends embeddings,
             SecurityProperties security,
             JsonMapper json,
             @Qualifier("handlerExceptionResolver") HandlerExceptionResolver errors,
             Clock clock,
             Mode mode) {
         FilterRegistrationBean<VirtualKeyFilter> registration = new FilterRegistrationBean<>(new VirtualKeyFilter(
-                keys, hasher, meter, metering, routes, security, json, errors, clock, mode.open()));
+                keys, hasher, meter, metering, routes, embeddings, security, json, errors, clock, mode.open()));
         registration.addUrlPatterns("/v1/*");
         // Right after RequestIds, so that a rejection carries the request id too.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);

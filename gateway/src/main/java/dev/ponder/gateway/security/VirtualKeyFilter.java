@@ -4,9 +4,11 @@ import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.api.ApiException;
+import dev.ponder.gateway.api.EmbeddingBackends;
 import dev.ponder.gateway.api.JsonBodies;
 import dev.ponder.gateway.api.RequestIds;
 import dev.ponder.gateway.routing.Routes;
+import dev.ponder.providers.embedding.EmbeddingBackend;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
@@ -18,6 +20,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -25,9 +28,9 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The request path of {@code /v1/**}: authenticates the virtual key from memory, checks the model against what the
- * key may use, reserves the request's estimated tokens and cost against the key's limits, and settles the
- * reservation when the request ends. Also decides, in every mode, what the outcome log may keep of the content.
+ * The request path of {@code /v1/**}: authenticates the virtual key from memory, checks the model (a policy, a chat
+ * backend, or on {@code /v1/embeddings} an embedding backend) against what the key may use, reserves the request's
+ * estimated tokens and cost against the key's limits, and settles the reservation when the request ends. Also decides, in every mode, what the outcome log may keep of the content.
  * Rejections leave through the API's error handling, in OpenAI's format.
  */
 final class VirtualKeyFilter extends OncePerRequestFilter {
@@ -37,6 +40,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
     private final UsageMeter meter;
     private final Metering metering;
     private final Routes routes;
+    private final EmbeddingBackends embeddings;
     private final SecurityProperties properties;
     private final JsonMapper json;
     private final HandlerExceptionResolver errors;
@@ -49,6 +53,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
             UsageMeter meter,
             Metering metering,
             Routes routes,
+            EmbeddingBackends embeddings,
             SecurityProperties properties,
             JsonMapper json,
             HandlerExceptionResolver errors,
@@ -59,6 +64,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
         this.meter = meter;
         this.metering = metering;
         this.routes = routes;
+        this.embeddings = embeddings;
         this.properties = properties;
         this.json = json;
         this.errors = errors;
@@ -83,20 +89,28 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                     request.setAttribute(JsonBodies.PARSED, peek.body());
                 }
             }
-            Optional<CascadePolicy> policy =
-                    peek == null || peek.model() == null ? Optional.empty() : routes.resolve(peek.model());
+            // On /v1/embeddings, model names an embedding backend, never a policy or chat backend.
+            boolean embedding = EmbeddingBackends.PATH.equals(request.getRequestURI());
+            String model = peek == null ? null : peek.model();
+            Optional<CascadePolicy> policy = model == null || embedding ? Optional.empty() : routes.resolve(model);
+            Optional<EmbeddingBackend> embedder =
+                    model == null || !embedding ? Optional.empty() : embeddings.resolve(model);
             ContentLogging content =
                     policy.map(p -> properties.rules(p.name()).contentLogging()).orElse(ContentLogging.FULL);
             if (key != null) {
                 request.setAttribute(SecurityAttributes.KEY_ID, key.id());
-                request.setAttribute(SecurityAttributes.MODEL_ACCESS, (Predicate<String>) model ->
-                        routes.resolve(model).map(p -> allowed(key, model, p)).orElse(true));
+                request.setAttribute(SecurityAttributes.MODEL_ACCESS, (Predicate<String>) id -> mayUse(key, id));
                 content = content.stricter(key.contentLogging());
-                if (policy.isPresent() && !allowed(key, peek.model(), policy.get())) {
-                    throw ApiException.modelNotAllowed(peek.model());
+                if (policy.isPresent() && !allowed(key, model, policy.get())
+                        || embedder.isPresent()
+                                && !mayNameBackend(key, embedder.get().name())) {
+                    throw ApiException.modelNotAllowed(model);
                 }
-                metering.begin(requestId, admit(request, key, peek, policy));
+                Usage estimate = estimate(peek, embedding, policy, embedder);
+                metering.begin(requestId, admit(request, key, estimate, policy));
                 reserved = true;
+                embedder.ifPresent(backend -> request.setAttribute(
+                        SecurityAttributes.EMBEDDING_TOKENS, charge(requestId, backend, estimate.tokens())));
             }
             request.setAttribute(ContentLogging.ATTRIBUTE, content);
         } catch (ApiException e) {
@@ -138,27 +152,69 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
         return key;
     }
 
+    /** Whether the key may name {@code model}, a chat or an embedding model, as {@code GET /v1/models} lists them. */
+    private boolean mayUse(VirtualKey key, String model) {
+        return routes.resolve(model).map(p -> allowed(key, model, p)).orElseGet(() -> embeddings
+                .resolve(model)
+                .map(b -> mayNameBackend(key, b.name()))
+                .orElse(true));
+    }
+
     /**
      * A policy route needs the policy allowed and, when the key lists backends, each of its tiers among them. A
-     * backend named directly needs the backend allowed; a key limited to some policies but no listed backends may
-     * not bypass its policies that way.
+     * backend named directly needs the backend allowed.
      */
     private static boolean allowed(VirtualKey key, String model, CascadePolicy policy) {
         if (model.equals(Routes.AUTO) || model.startsWith(Routes.AUTO + "/")) {
             return key.allowsPolicy(policy.name())
                     && policy.tiers().stream().allMatch(t -> key.allowsBackend(t.name()));
         }
-        return key.allowsBackend(model)
+        return mayNameBackend(key, model);
+    }
+
+    /**
+     * A chat or embedding backend named directly: allowed when the key lists it or lists no backends, except that a
+     * key limited to some policies but no listed backends may not bypass its policies that way.
+     */
+    private static boolean mayNameBackend(VirtualKey key, String backend) {
+        return key.allowsBackend(backend)
                 && (key.allowedPolicies().isEmpty() || !key.allowedBackends().isEmpty());
     }
 
-    private Reservation admit(
-            HttpServletRequest request, VirtualKey key, RequestPeek peek, Optional<CascadePolicy> policy) {
+    /**
+     * The most the request can use. An embedding reads its input and writes nothing; a completion may read its
+     * input and write its maximum at every tier of its policy, as if each were tried.
+     */
+    private static Usage estimate(
+            RequestPeek peek, boolean embedding, Optional<CascadePolicy> policy, Optional<EmbeddingBackend> embedder) {
         long inputTokens = peek == null ? 0 : peek.inputTokens();
+        if (embedding) {
+            return new Usage(
+                    1,
+                    inputTokens,
+                    embedder.map(b -> cost(b.price(), inputTokens, 0)).orElse(0.0));
+        }
         long outputTokens = peek == null ? 0 : peek.maxOutputTokens();
-        double cost =
-                policy.map(p -> cost(p.tiers(), inputTokens, outputTokens)).orElse(0.0);
-        Usage estimate = new Usage(1, inputTokens + outputTokens, cost);
+        double cost = policy.map(p -> p.tiers().stream()
+                        .mapToDouble(t -> cost(t.backend().info().price(), inputTokens, outputTokens))
+                        .sum())
+                .orElse(0.0);
+        return new Usage(1, inputTokens + outputTokens, cost);
+    }
+
+    /**
+     * Charges an embedding what its backend reported: no outcome carries it. A backend that does not report its
+     * tokens is charged the estimate, which is at least what it read.
+     */
+    private IntConsumer charge(String requestId, EmbeddingBackend backend, long estimatedTokens) {
+        return reported -> {
+            long tokens = reported > 0 ? reported : estimatedTokens;
+            metering.record(requestId, tokens, cost(backend.price(), tokens, 0));
+        };
+    }
+
+    private Reservation admit(
+            HttpServletRequest request, VirtualKey key, Usage estimate, Optional<CascadePolicy> policy) {
         Admission admission = meter.admit(key.id(), key.limits(), estimate);
         if (admission instanceof Admission.Rejected rejected
                 && rejected.reason() == Admission.Reason.BUDGET_SPENT
@@ -176,12 +232,8 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
         };
     }
 
-    /** The most the request can cost: every tier tried, each reading the whole input and writing the maximum. */
-    private static double cost(List<Tier> tiers, long inputTokens, long outputTokens) {
-        return tiers.stream()
-                .map(t -> t.backend().info().price())
-                .mapToDouble(p -> (inputTokens * p.input() + outputTokens * p.output()) / 1_000_000d)
-                .sum();
+    private static double cost(Price price, long inputTokens, long outputTokens) {
+        return (inputTokens * price.input() + outputTokens * price.output()) / 1_000_000d;
     }
 
     private static Optional<CascadePolicy> freeTiers(CascadePolicy policy) {

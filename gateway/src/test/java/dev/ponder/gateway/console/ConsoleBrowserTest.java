@@ -181,6 +181,22 @@ class ConsoleBrowserTest extends GatewayTest {
             assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'typo-limit'", Integer.class))
                     .isZero();
 
+            // An expiry already past would create a key dead on arrival: refused, and the form says which field.
+            browser.findElement(By.cssSelector("#create-key input[name=rpm_limit]"))
+                    .clear();
+            WebElement name = browser.findElement(By.cssSelector("#create-key input[name=name]"));
+            name.clear();
+            name.sendKeys("dead-on-arrival");
+            browser.findElement(By.cssSelector("#create-key input[name=expires_at]"))
+                    .sendKeys("2020-01-01T00:00:00Z");
+            browser.findElement(By.cssSelector("#create-key button")).click();
+            new WebDriverWait(browser, WAIT)
+                    .until(ExpectedConditions.textToBePresentInElementLocated(By.id("created-key"), "expires_at"));
+            assertThat(text("#created-key")).contains("in the future");
+            assertThat(jdbc.queryForObject(
+                            "SELECT count(*) FROM api_keys WHERE name = 'dead-on-arrival'", Integer.class))
+                    .isZero();
+
             // A what-if the server refuses says why, where the prediction would be.
             jdbc.update("""
                     INSERT INTO router_models (version, sha256, artifact, card, metrics, curves, thresholds, status,

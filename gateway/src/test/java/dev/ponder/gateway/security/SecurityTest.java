@@ -2,6 +2,7 @@ package dev.ponder.gateway.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.gateway.FakeEmbeddingServer;
 import dev.ponder.gateway.GatewayTest;
 import dev.ponder.gateway.TestDatabase;
 import dev.ponder.providers.testing.FakeOllamaServer;
@@ -48,8 +49,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A gateway with keys required, in front of a free local backend ({@code small}) and a paid one ({@code large}).
- * The clock stands still mid-minute, so that rate-limit windows cannot roll over during a test.
+ * A gateway with keys required, in front of a free local backend ({@code small}) and a paid one ({@code large}),
+ * and two embedding backends, {@code embed} (USD 1,000 per 1M input tokens: a tenth of a cent a token) and
+ * {@code free-embed}. The clock stands still mid-minute, so that rate-limit windows cannot roll over during a test.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ExtendWith(OutputCaptureExtension.class)
@@ -65,6 +67,7 @@ class SecurityTest {
 
     static final FakeOllamaServer small = FakeOllamaServer.start();
     static final FakeOpenAiServer large = FakeOpenAiServer.start();
+    static final FakeEmbeddingServer embedder = FakeEmbeddingServer.start();
     private static final JsonMapper json = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -94,6 +97,13 @@ class SecurityTest {
         GatewayTest.backendsAndPolicies(registry, small, large);
         registry.add("ponder.policies.fallback.tiers", () -> "small,large");
         registry.add("ponder.policies.fallback.thresholds", () -> "0.0");
+        registry.add("ponder.embeddings.backends.embed.type", () -> "openai");
+        registry.add("ponder.embeddings.backends.embed.base-url", embedder::baseUrl);
+        registry.add("ponder.embeddings.backends.embed.model", () -> "text-embedding-3-small");
+        registry.add("ponder.embeddings.backends.embed.price.input", () -> "1000");
+        registry.add("ponder.embeddings.backends.free-embed.type", () -> "openai");
+        registry.add("ponder.embeddings.backends.free-embed.base-url", embedder::baseUrl);
+        registry.add("ponder.embeddings.backends.free-embed.model", () -> "nomic-embed-text");
     }
 
     @BeforeAll
@@ -148,12 +158,39 @@ class SecurityTest {
                 "owner",
                 "team-a",
                 "expires_at",
-                NOW.minusSeconds(1).toString()));
+                NOW.plusSeconds(60).toString()));
+        assertThat(chat(secret(key), "ponder", "hello").statusCode()).isEqualTo(200);
 
-        HttpResponse<String> response = chat(secret(key), "ponder", "hello");
+        // The clock stands still, so time passes in the database: the next key reload brings the earlier expiry.
+        jdbc.update(
+                "UPDATE api_keys SET expires_at = ? WHERE key_id = ?",
+                java.sql.Timestamp.from(NOW.minusSeconds(1)),
+                key.get("id"));
+        HttpResponse<String> response = Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> chat(secret(key), "ponder", "hello"), r -> r.statusCode() != 200);
 
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(error(response).path("message").asString()).contains("expired");
+    }
+
+    @Test
+    void aKeyCannotBeCreatedAlreadyExpired() {
+        for (Instant expiry : List.of(NOW.minusSeconds(1), NOW)) {
+            HttpResponse<String> response = admin(
+                    "POST",
+                    "/admin/api/keys",
+                    json.writeValueAsString(
+                            Map.of("name", "dead on arrival", "owner", "team-a", "expires_at", expiry.toString())));
+
+            assertThat(response.statusCode()).as("expiry %s", expiry).isEqualTo(400);
+            assertThat(error(response).path("param").asString()).isEqualTo("expires_at");
+            assertThat(error(response).path("message").asString())
+                    .isEqualTo("'expires_at' must be in the future (it is now " + NOW + ") but was " + expiry
+                            + ": the key would be expired on creation.");
+        }
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM api_keys WHERE name = 'dead on arrival'", Long.class))
+                .isZero();
     }
 
     @Test
@@ -260,6 +297,99 @@ class SecurityTest {
         assertThat(error(otherPolicy).path("message").asString())
                 .isEqualTo("The model 'ponder/hard' does not exist or your API key may not use it"
                         + " (GET /v1/models lists the models it may use).");
+    }
+
+    // --- embeddings: the same access, limits and budgets as chat ---------------------------------------------------
+
+    @Test
+    void anEmbeddingBackendTheKeyMayNotUseIsRefusedAsAChatModelIs() {
+        Map<String, Object> chatOnly = createKey(
+                Map.of("name", "chat backends", "owner", "team-a", "allowed_backends", List.of("small", "large")));
+        Map<String, Object> policyOnly =
+                createKey(Map.of("name", "default only", "owner", "team-a", "allowed_policies", List.of("default")));
+        Map<String, Object> withEmbed = createKey(Map.of(
+                "name", "chat and embed", "owner", "team-a", "allowed_backends", List.of("small", "large", "embed")));
+        int before = embedder.calls();
+
+        HttpResponse<String> byName = embed(secret(chatOnly), "embed", "hello");
+        HttpResponse<String> byModel = embed(secret(chatOnly), "text-embedding-3-small", "hello");
+        HttpResponse<String> bypassingPolicies = embed(secret(policyOnly), "embed", "hello");
+        HttpResponse<String> unknown = embed(secret(withEmbed), "nope", "hello");
+        HttpResponse<String> chat = chat(secret(chatOnly), "ponder/fallback", "hello");
+
+        JsonNode refusedChat = read(chat(secret(policyOnly), "large", "hello"));
+        for (HttpResponse<String> refused : List.of(byName, byModel, bypassingPolicies)) {
+            String model = refused == byModel ? "text-embedding-3-small" : "embed";
+            assertThat(refused.statusCode()).isEqualTo(404);
+            assertThat(read(refused))
+                    .isEqualTo(json.readTree(refusedChat.toString().replace("'large'", "'" + model + "'")));
+        }
+        assertThat(embedder.calls()).isEqualTo(before);
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(embed(secret(withEmbed), "embed", "hello").statusCode()).isEqualTo(200);
+        // The 404 of an unknown embedding model names only the embedding backends the key may use.
+        assertThat(error(unknown).path("message").asString()).contains("[embed]");
+        assertThat(models(secret(chatOnly))).doesNotContain("embed", "free-embed");
+        assertThat(models(secret(withEmbed))).contains("embed").doesNotContain("free-embed");
+    }
+
+    @Test
+    void embeddingRequestsCountAgainstTheKeysRequestsPerMinute() {
+        Map<String, Object> key = createKey(Map.of("name", "slow embedder", "owner", "team-a", "rpm_limit", 2));
+
+        assertThat(embed(secret(key), "embed", "one").statusCode()).isEqualTo(200);
+        assertThat(chat(secret(key), "ponder", "two").statusCode()).isEqualTo(200);
+        HttpResponse<String> third = embed(secret(key), "embed", "three");
+
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(error(third).path("code").asString()).isEqualTo("rate_limit_exceeded");
+        assertThat(error(third).path("type").asString()).isEqualTo("requests");
+        assertThat(third.headers().firstValue("Retry-After")).contains("40");
+    }
+
+    @Test
+    void anEmbeddingCountsItsInputTokensAgainstTheTokensPerMinuteAndNoOutput() {
+        Map<String, Object> key = createKey(Map.of("name", "few tokens", "owner", "team-a", "tpm_limit", 100));
+
+        // About 40 tokens estimated, 90 reported by the backend; no max_tokens default is reserved for an embedding.
+        HttpResponse<String> first = embed(secret(key), "embed", "x".repeat(90));
+        JsonNode minute = read(admin("GET", "/admin/api/keys/" + key.get("id"), null))
+                .path("usage")
+                .path("minute");
+        HttpResponse<String> second = embed(secret(key), "embed", "x".repeat(90));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(minute.path("tokens").asLong()).isEqualTo(90);
+        assertThat(second.statusCode()).isEqualTo(429);
+        assertThat(error(second).path("type").asString()).isEqualTo("tokens");
+        assertThat(error(second).path("code").asString()).isEqualTo("rate_limit_exceeded");
+        assertThat(second.headers().firstValue("Retry-After")).contains("40");
+    }
+
+    @Test
+    void anEmbeddingIsChargedItsBackendsInputPriceAgainstTheBudget() {
+        Map<String, Object> key =
+                createKey(Map.of("name", "embed budget", "owner", "team-a", "daily_budget_usd", 0.05));
+        Map<String, Object> broke =
+                createKey(Map.of("name", "broke embedder", "owner", "team-a", "daily_budget_usd", 0));
+
+        // 40 tokens at $0.001 each; the second's estimate (about 23 tokens) would take the day past $0.05.
+        HttpResponse<String> first = embed(secret(key), "embed", "y".repeat(40));
+        JsonNode day = read(admin("GET", "/admin/api/keys/" + key.get("id"), null))
+                .path("usage")
+                .path("day");
+        HttpResponse<String> second = embed(secret(key), "embed", "y".repeat(40));
+        HttpResponse<String> priced = embed(secret(broke), "embed", "z");
+        HttpResponse<String> free = embed(secret(broke), "free-embed", "z");
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(day.path("cost_usd").asDouble()).isCloseTo(0.04, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(second.statusCode()).isEqualTo(429);
+        assertThat(error(second).path("code").asString()).isEqualTo("insufficient_quota");
+        assertThat(priced.statusCode()).isEqualTo(429);
+        assertThat(error(priced).path("type").asString()).isEqualTo("insufficient_quota");
+        // A backend without a price costs nothing, so no budget stops it.
+        assertThat(free.statusCode()).as(free.body()).isEqualTo(200);
     }
 
     @Test
@@ -563,6 +693,28 @@ class SecurityTest {
             request.header("Authorization", "Bearer " + key);
         }
         return send(request, http);
+    }
+
+    private HttpResponse<String> embed(String key, String model, String input) {
+        return send(
+                HttpRequest.newBuilder(uri("/v1/embeddings"))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + key)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                json.writeValueAsString(Map.of("model", model, "input", input)))),
+                http);
+    }
+
+    private List<String> models(String key) {
+        List<String> ids = new ArrayList<>();
+        read(send(
+                        HttpRequest.newBuilder(uri("/v1/models"))
+                                .header("Authorization", "Bearer " + key)
+                                .GET(),
+                        http))
+                .path("data")
+                .forEach(model -> ids.add(model.path("id").asString()));
+        return ids;
     }
 
     private HttpResponse<String> feedback(String key, String requestId) {

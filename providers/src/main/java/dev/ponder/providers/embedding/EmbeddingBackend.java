@@ -1,6 +1,7 @@
 package dev.ponder.providers.embedding;
 
 import dev.ponder.cascade.BackendException;
+import dev.ponder.cascade.Price;
 import java.util.List;
 
 /**
@@ -14,6 +15,9 @@ public interface EmbeddingBackend {
 
     /** The model the server is asked for. */
     String model();
+
+    /** USD per 1M input tokens (an embedding writes none), for a key's budget. */
+    Price price();
 
     /** One vector per input, in input order. */
     Embeddings embed(List<String> inputs);

@@ -7,6 +7,7 @@ import dev.langchain4j.model.ollama.OllamaEmbeddingModel;
 import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.output.Response;
 import dev.ponder.cascade.BackendException;
+import dev.ponder.cascade.Price;
 import dev.ponder.providers.UpstreamErrors;
 import java.time.Clock;
 import java.util.List;
@@ -16,12 +17,15 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
 
     private final String name;
     private final String model;
+    private final Price price;
     private final EmbeddingModel embeddings;
     private final UpstreamErrors errors;
 
-    LangChainEmbeddingBackend(String name, String model, EmbeddingModel embeddings, UpstreamErrors errors) {
+    LangChainEmbeddingBackend(
+            String name, String model, Price price, EmbeddingModel embeddings, UpstreamErrors errors) {
         this.name = name;
         this.model = model;
+        this.price = price;
         this.embeddings = embeddings;
         this.errors = errors;
     }
@@ -50,7 +54,7 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
                 };
         // the clock only reads a Retry-After date, which nothing here waits on
         return new LangChainEmbeddingBackend(
-                name, spec.model(), model, new UpstreamErrors(name, spec.apiKey(), Clock.systemUTC()));
+                name, spec.model(), spec.price(), model, new UpstreamErrors(name, spec.apiKey(), Clock.systemUTC()));
     }
 
     @Override
@@ -61,6 +65,11 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
     @Override
     public String model() {
         return model;
+    }
+
+    @Override
+    public Price price() {
+        return price;
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ponder.cascade.BackendException;
+import dev.ponder.cascade.Price;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -94,7 +95,12 @@ class LangChainEmbeddingBackendTest {
         return LangChainEmbeddingBackend.create(
                 "embed",
                 new EmbeddingSpec(
-                        type, type.equals("openai") ? origin + "/v1" : origin, "sk-secret", "embed-model", null));
+                        type,
+                        type.equals("openai") ? origin + "/v1" : origin,
+                        "sk-secret",
+                        "embed-model",
+                        new Price(0.02, 0),
+                        null));
     }
 
     @Test
@@ -131,7 +137,21 @@ class LangChainEmbeddingBackendTest {
 
     @Test
     void aSpecNeverShowsItsKey() {
-        assertThat(new EmbeddingSpec("openai", "http://x", "sk-secret", "m", null).toString())
+        assertThat(new EmbeddingSpec("openai", "http://x", "sk-secret", "m", null, null).toString())
                 .doesNotContain("sk-secret");
+    }
+
+    @Test
+    void aBackendCarriesItsInputPriceAndIsFreeWithoutOne() {
+        assertThat(backend("openai").price()).isEqualTo(new Price(0.02, 0));
+        assertThat(new EmbeddingSpec("ollama", "http://x", null, "m", null, null).price())
+                .isEqualTo(Price.FREE);
+    }
+
+    @Test
+    void anOutputPriceIsRefusedSinceAnEmbeddingWritesNoTokens() {
+        assertThatThrownBy(() -> new EmbeddingSpec("openai", "http://x", null, "m", new Price(0.02, 1), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("price.output must be absent but was 1.0");
     }
 }
