@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -96,6 +98,23 @@ public final class Training {
             case "train" -> false;
             default -> (Text.fnv1a(row.source(), 0) & 0xffff) < testFraction * 0x10000;
         };
+    }
+
+    /**
+     * The rows of {@code file} that the model with {@code modelCard} never trained on. The split rule applies only to a
+     * file the card lists among its training data (by SHA-256); a model never saw any row of another file, whatever
+     * its split or source.
+     */
+    public static Predicate<OutcomeRow> unseenBy(String modelCard, Path file) throws IOException {
+        JsonNode card = JsonMapper.shared().readTree(modelCard);
+        String sha = Artifact.sha256(Files.readAllBytes(file));
+        for (JsonNode d : card.path("data")) {
+            if (d.path("sha256").asString("").equals(sha)) {
+                double testFraction = card.path("test_fraction").asDouble(0.5);
+                return r -> heldOut(r, testFraction);
+            }
+        }
+        return r -> true;
     }
 
     public static Result run(Config c, Clock clock, PrintStream log) throws IOException {
