@@ -259,15 +259,17 @@ final class EvalCommand {
         List<TierSweep.Point> frontier = TierSweep.frontier(points);
         out.printf(
                 Locale.ROOT,
-                "tiers %s on %d rows: %d threshold tuples, %d on the frontier, AIQ %.4f%n",
+                "tiers %s on %d rows (cost unit: %s): %d threshold tuples, %d on the frontier, AIQ %.4f%n",
                 tiers,
                 rows.size(),
+                costs ? "USD per query" : "tier position 0..1, cost_usd not on every row for every tier",
                 points.size(),
                 frontier.size(),
                 TierSweep.aiq(points));
         ObjectNode tj = json.putObject("tiers");
         tj.put("n", rows.size());
         tj.put("aiq", r4(TierSweep.aiq(points)));
+        tj.put("cost_unit", costs ? "usd" : "tier_position");
         for (int t = 0; t < names.length; t++) {
             double[] onlyT = new double[names.length - 1];
             for (int k = 0; k < onlyT.length; k++) {

@@ -268,4 +268,44 @@ class RouterCliTest {
         assertThat(last.get("random_apgr").isNull()).isTrue();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("APGR and CPT are undefined");
     }
+
+    @Test
+    void tiersSayWhetherTheirCostIsDollarsOrTierPosition() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 120);
+        Path model = trainedRouter(data);
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString(),
+                        "--tiers",
+                        "weak,strong"))
+                .isZero();
+        assertThat(lastLine().path("tiers").path("cost_unit").asString()).isEqualTo("usd");
+
+        out.reset();
+        Path noCost = Files.writeString(
+                dir.resolve("no-cost.jsonl"), Files.readString(data).replace(",\"cost_usd\":0.01", ""));
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        noCost.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString(),
+                        "--tiers",
+                        "weak,strong"))
+                .isZero();
+        assertThat(lastLine().path("tiers").path("cost_unit").asString()).isEqualTo("tier_position");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("cost unit: tier position");
+    }
 }
