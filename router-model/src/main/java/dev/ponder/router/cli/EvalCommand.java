@@ -48,7 +48,15 @@ final class EvalCommand {
 
     static int run(String[] argv, PrintStream out) throws IOException {
         Args a = Args.parse("eval", argv, 1, OPTIONS);
-        Path data = TrainCommand.files(a.required("data")).getFirst();
+        List<Path> files = TrainCommand.files(a.required("data"));
+        if (files.size() != 1) {
+            throw new Args.UsageException("eval: --data takes one file, got " + files.size() + ": " + files);
+        }
+        Path data = files.getFirst();
+        Path dir = a.has("out") ? Path.of(a.get("out", "")) : null;
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new Args.UsageException("eval: --out must name a directory, but " + dir + " is a file");
+        }
         String weak = a.required("weak");
         String strong = a.required("strong");
         String rowsMode = a.get("rows", "all");
@@ -142,7 +150,6 @@ final class EvalCommand {
 
         calibrate(a, rows, weak, strong, difficulty, doubt, ratio, delta, calibrationFraction, out, json);
 
-        Path dir = a.has("out") ? Path.of(a.get("out", "")) : null;
         if (dir != null) {
             Files.createDirectories(dir);
             writeSweep(dir.resolve("sweep.csv"), e);

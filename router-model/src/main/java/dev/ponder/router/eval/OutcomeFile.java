@@ -2,6 +2,7 @@ package dev.ponder.router.eval;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ public final class OutcomeFile {
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int number = 0;
-            while ((line = in.readLine()) != null) {
+            while ((line = readLine(in, file, number + 1)) != null) {
                 number++;
                 if (number == 1 && line.startsWith("\uFEFF")) {
                     // A UTF-8 byte order mark (Windows editors write one): not part of the first row.
@@ -44,6 +45,17 @@ public final class OutcomeFile {
             }
         }
         return rows;
+    }
+
+    private static String readLine(BufferedReader in, Path file, int number) throws IOException {
+        try {
+            return in.readLine();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(
+                    file + ": not UTF-8 text near line " + number
+                            + " (outcome files are plain JSON lines, not compressed)",
+                    e);
+        }
     }
 
     private static OutcomeRow parse(JsonNode n) {

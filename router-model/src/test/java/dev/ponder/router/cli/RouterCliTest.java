@@ -308,4 +308,27 @@ class RouterCliTest {
         assertThat(lastLine().path("tiers").path("cost_unit").asString()).isEqualTo("tier_position");
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("cost unit: tier position");
     }
+
+    @Test
+    void evalRefusesASecondDataFileAndAnOutThatIsAFileBeforeScoringAnything() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 20);
+        Path file = Files.writeString(dir.resolve("report"), "");
+
+        assertThat(run("eval", "--data", data + "," + data, "--weak", "weak", "--strong", "strong"))
+                .isEqualTo(2);
+        assertThat(err()).contains("--data takes one file, got 2");
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--out",
+                        file.toString()))
+                .isEqualTo(2);
+        assertThat(err()).contains("--out must name a directory", file.toString());
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
 }

@@ -60,4 +60,16 @@ class OutcomeFileTest {
 
         assertThat(row.outcome("w").costUsd()).isNull();
     }
+
+    @Test
+    void aCompressedFileIsReportedAsNotUtf8Text() throws IOException {
+        Path gz = dir.resolve("rows.jsonl.gz");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write((ROW + "\n").repeat(50).getBytes(StandardCharsets.UTF_8));
+        }
+
+        assertThatThrownBy(() -> OutcomeFile.read(gz))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(gz + ": not UTF-8 text near line 1");
+    }
 }
