@@ -129,7 +129,7 @@ final class EvalCommand {
         }
         out.println("evaluated: router (difficulty before any call)"
                 + (e.cascade() == null
-                        ? "; cascade skipped (no weak responses in the file)"
+                        ? "; cascade skipped (not every row holds the weak model's response)"
                         : " and cascade (weak answers first, answer scorer decides escalation)"));
         line(out, "router", e.router());
         line(out, "random", e.random());

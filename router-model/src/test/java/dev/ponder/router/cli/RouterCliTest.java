@@ -213,7 +213,9 @@ class RouterCliTest {
                 .as(err())
                 .isZero();
 
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("4 rows read, 1 without both models skipped");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("4 rows read, 1 without both models skipped")
+                .contains("cascade skipped (not every row holds the weak model's response)");
         JsonNode last = lastLine();
         assertThat(last.path("n").asInt()).isEqualTo(3);
         assertThat(last.path("rows_read").asInt()).isEqualTo(4);
