@@ -333,4 +333,28 @@ class RouterCliTest {
         assertThat(err()).contains("--out must name a directory", file.toString());
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
+
+    @Test
+    void aWeakModelBetterThanTheStrongOneIsPointedOut() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+        List<String> inverted = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            inverted.add(row("i" + i, "test", "s", 1, i % 3 == 0 ? 1 : 0));
+        }
+        Path data = Files.write(dir.resolve("inverted.jsonl"), inverted);
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString()))
+                .isZero();
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("the weak model scores higher than the strong one");
+    }
 }
