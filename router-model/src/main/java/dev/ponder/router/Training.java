@@ -10,12 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -98,6 +101,23 @@ public final class Training {
         };
     }
 
+    /**
+     * The rows of {@code file} that the model with {@code modelCard} never trained on. The split rule applies only to a
+     * file the card lists among its training data (by SHA-256); a model never saw any row of another file, whatever
+     * its split or source.
+     */
+    public static Predicate<OutcomeRow> unseenBy(String modelCard, Path file) throws IOException {
+        JsonNode card = JsonMapper.shared().readTree(modelCard);
+        String sha = Artifact.sha256(Files.readAllBytes(file));
+        for (JsonNode d : card.path("data")) {
+            if (d.path("sha256").asString("").equals(sha)) {
+                double testFraction = card.path("test_fraction").asDouble(0.5);
+                return r -> heldOut(r, testFraction);
+            }
+        }
+        return r -> true;
+    }
+
     public static Result run(Config c, Clock clock, PrintStream log) throws IOException {
         return run(c, clock, log, Encoders::miniLm);
     }
@@ -136,6 +156,11 @@ public final class Training {
                 .flatMap(p -> p.train().stream())
                 .filter(r -> label(r, c) >= 0)
                 .toList();
+        if (parts.stream().allMatch(p -> p.train().isEmpty())) {
+            throw new IllegalArgumentException("every row of " + c.data() + " is held out (split \"test\", or split"
+                    + " \"all\" or absent and held out by its source at --test-fraction " + c.testFraction()
+                    + "): nothing to train on; mark training rows \"split\":\"train\" or lower --test-fraction");
+        }
         if (labelled.isEmpty()) {
             throw new IllegalArgumentException("no training row holds any of the weak models " + c.weak()
                     + (c.label() == Label.GAP ? " together with the strong model " + c.strong() : ""));
@@ -168,19 +193,39 @@ public final class Training {
                 }
             }
         }
-        if (answers.isEmpty()) {
-            throw new IllegalArgumentException("no training row holds model responses: the answer scorer needs some");
-        }
-        Standardizer answerDense = Standardizer.fit(
-                answers.stream().map(a -> AnswerFeaturizer.raw(a[0], a[1])).toList());
-        AnswerFeaturizer answerFeatures = new AnswerFeaturizer(answerDense, c.answerBits());
+        Standardizer answerDense;
+        LinearModel answer;
         List<LogisticTrainer.Example> answerExamples = new ArrayList<>();
-        for (int i = 0; i < answers.size(); i++) {
-            String[] a = answers.get(i);
-            answerExamples.add(new LogisticTrainer.Example(answerFeatures.features(a[0], a[1]), answerLabels.get(i)));
+        if (answers.isEmpty()) {
+            // Score-only data (responses are optional in the format): nothing says which answer is good, so the scorer
+            // is the prior P(good enough) over the training outcomes, the same for every answer.
+            double[] ones = new double[AnswerFeaturizer.DENSE];
+            Arrays.fill(ones, 1);
+            answerDense = new Standardizer(new double[AnswerFeaturizer.DENSE], ones);
+            double prior = Math.clamp(
+                    train.stream()
+                            .flatMap(r -> r.outcomes().values().stream())
+                            .mapToDouble(Outcome::score)
+                            .average()
+                            .orElse(0.5),
+                    1e-3,
+                    1 - 1e-3);
+            answer = new LinearModel(
+                    new float[new AnswerFeaturizer(answerDense, c.answerBits()).dimension()],
+                    Math.log(prior / (1 - prior)));
+            log.printf(Locale.ROOT, "answer scorer: no responses in the training rows, constant prior %.4f%n", prior);
+        } else {
+            answerDense = Standardizer.fit(
+                    answers.stream().map(a -> AnswerFeaturizer.raw(a[0], a[1])).toList());
+            AnswerFeaturizer answerFeatures = new AnswerFeaturizer(answerDense, c.answerBits());
+            for (int i = 0; i < answers.size(); i++) {
+                String[] a = answers.get(i);
+                answerExamples.add(
+                        new LogisticTrainer.Example(answerFeatures.features(a[0], a[1]), answerLabels.get(i)));
+            }
+            answer = trainer.fit(answerExamples, answerFeatures.dimension());
+            log.printf("answer scorer: %d examples%n", answerExamples.size());
         }
-        LinearModel answer = trainer.fit(answerExamples, answerFeatures.dimension());
-        log.printf("answer scorer: %d examples%n", answerExamples.size());
 
         byte[] bin = new Artifact(c.features(), lexical, difficulty, c.answerBits(), answerDense, answer).toBytes();
         String sha = Artifact.sha256(bin);
@@ -408,7 +453,11 @@ public final class Training {
         d.put("training_rows", difficultyRows);
         ObjectNode a = card.putObject("answer_scorer");
         a.put("features", "lexical(answer), lexical(prompt), hedges, refusals, echo, ngrams:" + c.answerBits());
-        a.put("label", "score of the response");
+        a.put(
+                "label",
+                answerRows > 0
+                        ? "score of the response"
+                        : "none: no responses in the training rows, a constant prior (mean score of their outcomes)");
         a.put("training_rows", answerRows);
         ObjectNode t = card.putObject("training");
         t.put("algorithm", "logistic regression, AdaGrad SGD, lazy L2");

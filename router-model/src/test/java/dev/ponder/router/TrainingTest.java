@@ -155,4 +155,40 @@ class TrainingTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not JSON");
     }
+
+    @Test
+    void scoreOnlyDataTrainsARouterWhoseAnswerScorerIsThePrior() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 200);
+        Path scoreOnly = Files.writeString(
+                dir.resolve("score-only.jsonl"), Files.readString(data).replaceAll(",\"response\":\"[^\"]*\"", ""));
+
+        Training.Result r = train(scoreOnly, 42, "score-only");
+
+        // Every answer gets the same P(good enough): the mean score of the training rows' outcomes.
+        double good = r.model().answerScorer().goodEnough("What is the capital of Peru?", "Lima.");
+        assertThat(r.model().answerScorer().goodEnough("Prove it.", "I'm not sure."))
+                .isEqualTo(good);
+        assertThat(good).isBetween(0.5, 0.9);
+        assertThat(JsonMapper.shared()
+                        .readTree(r.card().toFile())
+                        .path("answer_scorer")
+                        .path("training_rows")
+                        .asInt())
+                .isZero();
+        assertThat(r.model().difficulty("Prove step by step that the integral of x^3 * sin(x) equals it."))
+                .isGreaterThan(r.model().difficulty("What is the capital of Peru?"));
+    }
+
+    @Test
+    void aFileWhoseRowsAreAllHeldOutSaysSoInsteadOfBlamingTheModelNames() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 40);
+        Path allTest = Files.writeString(
+                dir.resolve("all-test.jsonl"),
+                Files.readString(data).replace("\"split\":\"train\"", "\"split\":\"test\""));
+
+        assertThatThrownBy(() -> train(allTest, 42, "nothing"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is held out")
+                .hasMessageContaining("--test-fraction");
+    }
 }

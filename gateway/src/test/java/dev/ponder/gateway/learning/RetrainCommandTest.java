@@ -37,8 +37,9 @@ class RetrainCommandTest {
 
         assertThat(retrain("--ponder.learning.retrain.seed-data=" + seed)).isEqualTo(1);
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .isEqualTo("retrain: failed: no training row holds any of the weak models"
-                        + " [mistralai/mistral-7b-chat, mistralai/mixtral-8x7b-chat]\n");
+                .isEqualTo("retrain: failed: every row of [" + seed + "] is held out (split \"test\", or split"
+                        + " \"all\" or absent and held out by its source at --test-fraction 0.5): nothing to train on;"
+                        + " mark training rows \"split\":\"train\" or lower --test-fraction\n");
     }
 
     private int retrain(String... extra) throws Exception {

@@ -15,9 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -45,7 +48,15 @@ final class EvalCommand {
 
     static int run(String[] argv, PrintStream out) throws IOException {
         Args a = Args.parse("eval", argv, 1, OPTIONS);
-        Path data = TrainCommand.files(a.required("data")).getFirst();
+        List<Path> files = TrainCommand.files(a.required("data"));
+        if (files.size() != 1) {
+            throw new Args.UsageException("eval: --data takes one file, got " + files.size() + ": " + files);
+        }
+        Path data = files.getFirst();
+        Path dir = a.has("out") ? Path.of(a.get("out", "")) : null;
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new Args.UsageException("eval: --out must name a directory, but " + dir + " is a file");
+        }
         String weak = a.required("weak");
         String strong = a.required("strong");
         String rowsMode = a.get("rows", "all");
@@ -62,38 +73,63 @@ final class EvalCommand {
         RouterModel model =
                 a.has("router") ? RouterModel.load(Path.of(a.get("router", ""))) : RouterModel.loadDefault();
 
-        List<OutcomeRow> rows =
-                OutcomeFile.read(data).stream().filter(r -> r.has(weak, strong)).toList();
+        List<OutcomeRow> read = OutcomeFile.read(data);
+        List<OutcomeRow> rows = read.stream().filter(r -> r.has(weak, strong)).toList();
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException(data + ": none of its " + read.size() + " rows holds both '" + weak
+                    + "' and '" + strong + "' (models in the file: " + models(read) + ")");
+        }
+        int withBoth = rows.size();
         if (rowsMode.equals("heldout")) {
-            double testFraction =
-                    JSON.readTree(model.modelCard()).path("test_fraction").asDouble(0.5);
-            rows = rows.stream().filter(r -> Training.heldOut(r, testFraction)).toList();
+            rows = rows.stream()
+                    .filter(Training.unseenBy(model.modelCard(), data))
+                    .toList();
+            if (rows.isEmpty()) {
+                throw new IllegalArgumentException(data + ": the router trained on all " + withBoth
+                        + " rows holding both models (--rows heldout leaves none)");
+            }
         }
-        if (rows.size() < 10) {
-            throw new IllegalArgumentException(data + " has " + rows.size() + " rows holding both '" + weak + "' and '"
-                    + strong + "' (" + rowsMode + "): too few to evaluate");
-        }
-        ToDoubleFunction<OutcomeRow> difficulty = r -> model.difficulty(r.prompt());
-        ToDoubleFunction<OutcomeRow> doubt = r ->
-                1 - model.answerScorer().goodEnough(r.prompt(), r.outcome(weak).response());
+        // Each row is scored once: the Caffeine cache holds 10k prompts, and the curves, the calibration halves and
+        // the tiers would otherwise run the encoder three or four times per row of a larger file.
+        Map<OutcomeRow, Double> difficulties = new IdentityHashMap<>();
+        Map<OutcomeRow, Double> doubts = new IdentityHashMap<>();
+        ToDoubleFunction<OutcomeRow> difficulty =
+                r -> difficulties.computeIfAbsent(r, x -> model.difficulty(x.prompt()));
+        ToDoubleFunction<OutcomeRow> doubt = r -> doubts.computeIfAbsent(
+                r,
+                x -> 1
+                        - model.answerScorer()
+                                .goodEnough(x.prompt(), x.outcome(weak).response()));
         PairEvaluation e = PairEvaluation.of(rows, weak, strong, difficulty, doubt);
-        String unit = e.realCosts() ? "USD per query" : "share of strong calls (no cost_usd)";
+        String unit = e.realCosts() ? "USD per query" : "share of strong calls (cost_usd not on every row for both)";
 
         out.printf(Locale.ROOT, "router %s (%s)%n", model.version(), model.checksum());
         out.printf(
                 Locale.ROOT,
-                "data %s: %d rows (%s), weak %s quality %.4f, strong %s quality %.4f; cost unit: %s%n",
+                "data %s: %d rows read, %d without both models skipped%s, %d evaluated%n",
                 data.getFileName(),
-                e.n(),
-                rowsMode,
+                read.size(),
+                read.size() - withBoth,
+                rowsMode.equals("heldout") ? ", " + (withBoth - rows.size()) + " the router trained on skipped" : "",
+                e.n());
+        out.printf(
+                Locale.ROOT,
+                "weak %s quality %.4f, strong %s quality %.4f; cost unit: %s%n",
                 weak,
                 e.router().weakQuality(),
                 strong,
                 e.router().strongQuality(),
                 unit);
+        if (e.router().strongQuality() == e.router().weakQuality()) {
+            out.println("note: weak and strong have the same mean quality here, so there is no gap to recover:"
+                    + " APGR and CPT are undefined (null in the JSON)");
+        } else if (e.router().strongQuality() < e.router().weakQuality()) {
+            out.println("note: the weak model scores higher than the strong one here; PGR is measured against a"
+                    + " negative gap, so a lower APGR is the better router");
+        }
         out.println("evaluated: router (difficulty before any call)"
                 + (e.cascade() == null
-                        ? "; cascade skipped (no weak responses in the file)"
+                        ? "; cascade skipped (not every row holds the weak model's response)"
                         : " and cascade (weak answers first, answer scorer decides escalation)"));
         line(out, "router", e.router());
         line(out, "random", e.random());
@@ -104,6 +140,7 @@ final class EvalCommand {
 
         ObjectNode json = JSON.createObjectNode();
         json.put("n", e.n());
+        json.put("rows_read", read.size());
         json.put("weak", weak);
         json.put("strong", strong);
         json.put("router_version", model.version());
@@ -113,7 +150,6 @@ final class EvalCommand {
 
         calibrate(a, rows, weak, strong, difficulty, doubt, ratio, delta, calibrationFraction, out, json);
 
-        Path dir = a.has("out") ? Path.of(a.get("out", "")) : null;
         if (dir != null) {
             Files.createDirectories(dir);
             writeSweep(dir.resolve("sweep.csv"), e);
@@ -147,7 +183,10 @@ final class EvalCommand {
             (Math.floorMod(r.id().hashCode() * 0x9E3779B1, 1000) < fraction * 1000 ? calibration : rest).add(r);
         }
         if (calibration.size() < 5 || rest.size() < 5) {
-            out.println("calibration skipped: too few rows to split");
+            out.printf(
+                    "calibration skipped: it needs 5 rows on each side of the id-hash split, got %d and %d%n",
+                    calibration.size(), rest.size());
+            json.putNull("calibrated");
             return;
         }
         PairEvaluation cal = PairEvaluation.of(calibration, weak, strong, difficulty, doubt);
@@ -190,7 +229,7 @@ final class EvalCommand {
         cj.put("threshold", r4(c.threshold()));
         cj.put("calibration_rows", calibration.size());
         cj.put("guaranteed", c.guaranteed());
-        cj.put("guaranteed_ratio", Double.isNaN(c.guaranteedRatio()) ? null : r4(c.guaranteedRatio()));
+        cj.put("guaranteed_ratio", r4(c.guaranteedRatio()));
         cj.put("test_rows", rest.size());
         cj.put("strong_share", r4(p.strongShare()));
         cj.put("quality", r4(p.quality()));
@@ -227,15 +266,17 @@ final class EvalCommand {
         List<TierSweep.Point> frontier = TierSweep.frontier(points);
         out.printf(
                 Locale.ROOT,
-                "tiers %s on %d rows: %d threshold tuples, %d on the frontier, AIQ %.4f%n",
+                "tiers %s on %d rows (cost unit: %s): %d threshold tuples, %d on the frontier, AIQ %.4f%n",
                 tiers,
                 rows.size(),
+                costs ? "USD per query" : "tier position 0..1, cost_usd not on every row for every tier",
                 points.size(),
                 frontier.size(),
                 TierSweep.aiq(points));
         ObjectNode tj = json.putObject("tiers");
         tj.put("n", rows.size());
         tj.put("aiq", r4(TierSweep.aiq(points)));
+        tj.put("cost_unit", costs ? "usd" : "tier_position");
         for (int t = 0; t < names.length; t++) {
             double[] onlyT = new double[names.length - 1];
             for (int k = 0; k < onlyT.length; k++) {
@@ -271,6 +312,12 @@ final class EvalCommand {
             s.append(i == 0 ? "" : " ").append(v[i]);
         }
         return s.append('"').toString();
+    }
+
+    private static String models(List<OutcomeRow> rows) {
+        Set<String> names = new TreeSet<>();
+        rows.forEach(r -> names.addAll(r.outcomes().keySet()));
+        return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
     private static void line(PrintStream out, String name, RoutingCurve c) {
@@ -329,7 +376,8 @@ final class EvalCommand {
                         .toList());
     }
 
-    private static double r4(double v) {
-        return Math.round(v * 10000) / 10000.0;
+    /** Null when undefined (e.g. a ratio to a strong quality of 0), never a made-up number. */
+    private static Double r4(double v) {
+        return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : null;
     }
 }

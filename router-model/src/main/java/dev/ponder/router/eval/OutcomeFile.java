@@ -2,12 +2,14 @@ package dev.ponder.router.eval;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -25,8 +27,12 @@ public final class OutcomeFile {
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int number = 0;
-            while ((line = in.readLine()) != null) {
+            while ((line = readLine(in, file, number + 1)) != null) {
                 number++;
+                if (number == 1 && line.startsWith("\uFEFF")) {
+                    // A UTF-8 byte order mark (Windows editors write one): not part of the first row.
+                    line = line.substring(1);
+                }
                 if (line.isBlank()) {
                     continue;
                 }
@@ -41,14 +47,40 @@ public final class OutcomeFile {
         return rows;
     }
 
+    private static String readLine(BufferedReader in, Path file, int number) throws IOException {
+        try {
+            return in.readLine();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(
+                    file + ": not UTF-8 text near line " + number
+                            + " (outcome files are plain JSON lines, not compressed)",
+                    e);
+        }
+    }
+
     private static OutcomeRow parse(JsonNode n) {
+        if (!n.isObject()) {
+            throw new IllegalArgumentException("a row must be a JSON object, got " + kind(n));
+        }
+        if (!n.path("prompt").isString()) {
+            throw new IllegalArgumentException("\"prompt\" must be a string, got " + kind(n.path("prompt")));
+        }
+        if (!n.path("outcomes").isObject()) {
+            throw new IllegalArgumentException("\"outcomes\" must be an object, got " + kind(n.path("outcomes")));
+        }
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : n.path("outcomes").properties()) {
             JsonNode o = e.getValue();
             if (!o.path("score").isNumber()) {
                 throw new IllegalArgumentException("outcome '" + e.getKey() + "' has no numeric score");
             }
-            Double cost = o.path("cost_usd").isNumber() ? o.path("cost_usd").asDouble() : null;
+            JsonNode costNode = o.path("cost_usd");
+            if (!costNode.isNumber() && !costNode.isMissingNode() && !costNode.isNull()) {
+                // A cost given as text would otherwise vanish and switch the whole evaluation to unit costs.
+                throw new IllegalArgumentException(
+                        "outcome '" + e.getKey() + "' has a cost_usd that is not a number: " + costNode);
+            }
+            Double cost = costNode.isNumber() ? costNode.asDouble() : null;
             String response = o.path("response").isString() ? o.path("response").asString() : null;
             outcomes.put(e.getKey(), new Outcome(o.path("score").asDouble(), cost, response));
         }
@@ -56,8 +88,12 @@ public final class OutcomeFile {
                 n.path("id").asString(""),
                 n.path("source").asString(""),
                 n.path("split").asString("all"),
-                n.path("prompt").isString() ? n.path("prompt").asString() : null,
+                n.path("prompt").asString(),
                 outcomes);
+    }
+
+    private static String kind(JsonNode n) {
+        return n.isMissingNode() ? "nothing" : n.getNodeType().name().toLowerCase(Locale.ROOT);
     }
 
     private static String firstLine(String message) {

@@ -71,7 +71,8 @@ public record PairEvaluation(
 
     /**
      * The metrics under their report keys (rounded to 4 decimals): apgr, cpt50, cpt80 and aiq for the router and
-     * with random_, oracle_ and (if evaluated) cascade_ prefixes; weak_quality and strong_quality.
+     * with random_, oracle_ and (if evaluated) cascade_ prefixes; weak_quality and strong_quality. A metric that is
+     * undefined on these rows is null: PGR, hence APGR and CPT, when the two models' mean qualities are equal.
      */
     public Map<String, Double> metrics() {
         Map<String, Double> m = new LinkedHashMap<>();
@@ -93,7 +94,8 @@ public record PairEvaluation(
         m.put(prefix + "aiq", round(c.aiq()));
     }
 
-    private static double round(double v) {
-        return Math.round(v * 10000) / 10000.0;
+    /** Null for NaN: Math.round would turn an undefined metric into a plausible 0.0. */
+    private static Double round(double v) {
+        return Double.isNaN(v) ? null : Math.round(v * 10000) / 10000.0;
     }
 }

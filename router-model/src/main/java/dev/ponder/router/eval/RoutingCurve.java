@@ -51,7 +51,7 @@ public final class RoutingCurve {
         double strongQuality = sum(strong) / n;
         double gap = strongQuality - weakQuality;
         List<Point> pts = new ArrayList<>();
-        pts.add(new Point(score[order[0]], 0, weakQuality, cost / n, 0));
+        pts.add(new Point(score[order[0]], 0, weakQuality, cost / n, gap == 0 ? Double.NaN : 0));
         int k = 0;
         while (k < n) {
             double s = score[order[k]];

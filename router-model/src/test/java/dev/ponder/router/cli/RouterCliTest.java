@@ -113,4 +113,248 @@ class RouterCliTest {
         assertThat(report.resolve("sweep.svg")).content().contains("<svg", "oracle");
         assertThat(report.resolve("tiers.csv")).exists();
     }
+
+    /** A lexical router trained on the synthetic file, for evals of other files. */
+    private Path trainedRouter(Path data) {
+        Path model = dir.resolve("m.bin");
+        assertThat(run(("train --data " + data + " --weak weak --strong strong --out " + model
+                                + " --features lexical --answer-bits 10 --epochs 4")
+                        .split(" ")))
+                .as(err())
+                .isZero();
+        out.reset();
+        return model;
+    }
+
+    private JsonNode lastLine() {
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        return JsonMapper.shared().readTree(lines.getLast());
+    }
+
+    private static String row(String id, String split, String source, double weak, double strong) {
+        return "{\"id\":\"" + id + "\",\"split\":\"" + split + "\",\"source\":\"" + source
+                + "\",\"prompt\":\"Question " + id + "?\",\"outcomes\":{\"weak\":{\"score\":" + weak
+                + "},\"strong\":{\"score\":" + strong + "}}}";
+    }
+
+    @Test
+    void heldoutKeepsEveryRowOfAFileTheRouterNeverTrainedOn() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+        // Foreign rows marked "train", or held out by a source hash that has nothing to do with this router.
+        List<String> foreign = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            foreign.add(row("f" + i, i % 2 == 0 ? "train" : "validation", "src" + i % 7, i % 3 == 0 ? 0 : 1, 1));
+        }
+        Path data = Files.write(dir.resolve("foreign.jsonl"), foreign);
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString(),
+                        "--rows",
+                        "heldout"))
+                .as(err())
+                .isZero();
+
+        assertThat(lastLine().path("n").asInt()).isEqualTo(40);
+    }
+
+    @Test
+    void heldoutStillDropsTheRowsOfTheTrainingFileTheRouterSaw() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 120);
+        Path model = trainedRouter(data);
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString(),
+                        "--rows",
+                        "heldout"))
+                .as(err())
+                .isZero();
+
+        // SyntheticOutcomes marks every fourth row "test".
+        assertThat(lastLine().path("n").asInt()).isEqualTo(30);
+    }
+
+    @Test
+    void rowsWithoutBothModelsAreCountedAsSkippedAndATinyFileIsStillEvaluated() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+        Path data = Files.write(
+                dir.resolve("tiny.jsonl"),
+                List.of(
+                        row("a", "test", "s", 0, 1),
+                        row("b", "test", "s", 1, 1),
+                        "{\"id\":\"c\",\"prompt\":\"no strong\",\"outcomes\":{\"weak\":{\"score\":1}}}",
+                        row("d", "test", "s", 0, 0)));
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString()))
+                .as(err())
+                .isZero();
+
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("4 rows read, 1 without both models skipped")
+                .contains("cascade skipped (not every row holds the weak model's response)");
+        JsonNode last = lastLine();
+        assertThat(last.path("n").asInt()).isEqualTo(3);
+        assertThat(last.path("rows_read").asInt()).isEqualTo(4);
+        assertThat(last.path("random_apgr").asDouble()).isEqualTo(0.5);
+        assertThat(last.has("calibrated")).isTrue();
+        assertThat(last.get("calibrated").isNull()).isTrue();
+    }
+
+    @Test
+    void aFileWithoutTheNamedModelsSaysWhichModelsItHolds() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+
+        int code = run(
+                "eval",
+                "--data",
+                dir.resolve("outcomes.jsonl").toString(),
+                "--weak",
+                "gpt-3.5",
+                "--strong",
+                "strong",
+                "--router",
+                model.toString());
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err().strip()).doesNotContain("\n").contains("models in the file: strong, weak");
+    }
+
+    @Test
+    void tiedModelsPrintNullGapMetricsAndSaySo() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+        List<String> tied = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            tied.add(row("t" + i, "test", "s", i % 2, i % 2));
+        }
+        Path data = Files.write(dir.resolve("tied.jsonl"), tied);
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString()))
+                .as(err())
+                .isZero();
+
+        JsonNode last = lastLine();
+        assertThat(last.get("apgr").isNull()).isTrue();
+        assertThat(last.get("random_apgr").isNull()).isTrue();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("APGR and CPT are undefined");
+    }
+
+    @Test
+    void tiersSayWhetherTheirCostIsDollarsOrTierPosition() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 120);
+        Path model = trainedRouter(data);
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString(),
+                        "--tiers",
+                        "weak,strong"))
+                .isZero();
+        assertThat(lastLine().path("tiers").path("cost_unit").asString()).isEqualTo("usd");
+
+        out.reset();
+        Path noCost = Files.writeString(
+                dir.resolve("no-cost.jsonl"), Files.readString(data).replace(",\"cost_usd\":0.01", ""));
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        noCost.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString(),
+                        "--tiers",
+                        "weak,strong"))
+                .isZero();
+        assertThat(lastLine().path("tiers").path("cost_unit").asString()).isEqualTo("tier_position");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("cost unit: tier position");
+    }
+
+    @Test
+    void evalRefusesASecondDataFileAndAnOutThatIsAFileBeforeScoringAnything() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 20);
+        Path file = Files.writeString(dir.resolve("report"), "");
+
+        assertThat(run("eval", "--data", data + "," + data, "--weak", "weak", "--strong", "strong"))
+                .isEqualTo(2);
+        assertThat(err()).contains("--data takes one file, got 2");
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--out",
+                        file.toString()))
+                .isEqualTo(2);
+        assertThat(err()).contains("--out must name a directory", file.toString());
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void aWeakModelBetterThanTheStrongOneIsPointedOut() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+        List<String> inverted = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            inverted.add(row("i" + i, "test", "s", 1, i % 3 == 0 ? 1 : 0));
+        }
+        Path data = Files.write(dir.resolve("inverted.jsonl"), inverted);
+
+        assertThat(run(
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "weak",
+                        "--strong",
+                        "strong",
+                        "--router",
+                        model.toString()))
+                .isZero();
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("the weak model scores higher than the strong one");
+    }
 }
