@@ -102,7 +102,14 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
 
     @Override
     public void start() {
+        draining = false;
         running = true;
+    }
+
+    /** Not stopped when the context is only paused (the test context cache pauses idle contexts): it still serves. */
+    @Override
+    public boolean isPauseable() {
+        return false;
     }
 
     @Override
