@@ -187,6 +187,29 @@ class HelmChartTest {
         assertThat(chart.map("Deployment", "spec.template.metadata.labels")).containsAllEntriesOf(selector);
     }
 
+    /** minAvailable 1 over a single replica would make `kubectl drain` wait on the pod for ever. */
+    @Test
+    void aDisruptionBudgetThatWouldForbidEveryEvictionIsNotRendered() {
+        assertThat(render(t -> t.set("autoscaling.enabled", "false").set("replicaCount", "1"))
+                        .kinds())
+                .doesNotContain("PodDisruptionBudget");
+        assertThat(render(t -> t.set("autoscaling.minReplicas", "1")).kinds()).doesNotContain("PodDisruptionBudget");
+        assertThat(render(t -> t.set("autoscaling.enabled", "false")
+                                .set("replicaCount", "3")
+                                .set("podDisruptionBudget.minAvailable", "3"))
+                        .kinds())
+                .doesNotContain("PodDisruptionBudget");
+
+        assertThat(render(t -> t.set("autoscaling.enabled", "false").set("replicaCount", "2"))
+                        .map("PodDisruptionBudget", "spec"))
+                .containsEntry("minAvailable", 1);
+        assertThat(render(t -> t.set("autoscaling.enabled", "false")
+                                .set("replicaCount", "1")
+                                .set("podDisruptionBudget.maxUnavailable", "1"))
+                        .map("PodDisruptionBudget", "spec"))
+                .containsEntry("maxUnavailable", 1);
+    }
+
     @Test
     void theSchemaRejectsBadValues() {
         assertRejected("database.url", "mysql://db:3306/ponder");

@@ -1,0 +1,125 @@
+package dev.ponder.gateway.api;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Ponder's own drain at shutdown, before the web server stops: requests in progress (streams included) finish, for at
+ * most {@code spring.lifecycle.timeout-per-shutdown-phase}, while every new one is answered 503 with
+ * {@code Connection: close}, so that its client retries on a new connection, which reaches another replica.
+ *
+ * <p>Tomcat's own graceful shutdown stops reading from connections at once: a request on a kept-alive connection (a
+ * client's pool, through a Kubernetes Service that no longer lists the pod) had its connection closed without any
+ * response, which clients do not retry for a POST. So the server is left running until this drain is over, and then
+ * stopped at once ({@code server.shutdown: immediate}), cutting only what outlived the drain.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 1)
+class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
+
+    private static final ApiException SHUTTING_DOWN = new ApiException(
+            503,
+            "server_error",
+            null,
+            "server_shutting_down",
+            "This Ponder replica is shutting down; retry, and another one will answer.",
+            Duration.ofSeconds(1));
+
+    private final AtomicInteger inProgress = new AtomicInteger();
+    private final Object idle = new Object();
+    private final Duration timeout;
+    private final JsonMapper json;
+    private volatile boolean draining;
+    private volatile boolean running;
+
+    ShutdownDrain(@Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration timeout, JsonMapper json) {
+        this.timeout = timeout;
+        this.json = json;
+    }
+
+    /** Probes must still tell the truth while draining (readiness says REFUSING_TRAFFIC, liveness UP). */
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        return path.equals("/livez") || path.equals("/readyz") || path.startsWith("/actuator/");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        // Counted before the check, so that the drain, which sets the flag and then waits for zero, never misses a
+        // request that saw the flag unset.
+        inProgress.incrementAndGet();
+        try {
+            if (draining) {
+                response.setHeader(HttpHeaders.CONNECTION, "close");
+                ErrorResponses.write(response, SHUTTING_DOWN, json);
+                return;
+            }
+            chain.doFilter(request, response);
+        } finally {
+            if (inProgress.decrementAndGet() == 0 && draining) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Refuses new requests and waits, at most the shutdown phase's timeout, for those in progress. */
+    @Override
+    public void stop() {
+        draining = true;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            long left;
+            while (inProgress.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(idle, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        running = false;
+    }
+
+    @Override
+    public void start() {
+        draining = false;
+        running = true;
+    }
+
+    /** Not stopped when the context is only paused (the test context cache pauses idle contexts): it still serves. */
+    @Override
+    public boolean isPauseable() {
+        return false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stopped before the web server, which is stopped after the graceful-shutdown phase. */
+    @Override
+    public int getPhase() {
+        return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE + 1;
+    }
+}
