@@ -2,13 +2,10 @@ package dev.ponder.gateway.learning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.Budget;
 import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.ChatAnswer;
-import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ModelBackend;
-import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
 import dev.ponder.cascade.Trail;
 import dev.ponder.gateway.TestDatabase;
@@ -243,10 +240,10 @@ class LearningLoopTest {
     @Test
     void withoutAJudgeBackendALongAnswerIsNotSentToTheTopTierForALabelItCouldNeverGet() {
         List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ModelBackend cheap = backend("cheap", request -> {
+        ModelBackend cheap = TestBackends.of("cheap", request -> {
             throw new AssertionError("a shadow sample calls only the top tier");
         });
-        ModelBackend top = backend("top", request -> {
+        ModelBackend top = TestBackends.of("top", request -> {
             asked.add(request.lastUserText());
             return new ChatAnswer("top-1", "B", null, null, null, null, 0.01);
         });
@@ -284,20 +281,6 @@ class LearningLoopTest {
         assertThat(asked)
                 .as("the top tier was asked only for the answer a label could come from")
                 .containsExactly("Which palms get warm? A or B?");
-    }
-
-    private static ModelBackend backend(String name, java.util.function.Function<ChatRequest, ChatAnswer> chat) {
-        return new ModelBackend() {
-            @Override
-            public BackendInfo info() {
-                return new BackendInfo(name, "test", name + "-1", null, new Price(1, 1));
-            }
-
-            @Override
-            public ChatAnswer chat(ChatRequest request) {
-                return chat.apply(request);
-            }
-        };
     }
 
     private static Outcome answeredByTheCheapTier(String id, String prompt, String answer) {
