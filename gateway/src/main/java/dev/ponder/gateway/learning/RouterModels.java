@@ -236,11 +236,15 @@ public final class RouterModels {
         refresh();
     }
 
-    /** The stored versions, newest first, without their artifacts. */
+    /**
+     * The stored versions, newest first, without their artifacts; of the curves only the version's own (the console
+     * draws it in the list), not the active model's it was compared with.
+     */
     List<Map<String, Object>> versions() {
         return jdbc.queryForList("""
                 SELECT version, sha256, status, created_at, activated_at, training_run_id,
                        metrics::text AS metrics, thresholds::text AS thresholds,
+                       jsonb_build_object('candidate', coalesce(curves -> 'candidate', '[]'))::text AS curves,
                        logprob_weights::text AS logprob_weights
                 FROM router_models ORDER BY created_at DESC""");
     }
