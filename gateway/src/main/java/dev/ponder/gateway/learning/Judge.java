@@ -50,6 +50,14 @@ final class Judge {
         this.shortAnswerChars = shortAnswerChars;
     }
 
+    /**
+     * Whether {@code candidate} can be graded at all: with a judge any answer can, without one only a short answer.
+     * A shadow sample of an answer that cannot be graded would pay for the top tier's call and label nothing.
+     */
+    boolean canGrade(String candidate) {
+        return judge != null || normalise(candidate).length() <= shortAnswerChars;
+    }
+
     Optional<Grade> grade(String prompt, String candidate, String reference) {
         String c = normalise(candidate);
         String r = normalise(reference);

@@ -44,6 +44,18 @@ public final class RetrainCommand {
             + " --spring.datasource.url=jdbc:postgresql://db/ponder --ponder.learning.retrain.seed-data=FILE;"
             + " see docs/learning.md)";
 
+    /** The job's Spring context: the gateway's configuration, no web server, and so no readiness or router warm-up. */
+    static ConfigurableApplicationContext start(String... properties) {
+        return new SpringApplicationBuilder(Context.class)
+                .web(WebApplicationType.NONE)
+                .properties(
+                        // On the embedded default, the gateway usually runs: share its PostgreSQL.
+                        EmbeddedDatabaseConfiguration.ATTACH + "=true",
+                        // application.yml's readiness group names the router warm-up, a web-only indicator.
+                        "management.endpoint.health.validate-group-membership=false")
+                .run(properties);
+    }
+
     /**
      * Called by {@code PonderApplication.main} through reflection, with all arguments ({@code retrain} first). Exit
      * codes: 0 promoted or held, 1 it could not start (Spring has said why) or the data could not train a model, 2
@@ -65,14 +77,7 @@ public final class RetrainCommand {
         }
         ConfigurableApplicationContext context;
         try {
-            context = new SpringApplicationBuilder(Context.class)
-                    .web(WebApplicationType.NONE)
-                    .properties(
-                            // On the embedded default, the gateway usually runs: share its PostgreSQL.
-                            EmbeddedDatabaseConfiguration.ATTACH + "=true",
-                            // application.yml's readiness group names the router warm-up, a web-only indicator.
-                            "management.endpoint.health.validate-group-membership=false")
-                    .run(properties);
+            context = start(properties);
         } catch (RuntimeException e) {
             return 1; // Spring Boot has reported why (a bad setting, the database) as it failed
         }

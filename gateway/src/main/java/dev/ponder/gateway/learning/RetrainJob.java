@@ -484,6 +484,7 @@ final class RetrainJob {
             rows.forEach(h -> pairs.computeIfAbsent(h.weak() + "\n" + h.strong(), k -> new ArrayList<>())
                     .add(h));
             double apgr = 0, cpt50 = 0, cpt80 = 0;
+            int apgrRows = 0;
             for (List<Holdout> pair : pairs.values()) {
                 Holdout first = pair.getFirst();
                 Map<OutcomeRow, Holdout> byRow = new LinkedHashMap<>();
@@ -495,7 +496,13 @@ final class RetrainJob {
                         r -> score.applyAsDouble(byRow.get(r)),
                         null);
                 double weight = pair.size() / (double) rows.size();
-                apgr += weight * e.router().apgr();
+                // A pair whose weak model was as good as the strong one on every row has no gap to recover, so no
+                // APGR: it says nothing about either router, and left in it would make the pooled APGR NaN, so that
+                // no candidate could be promoted.
+                if (!Double.isNaN(e.router().apgr())) {
+                    apgr += pair.size() * e.router().apgr();
+                    apgrRows += pair.size();
+                }
                 cpt50 += weight * nanToOne(e.router().cpt(0.5));
                 cpt80 += weight * nanToOne(e.router().cpt(0.8));
             }
@@ -509,7 +516,7 @@ final class RetrainJob {
             Calibration.Result target = Calibration.forQuality(s, w, st, settings.targetQuality(), settings.delta());
             return new Scores(
                     rows.size(),
-                    apgr,
+                    apgrRows == 0 ? Double.NaN : apgr / apgrRows,
                     cpt50,
                     cpt80,
                     target.strongShare(),

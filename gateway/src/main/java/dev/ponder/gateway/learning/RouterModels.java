@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -56,16 +54,17 @@ public final class RouterModels {
     }
 
     /**
-     * Scores one prompt in the background once the gateway is up: the bundled model's sentence encoder loads on first
-     * use (0.7-1 s on a calm machine, 8.5 s once right after a load benchmark), which the first client request would
-     * otherwise wait for. Readiness waits for it ({@link #warm()}).
+     * Loads the active version and scores one prompt with it, in the background once the gateway is up: a replica that
+     * starts after a promotion must not take its first requests with the bundled model and the configured thresholds,
+     * and the bundled model's sentence encoder loads on first use (0.7-1 s on a calm machine, 8.5 s once right after a
+     * load benchmark), which the first client request would otherwise wait for. Readiness waits for both
+     * ({@link #warm()}); only the web gateway warms up ({@link RouterWarmUpHealth}), not the retraining job.
      */
-    @EventListener(ApplicationReadyEvent.class)
     void warmUp() {
-        RouterModel model = current;
         Thread.ofVirtual().name("ponder-router-warm-up").start(() -> {
             try {
-                model.difficulty("Ponder warms up its router.");
+                refresh();
+                current.difficulty("Ponder warms up its router.");
             } finally {
                 // A failed warm-up is not a reason to stay out of traffic: each request then reports its own failure.
                 warm = true;
@@ -96,9 +95,12 @@ public final class RouterModels {
         return currentVersion;
     }
 
-    /** Loads the active version if it changed; on a database failure keeps the current model. Runs at startup too. */
+    /**
+     * Loads the active version if it changed; on a database failure keeps the current model. Runs at startup too; one
+     * at a time, as the schedule, the warm-up and an activation may all call it.
+     */
     @Scheduled(initialDelay = 0, fixedDelayString = "${ponder.learning.reload-interval:PT2S}")
-    void refresh() {
+    synchronized void refresh() {
         List<String> active;
         try {
             active = jdbc.queryForList("SELECT version FROM router_models WHERE status = 'active'", String.class);
@@ -234,11 +236,15 @@ public final class RouterModels {
         refresh();
     }
 
-    /** The stored versions, newest first, without their artifacts. */
+    /**
+     * The stored versions, newest first, without their artifacts; of the curves only the version's own (the console
+     * draws it in the list), not the active model's it was compared with.
+     */
     List<Map<String, Object>> versions() {
         return jdbc.queryForList("""
                 SELECT version, sha256, status, created_at, activated_at, training_run_id,
                        metrics::text AS metrics, thresholds::text AS thresholds,
+                       jsonb_build_object('candidate', coalesce(curves -> 'candidate', '[]'))::text AS curves,
                        logprob_weights::text AS logprob_weights
                 FROM router_models ORDER BY created_at DESC""");
     }

@@ -1,13 +1,16 @@
 package dev.ponder.gateway.learning;
 
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Out of service until the router has scored its first prompt, and part of the readiness group
- * ({@code /readyz}, {@code /actuator/health/readiness}): a new replica would otherwise hold its first requests while
- * the sentence encoder loads (seen at 8.5 s on a busy machine).
+ * Out of service until the router has loaded the active version and scored its first prompt, and part of the
+ * readiness group ({@code /readyz}, {@code /actuator/health/readiness}): a new replica would otherwise route its first
+ * requests with the bundled model, or hold them while the sentence encoder loads (seen at 8.5 s on a busy machine).
+ * Starts that warm-up when the web gateway is ready; the retraining job, which has no readiness, never warms up.
  */
 @Component("routerWarmUp")
 class RouterWarmUpHealth implements HealthIndicator {
@@ -16,6 +19,11 @@ class RouterWarmUpHealth implements HealthIndicator {
 
     RouterWarmUpHealth(RouterModels models) {
         this.models = models;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void warmUp() {
+        models.warmUp();
     }
 
     @Override

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * reserves its estimated cost against the daily budget, which all replicas share through PostgreSQL like a key's
  * budget ({@link SharedBudgets}), and settles with its real cost; a sample the budget has no room for is skipped. At
  * most a few shadow calls run at once, and samples beyond that are skipped rather than queued. Needs the prompt and
- * answer, so it samples nothing while content logging is off.
+ * answer, so it samples nothing while content logging is off; nor an answer the judge cannot grade (a long one when no
+ * judge backend is set), which would spend the budget on a top-tier call and label nothing.
  */
 final class ShadowSampler implements OutcomeListener, AutoCloseable {
 
@@ -68,7 +69,10 @@ final class ShadowSampler implements OutcomeListener, AutoCloseable {
             return;
         }
         CascadePolicy policy = routes.policies().get(o.trail().policy());
-        if (policy == null || o.answeredTier() >= policy.tiers().size() - 1 || random.nextDouble() >= rate) {
+        if (policy == null
+                || o.answeredTier() >= policy.tiers().size() - 1
+                || !judge.canGrade(o.answer())
+                || random.nextDouble() >= rate) {
             return;
         }
         if (!inFlight.tryAcquire()) {

@@ -130,6 +130,9 @@ class ConsoleBrowserTest extends GatewayTest {
                 .contains("default: 0.4000")
                 .contains("hard: 0.1500")
                 .contains("1.500, 2.000, 0.250, -3.000, 0.125");
+        assertThat(browser.findElements(By.cssSelector("#versions svg[aria-label='quality vs strong share'] path")))
+                .as("the version's held-out curve, drawn in its row")
+                .hasSize(1);
         shot("router");
 
         visit("backends");

@@ -2,7 +2,16 @@ package dev.ponder.gateway.learning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.cascade.Budget;
+import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.ChatAnswer;
+import dev.ponder.cascade.ModelBackend;
+import dev.ponder.cascade.Tier;
+import dev.ponder.cascade.Trail;
 import dev.ponder.gateway.TestDatabase;
+import dev.ponder.gateway.outcomes.Outcome;
+import dev.ponder.gateway.routing.Routes;
+import dev.ponder.gateway.security.SharedBudgets;
 import dev.ponder.router.RouterModel;
 import dev.ponder.router.eval.OutcomeFile;
 import dev.ponder.router.eval.OutcomeRow;
@@ -17,8 +26,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.random.RandomGenerator;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,7 +76,10 @@ class LearningLoopTest {
     RetrainJob retrain;
 
     @Autowired
-    dev.ponder.gateway.routing.Routes routes;
+    Routes routes;
+
+    @Autowired
+    SharedBudgets budgets;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws IOException {
@@ -220,6 +235,71 @@ class LearningLoopTest {
 
             s.execute("SELECT pg_advisory_unlock(" + RetrainJob.LOCK + ")");
         }
+    }
+
+    @Test
+    void withoutAJudgeBackendALongAnswerIsNotSentToTheTopTierForALabelItCouldNeverGet() {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ModelBackend cheap = TestBackends.of("cheap", request -> {
+            throw new AssertionError("a shadow sample calls only the top tier");
+        });
+        ModelBackend top = TestBackends.of("top", request -> {
+            asked.add(request.lastUserText());
+            return new ChatAnswer("top-1", "B", null, null, null, null, 0.01);
+        });
+        Routes shadowed = new Routes(
+                Map.of("cheap", cheap, "top", top),
+                Map.of(
+                        "p",
+                        new CascadePolicy(
+                                "p",
+                                List.of(new Tier("cheap", cheap), new Tier("top", top)),
+                                List.of(0.5),
+                                Budget.UNLIMITED)),
+                "p");
+        ShadowSampler sampler = new ShadowSampler(
+                shadowed,
+                new Labels(jdbc),
+                new Judge(null, null, 40),
+                1.0,
+                budgets.daily("shadow-without-judge", 1.0),
+                Clock.systemUTC(),
+                RandomGenerator.getDefault());
+
+        // A code answer: no exact or numeric match can grade it, and no judge backend is set.
+        sampler.onOutcome(answeredByTheCheapTier(
+                "chatcmpl-long-answer", "Write a function to find the median of three numbers.", """
+                        def median(a, b, c):
+                            return sorted([a, b, c])[1]"""));
+        sampler.onOutcome(answeredByTheCheapTier("chatcmpl-short-answer", "Which palms get warm? A or B?", "B"));
+        LoopHttp.await(
+                () -> count("SELECT count(*) FROM labels WHERE request_id = 'chatcmpl-short-answer'") == 1,
+                "the short answer's shadow label");
+        sampler.close();
+        jdbc.update("DELETE FROM labels WHERE request_id = 'chatcmpl-short-answer'"); // not for the retrain tests
+
+        assertThat(asked)
+                .as("the top tier was asked only for the answer a label could come from")
+                .containsExactly("Which palms get warm? A or B?");
+    }
+
+    private static Outcome answeredByTheCheapTier(String id, String prompt, String answer) {
+        Instant now = Instant.now();
+        return new Outcome(
+                id,
+                now,
+                "ponder",
+                false,
+                200,
+                0,
+                "cheap",
+                "cheap-1",
+                10,
+                new Trail("p", 0.2, 0, now, Duration.ofMillis(10), List.of()),
+                null,
+                prompt,
+                answer,
+                null);
     }
 
     @Test

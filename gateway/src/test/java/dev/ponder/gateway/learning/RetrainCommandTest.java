@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.AbstractApplicationContext;
 
 /** {@code ponder.jar retrain} as an operator runs it: its own Spring context, not the gateway's. */
 class RetrainCommandTest {
@@ -42,15 +44,31 @@ class RetrainCommandTest {
                         + " mark training rows \"split\":\"train\" or lower --test-fraction\n");
     }
 
-    private int retrain(String... extra) throws Exception {
+    @Test
+    void theJobDoesNotWarmUpTheGatewaysRouter() {
+        // The warm-up would load the bundled sentence encoder for nothing, and a job that ends while it loads printed
+        // its stack trace ("Shutdown in progress") after "nothing to train on".
+        try (ConfigurableApplicationContext job =
+                RetrainCommand.start(arguments().stream().skip(1).toArray(String[]::new))) {
+            assertThat(((AbstractApplicationContext) job).getApplicationListeners())
+                    .map(Object::toString)
+                    .noneMatch(listener -> listener.contains("warmUp"));
+        }
+    }
+
+    private List<String> arguments(String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "retrain",
                 "--spring.datasource.url=" + TestDatabase.create(),
                 "--spring.datasource.username=postgres",
                 "--ponder.outcomes.journal.dir=" + journal));
         args.addAll(List.of(extra));
+        return args;
+    }
+
+    private int retrain(String... extra) throws Exception {
         return RetrainCommand.run(
-                args.toArray(String[]::new),
+                arguments(extra).toArray(String[]::new),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
