@@ -34,11 +34,11 @@ class OutcomeJournalTest {
         }
 
         try (OutcomeLog outcomeLog = new OutcomeLog(jdbc, dir, 100, 10, Duration.ofMillis(50), Duration.ZERO)) {
-            Outcomes.await(() -> outcomeLog.written() == 1);
+            // The replay counts the row as written before it empties the journal.
+            Outcomes.await(() -> outcomeLog.written() == 1 && outcomeLog.journalBytes() == 0);
 
             assertThat(jdbc.queryForObject("SELECT request_id FROM requests", String.class))
                     .isEqualTo("left-over");
-            assertThat(outcomeLog.journalBytes()).isZero();
         }
     }
 
