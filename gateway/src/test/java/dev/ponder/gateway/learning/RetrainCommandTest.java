@@ -8,6 +8,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -41,10 +44,32 @@ class RetrainCommandTest {
                         + " [mistralai/mistral-7b-chat, mistralai/mixtral-8x7b-chat]\n");
     }
 
+    @Test
+    void aSingleLabelAllHeldOutIsNothingToTrainNotAFailedRun() throws Exception {
+        String database = TestDatabase.create();
+        assertThat(retrainOn(database)).isEqualTo(2); // migrates the new database
+        try (Connection c = DriverManager.getConnection(database, "postgres", "");
+                Statement s = c.createStatement()) {
+            // What one thumbs-up on the quick start's demo becomes.
+            s.execute("INSERT INTO labels (request_id, request_created_at, source, model, score, judge, prompt,"
+                    + " created_at) VALUES ('chatcmpl-1', now(), 'feedback', 'mistralai/mixtral-8x7b-chat', 1,"
+                    + " 'user', 'Write a function to find the median of three numbers.', now())");
+        }
+        out.reset();
+
+        assertThat(retrainOn(database)).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(2);
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("retrain: nothing to train on (1 labelled prompt(s), all held out for the comparison,");
+    }
+
     private int retrain(String... extra) throws Exception {
+        return retrainOn(TestDatabase.create(), extra);
+    }
+
+    private int retrainOn(String database, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of(
                 "retrain",
-                "--spring.datasource.url=" + TestDatabase.create(),
+                "--spring.datasource.url=" + database,
                 "--spring.datasource.username=postgres",
                 "--ponder.outcomes.journal.dir=" + journal));
         args.addAll(List.of(extra));
