@@ -179,9 +179,16 @@ final class RetrainJob {
         out.printf(
                 "retrain: %d labels on %d prompts (%d held out, the newest)%n",
                 labelled.labels(), labelled.rows().size(), labelled.heldOut().size());
-        if (labelled.rows().isEmpty() && settings.seedData().isEmpty()) {
-            finish(run, "held", labelled.labels(), null, "nothing to train on: no labels and no seed data");
-            out.println("retrain: nothing to train on (no new labels, no ponder.learning.retrain.seed-data)");
+        // A few labels are all held out (the newest share, rounded up): with no seed data no row is left to train on,
+        // which is too little data, not a failed run.
+        boolean noTrainingRow =
+                labelled.rows().stream().noneMatch(r -> r.split().equals("train"));
+        if (noTrainingRow && settings.seedData().isEmpty()) {
+            String why = labelled.rows().isEmpty()
+                    ? "no new labels"
+                    : labelled.rows().size() + " labelled prompt(s), all held out for the comparison";
+            finish(run, "held", labelled.labels(), null, "nothing to train on: " + why + " and no seed data");
+            out.println("retrain: nothing to train on (" + why + ", no ponder.learning.retrain.seed-data)");
             return Result.NOTHING_TO_TRAIN;
         }
         List<Path> data = new ArrayList<>(settings.seedData());
