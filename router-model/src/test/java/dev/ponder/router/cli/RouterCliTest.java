@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,26 +142,13 @@ class RouterCliTest {
     void heldoutKeepsEveryRowOfAFileTheRouterNeverTrainedOn() throws IOException {
         Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
         // Foreign rows marked "train", or held out by a source hash that has nothing to do with this router.
-        List<String> foreign = new java.util.ArrayList<>();
+        List<String> foreign = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             foreign.add(row("f" + i, i % 2 == 0 ? "train" : "validation", "src" + i % 7, i % 3 == 0 ? 0 : 1, 1));
         }
         Path data = Files.write(dir.resolve("foreign.jsonl"), foreign);
 
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString(),
-                        "--rows",
-                        "heldout"))
-                .as(err())
-                .isZero();
+        assertThat(evalWeakStrong(data, model, "--rows", "heldout")).as(err()).isZero();
 
         assertThat(lastLine().path("n").asInt()).isEqualTo(40);
     }
@@ -170,20 +158,7 @@ class RouterCliTest {
         Path data = SyntheticOutcomes.write(dir, 120);
         Path model = trainedRouter(data);
 
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString(),
-                        "--rows",
-                        "heldout"))
-                .as(err())
-                .isZero();
+        assertThat(evalWeakStrong(data, model, "--rows", "heldout")).as(err()).isZero();
 
         // SyntheticOutcomes marks every fourth row "test".
         assertThat(lastLine().path("n").asInt()).isEqualTo(30);
@@ -200,18 +175,7 @@ class RouterCliTest {
                         "{\"id\":\"c\",\"prompt\":\"no strong\",\"outcomes\":{\"weak\":{\"score\":1}}}",
                         row("d", "test", "s", 0, 0)));
 
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString()))
-                .as(err())
-                .isZero();
+        assertThat(evalWeakStrong(data, model)).as(err()).isZero();
 
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .contains("4 rows read, 1 without both models skipped")
@@ -246,24 +210,13 @@ class RouterCliTest {
     @Test
     void tiedModelsPrintNullGapMetricsAndSaySo() throws IOException {
         Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
-        List<String> tied = new java.util.ArrayList<>();
+        List<String> tied = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             tied.add(row("t" + i, "test", "s", i % 2, i % 2));
         }
         Path data = Files.write(dir.resolve("tied.jsonl"), tied);
 
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString()))
-                .as(err())
-                .isZero();
+        assertThat(evalWeakStrong(data, model)).as(err()).isZero();
 
         JsonNode last = lastLine();
         assertThat(last.get("apgr").isNull()).isTrue();
@@ -276,37 +229,13 @@ class RouterCliTest {
         Path data = SyntheticOutcomes.write(dir, 120);
         Path model = trainedRouter(data);
 
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString(),
-                        "--tiers",
-                        "weak,strong"))
-                .isZero();
+        assertThat(evalWeakStrong(data, model, "--tiers", "weak,strong")).isZero();
         assertThat(lastLine().path("tiers").path("cost_unit").asString()).isEqualTo("usd");
 
         out.reset();
         Path noCost = Files.writeString(
                 dir.resolve("no-cost.jsonl"), Files.readString(data).replace(",\"cost_usd\":0.01", ""));
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        noCost.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString(),
-                        "--tiers",
-                        "weak,strong"))
-                .isZero();
+        assertThat(evalWeakStrong(noCost, model, "--tiers", "weak,strong")).isZero();
         assertThat(lastLine().path("tiers").path("cost_unit").asString()).isEqualTo("tier_position");
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("cost unit: tier position");
     }
@@ -337,24 +266,30 @@ class RouterCliTest {
     @Test
     void aWeakModelBetterThanTheStrongOneIsPointedOut() throws IOException {
         Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
-        List<String> inverted = new java.util.ArrayList<>();
+        List<String> inverted = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             inverted.add(row("i" + i, "test", "s", 1, i % 3 == 0 ? 1 : 0));
         }
         Path data = Files.write(dir.resolve("inverted.jsonl"), inverted);
 
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--router",
-                        model.toString()))
-                .isZero();
+        assertThat(evalWeakStrong(data, model)).isZero();
 
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("the weak model scores higher than the strong one");
+    }
+
+    /** {@code eval} of the weak/strong pair of the synthetic files with the given router. */
+    private int evalWeakStrong(Path data, Path router, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "eval",
+                "--data",
+                data.toString(),
+                "--weak",
+                "weak",
+                "--strong",
+                "strong",
+                "--router",
+                router.toString()));
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
     }
 }
