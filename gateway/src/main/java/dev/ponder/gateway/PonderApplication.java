@@ -93,7 +93,18 @@ public class PonderApplication {
         }
         List<String> command = new ArrayList<>(List.of(java.get().toString(), "-jar", jar));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).inheritIO().start().waitFor();
+        Process gateway = new ProcessBuilder(command).inheritIO().start();
+        // Ctrl-C reaches both processes through the terminal's process group, but a SIGTERM sent to this one alone
+        // (kill, systemd, a container runtime) would leave the gateway running, holding its port and database.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.destroy();
+            try {
+                gateway.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        return gateway.waitFor();
     }
 
     /** The newest installed JDK of at least the required version: JAVA_HOME first, then the usual install places. */
