@@ -13,6 +13,11 @@ public record Price(double input, double output) {
     }
 
     public double cost(TokenUsage usage) {
-        return (usage.inputTokens() * input + usage.outputTokens() * output) / 1_000_000d;
+        return cost(usage.inputTokens(), usage.outputTokens());
+    }
+
+    /** The cost of token counts that a {@link TokenUsage} cannot hold: estimates, and sums over many calls. */
+    public double cost(double inputTokens, double outputTokens) {
+        return (inputTokens * input + outputTokens * output) / 1_000_000d;
     }
 }

@@ -73,9 +73,9 @@ class ConsoleApi {
             Tier top = policy.tiers().getLast();
             Price price = top.backend().info().price();
             long requests = ((Number) row.get("requests")).longValue();
-            double priced = (((Number) row.get("input_tokens")).doubleValue() * price.input()
-                            + ((Number) row.get("output_tokens")).doubleValue() * price.output())
-                    / 1_000_000d;
+            double priced = price.cost(
+                    ((Number) row.get("input_tokens")).doubleValue(),
+                    ((Number) row.get("output_tokens")).doubleValue());
             total += priced > 0 ? priced : requests * meanCost.getOrDefault(top.name(), 0.0);
         }
         return total;

@@ -192,11 +192,11 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
             return new Usage(
                     1,
                     inputTokens,
-                    embedder.map(b -> cost(b.price(), inputTokens, 0)).orElse(0.0));
+                    embedder.map(b -> b.price().cost(inputTokens, 0)).orElse(0.0));
         }
         long outputTokens = peek == null ? 0 : peek.maxOutputTokens();
         double cost = policy.map(p -> p.tiers().stream()
-                        .mapToDouble(t -> cost(t.backend().info().price(), inputTokens, outputTokens))
+                        .mapToDouble(t -> t.backend().info().price().cost(inputTokens, outputTokens))
                         .sum())
                 .orElse(0.0);
         return new Usage(1, inputTokens + outputTokens, cost);
@@ -209,7 +209,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
     private IntConsumer charge(String requestId, EmbeddingBackend backend, long estimatedTokens) {
         return reported -> {
             long tokens = reported > 0 ? reported : estimatedTokens;
-            metering.record(requestId, tokens, cost(backend.price(), tokens, 0));
+            metering.record(requestId, tokens, backend.price().cost(tokens, 0));
         };
     }
 
@@ -230,10 +230,6 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
             case Admission.Admitted admitted -> admitted.reservation();
             case Admission.Rejected rejected -> throw rejection(key, rejected, estimate);
         };
-    }
-
-    private static double cost(Price price, long inputTokens, long outputTokens) {
-        return (inputTokens * price.input() + outputTokens * price.output()) / 1_000_000d;
     }
 
     private static Optional<CascadePolicy> freeTiers(CascadePolicy policy) {
