@@ -133,6 +133,10 @@ final class UsageSync implements AutoCloseable {
         /** The oldest ask is served first; replica ids break ties, so that every replica picks the same one. */
         static final Comparator<Held> FIRST_ASKED =
                 Comparator.comparing(Held::since).thenComparing(Held::replicaId);
+
+        Held withShare(Usage share) {
+            return new Held(replicaId, share, asked, since);
+        }
     }
 
     private void syncUsage() {
@@ -198,9 +202,7 @@ final class UsageSync implements AutoCloseable {
                         replicas);
                 shares.put(
                         delta,
-                        asking == null
-                                ? new Held(replicaId, share, Usage.NONE, null)
-                                : new Held(replicaId, share, asking.asked(), asking.since()));
+                        (asking == null ? new Held(replicaId, Usage.NONE, Usage.NONE, null) : asking).withShare(share));
             }
         }
         return shares;
