@@ -226,14 +226,14 @@ final class EvalCommand {
                 p.cost());
         ObjectNode cj = json.putObject("calibrated");
         cj.put("target", c.target());
-        cj.put("threshold", r4(c.threshold()));
+        cj.put("threshold", PairEvaluation.round(c.threshold()));
         cj.put("calibration_rows", calibration.size());
         cj.put("guaranteed", c.guaranteed());
-        cj.put("guaranteed_ratio", r4(c.guaranteedRatio()));
+        cj.put("guaranteed_ratio", PairEvaluation.round(c.guaranteedRatio()));
         cj.put("test_rows", rest.size());
-        cj.put("strong_share", r4(p.strongShare()));
-        cj.put("quality", r4(p.quality()));
-        cj.put("quality_ratio", r4(p.quality() / test.router().strongQuality()));
+        cj.put("strong_share", PairEvaluation.round(p.strongShare()));
+        cj.put("quality", PairEvaluation.round(p.quality()));
+        cj.put("quality_ratio", PairEvaluation.round(p.quality() / test.router().strongQuality()));
         cj.put("cost", p.cost());
     }
 
@@ -275,7 +275,7 @@ final class EvalCommand {
                 TierSweep.aiq(points));
         ObjectNode tj = json.putObject("tiers");
         tj.put("n", rows.size());
-        tj.put("aiq", r4(TierSweep.aiq(points)));
+        tj.put("aiq", PairEvaluation.round(TierSweep.aiq(points)));
         tj.put("cost_unit", costs ? "usd" : "tier_position");
         for (int t = 0; t < names.length; t++) {
             double[] onlyT = new double[names.length - 1];
@@ -374,10 +374,5 @@ final class EvalCommand {
                 c.points().stream()
                         .map(p -> new double[] {p.strongShare(), p.quality()})
                         .toList());
-    }
-
-    /** Null when undefined (e.g. a ratio to a strong quality of 0), never a made-up number. */
-    private static Double r4(double v) {
-        return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : null;
     }
 }

@@ -94,8 +94,11 @@ public record PairEvaluation(
         m.put(prefix + "aiq", round(c.aiq()));
     }
 
-    /** Null for NaN: Math.round would turn an undefined metric into a plausible 0.0. */
-    private static Double round(double v) {
-        return Double.isNaN(v) ? null : Math.round(v * 10000) / 10000.0;
+    /**
+     * A reported figure, to 4 decimals; null when undefined (NaN, or a ratio to a strong quality of 0): Math.round
+     * would turn it into a plausible number.
+     */
+    public static Double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : null;
     }
 }
