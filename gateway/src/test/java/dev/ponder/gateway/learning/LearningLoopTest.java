@@ -2,11 +2,8 @@ package dev.ponder.gateway.learning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.cascade.Budget;
-import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ModelBackend;
-import dev.ponder.cascade.Tier;
 import dev.ponder.cascade.Trail;
 import dev.ponder.gateway.TestDatabase;
 import dev.ponder.gateway.outcomes.Outcome;
@@ -247,16 +244,7 @@ class LearningLoopTest {
             asked.add(request.lastUserText());
             return new ChatAnswer("top-1", "B", null, null, null, null, 0.01);
         });
-        Routes shadowed = new Routes(
-                Map.of("cheap", cheap, "top", top),
-                Map.of(
-                        "p",
-                        new CascadePolicy(
-                                "p",
-                                List.of(new Tier("cheap", cheap), new Tier("top", top)),
-                                List.of(0.5),
-                                Budget.UNLIMITED)),
-                "p");
+        Routes shadowed = TestBackends.twoTiers("p", "cheap", cheap, "top", top);
         ShadowSampler sampler = new ShadowSampler(
                 shadowed,
                 new Labels(jdbc),

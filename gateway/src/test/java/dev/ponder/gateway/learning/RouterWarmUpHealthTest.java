@@ -2,10 +2,7 @@ package dev.ponder.gateway.learning;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ponder.cascade.Budget;
-import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.ModelBackend;
-import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.TestDatabase;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.router.RouterModel;
@@ -14,8 +11,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Status;
@@ -48,16 +43,7 @@ class RouterWarmUpHealthTest {
         ModelBackend idle = TestBackends.of("idle", request -> {
             throw new AssertionError("warming up calls no backend");
         });
-        Routes routes = new Routes(
-                Map.of("small", idle, "large", idle),
-                Map.of(
-                        "two",
-                        new CascadePolicy(
-                                "two",
-                                List.of(new Tier("small", idle), new Tier("large", idle)),
-                                List.of(0.5),
-                                Budget.UNLIMITED)),
-                "two");
+        Routes routes = TestBackends.twoTiers("two", "small", idle, "large", idle);
         RouterModels models =
                 new RouterModels(jdbc, new TransactionTemplate(new DataSourceTransactionManager(db)), routes);
         RouterWarmUpHealth health = new RouterWarmUpHealth(models);

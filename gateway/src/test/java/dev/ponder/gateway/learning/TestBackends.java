@@ -1,10 +1,16 @@
 package dev.ponder.gateway.learning;
 
 import dev.ponder.cascade.BackendInfo;
+import dev.ponder.cascade.Budget;
+import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.ChatAnswer;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Price;
+import dev.ponder.cascade.Tier;
+import dev.ponder.gateway.routing.Routes;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /** Backends for tests that call the learning loop's parts directly, without a gateway. */
@@ -25,5 +31,19 @@ final class TestBackends {
                 return chat.apply(request);
             }
         };
+    }
+
+    /** Routes with one policy, the default: tier {@code low} below threshold 0.5, tier {@code high} above it. */
+    static Routes twoTiers(String policy, String low, ModelBackend lowBackend, String high, ModelBackend highBackend) {
+        return new Routes(
+                Map.of(low, lowBackend, high, highBackend),
+                Map.of(
+                        policy,
+                        new CascadePolicy(
+                                policy,
+                                List.of(new Tier(low, lowBackend), new Tier(high, highBackend)),
+                                List.of(0.5),
+                                Budget.UNLIMITED)),
+                policy);
     }
 }
