@@ -39,25 +39,17 @@ final class TestBackends {
     }
 
     /**
-     * The retraining job with its default settings on {@code dataSource}, for one policy whose only tier serves the
-     * default strong model (gpt-4-1106-preview): the job reads that model's name and never calls it.
+     * The retraining job with its default settings on {@code dataSource}, for one policy with a single tier (nothing to
+     * calibrate), which the job never calls.
      */
     static RetrainJob retrainJob(DataSource dataSource, Clock clock) {
         LearningProperties.Retrain settings =
                 new LearningProperties.Retrain(null, null, null, null, null, null, null, null, null, null, null);
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-        ModelBackend idle = new ModelBackend() {
-            @Override
-            public BackendInfo info() {
-                return new BackendInfo("large", "replay", "gpt-4-1106-preview", null, null);
-            }
-
-            @Override
-            public ChatAnswer chat(ChatRequest request) {
-                throw new AssertionError("retraining never calls a backend");
-            }
-        };
+        ModelBackend idle = of("large", request -> {
+            throw new AssertionError("retraining never calls a backend");
+        });
         Routes routes = new Routes(
                 Map.of(), Map.of("one", new CascadePolicy("one", List.of(new Tier("large", idle)), null, null)), "one");
         return new RetrainJob(dataSource, jdbc, tx, new RouterModels(jdbc, tx, routes), routes, settings, clock);

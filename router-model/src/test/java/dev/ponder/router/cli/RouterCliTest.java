@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -317,7 +318,7 @@ class RouterCliTest {
         Path data = SyntheticOutcomes.write(dir, 120);
         Path model = trainedRouter(data);
         List<String> reversed = new ArrayList<>(Files.readAllLines(data));
-        java.util.Collections.reverse(reversed);
+        Collections.reverse(reversed);
 
         assertThat(evalWeakStrong(data, model)).isZero();
         JsonNode inOrder = lastLine().path("calibrated");
