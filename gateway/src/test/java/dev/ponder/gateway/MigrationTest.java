@@ -62,6 +62,21 @@ class MigrationTest {
         }
     }
 
+    @Test
+    void aRunWithNothingToTrainOnStoredAsHeldBeforeV29GetsItsOwnStatus() {
+        String url = TestDatabase.create();
+        flyway(url, MigrationVersion.fromVersion("28")).migrate();
+        JdbcTemplate jdbc = jdbc(url);
+        // Before V29 a run with nothing to train on was 'held' with no version; a held candidate names its version.
+        jdbc.update("INSERT INTO training_runs (started_at, status, model_version) VALUES (now(), 'held', NULL)");
+        jdbc.update("INSERT INTO training_runs (started_at, status, model_version) VALUES (now(), 'held', 'v1')");
+
+        flyway(url, MigrationVersion.LATEST).migrate();
+
+        assertThat(jdbc.queryForList("SELECT status FROM training_runs ORDER BY id", String.class))
+                .containsExactly("nothing_to_train", "held");
+    }
+
     private static Flyway flyway(String url, MigrationVersion target) {
         return Flyway.configure()
                 .dataSource(jdbc(url).getDataSource())

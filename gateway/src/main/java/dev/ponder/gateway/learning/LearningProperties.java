@@ -60,6 +60,10 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
             seedData = seedData == null ? List.of() : List.copyOf(seedData);
             weak = weak == null ? List.of("mistralai/mistral-7b-chat", "mistralai/mixtral-8x7b-chat") : weak;
             strong = strong == null ? "gpt-4-1106-preview" : strong;
+            if (weak.contains(strong)) {
+                throw new IllegalArgumentException("ponder.learning.retrain.weak must not list the strong model "
+                        + strong + " but was " + weak + ": a model compared with itself teaches the router nothing");
+            }
             holdoutFraction = holdoutFraction == null ? 0.3 : holdoutFraction;
             if (!(holdoutFraction > 0 && holdoutFraction < 1)) {
                 throw new IllegalArgumentException(

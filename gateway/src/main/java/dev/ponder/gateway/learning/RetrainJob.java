@@ -175,19 +175,37 @@ final class RetrainJob {
                   AND a.created_at > ? AND a.created_at <= ?
                 ON CONFLICT DO NOTHING""", Timestamp.from(after), Timestamp.from(until));
         progress(run, out, "reading labels (" + escalations + " new escalation labels)");
-        LabelRows labelled = LabelRows.read(jdbc, after, until, settings.holdoutFraction());
+        LabelRows labelled = LabelRows.read(jdbc, after, until, settings.holdoutFraction(), settings.strong());
         out.printf(
-                "retrain: %d labels on %d prompts (%d held out, the newest)%n",
-                labelled.labels(), labelled.rows().size(), labelled.heldOut().size());
-        // A few labels are all held out (the newest share, rounded up): with no seed data no row is left to train on,
-        // which is too little data, not a failed run.
-        boolean noTrainingRow =
-                labelled.rows().stream().noneMatch(r -> r.split().equals("train"));
+                "retrain: %d labels on %d prompts (%d held out, the newest); %d on the strong model %s's own answers"
+                        + " (its score in their rows, never a weak model's), %d judging a model against itself (left"
+                        + " out)%n",
+                labelled.labels(),
+                labelled.rows().size(),
+                labelled.heldOut().size(),
+                labelled.strongOwn(),
+                settings.strong(),
+                labelled.selfJudged());
+        Set<String> weak = new LinkedHashSet<>(settings.weak());
+        weak.addAll(labelled.models());
+        // A few labels are all held out (the newest share, rounded up), or judge only the strong model's answers: with
+        // no seed data nothing is left to train the difficulty model on, which is too little data, not a failed run.
+        boolean noTrainingRow = labelled.rows().stream()
+                .noneMatch(r -> r.split().equals("train")
+                        && r.outcomes().keySet().stream().anyMatch(weak::contains));
         if (noTrainingRow && settings.seedData().isEmpty()) {
             String why = labelled.rows().isEmpty()
                     ? "no new labels"
-                    : labelled.rows().size() + " labelled prompt(s), all held out for the comparison";
-            finish(run, "held", labelled.labels(), null, "nothing to train on: " + why + " and no seed data");
+                    : labelled.rows().stream().noneMatch(r -> r.split().equals("train"))
+                            ? labelled.rows().size() + " labelled prompt(s), all held out for the comparison"
+                            : "no labelled prompt left for training has a weak model's answer";
+            // Not a completed run: the next run reads these labels again, with whatever has come in since.
+            finish(
+                    run,
+                    "nothing_to_train",
+                    labelled.labels(),
+                    null,
+                    "nothing to train on: " + why + " and no seed data");
             out.println("retrain: nothing to train on (" + why + ", no ponder.learning.retrain.seed-data)");
             return Result.NOTHING_TO_TRAIN;
         }
@@ -197,8 +215,6 @@ final class RetrainJob {
             Files.writeString(labels, labelled.jsonl(), StandardCharsets.UTF_8);
             data.add(labels);
         }
-        Set<String> weak = new LinkedHashSet<>(settings.weak());
-        weak.addAll(labelled.models());
         String version = "retrain-"
                 + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(until.atOffset(ZoneOffset.UTC)) + "-" + run;
         progress(run, out, "training " + version + " on " + data.size() + " data file(s)");
@@ -282,6 +298,10 @@ final class RetrainJob {
                 holdout.stream().map(Holdout::describe).distinct().toList().toString());
         metrics.set("calibration", calibration);
         metrics.set("logprobs", logprobs.json());
+        metrics.putObject("labels")
+                .put("count", labelled.labels())
+                .put("strong_own", labelled.strongOwn())
+                .put("self_judged", labelled.selfJudged());
         ObjectNode curves = JSON.createObjectNode();
         curves.set("candidate", mine.curve());
         curves.set("active", theirs.curve());
@@ -560,10 +580,21 @@ final class RetrainJob {
         }
     }
 
-    /** The labels of a period as outcome rows, one per prompt, the newest share marked as held out. */
-    record LabelRows(int labels, List<OutcomeRow> rows, List<Holdout> heldOut, Set<String> models) {
+    /**
+     * The labels of a period as outcome rows, one per prompt, the newest share marked as held out; {@code models} the
+     * weak models they judged. A label on the strong model's own answer (feedback on the top tier's answer) is that
+     * model's score in its row, never a weak model's: a strong → strong pair teaches nothing. A label that judged a
+     * model against itself (two backends serving one model) is left out.
+     */
+    record LabelRows(
+            int labels,
+            List<OutcomeRow> rows,
+            List<Holdout> heldOut,
+            Set<String> models,
+            int strongOwn,
+            int selfJudged) {
 
-        static LabelRows read(JdbcTemplate jdbc, Instant after, Instant until, double holdoutFraction) {
+        static LabelRows read(JdbcTemplate jdbc, Instant after, Instant until, double holdoutFraction, String strong) {
             record Label(
                     String requestId,
                     String source,
@@ -608,6 +639,7 @@ final class RetrainJob {
             List<OutcomeRow> rows = new ArrayList<>();
             List<Holdout> heldOut = new ArrayList<>();
             Set<String> models = new LinkedHashSet<>();
+            int strongOwn = 0, selfJudged = 0;
             int index = 0;
             for (Map.Entry<String, List<Label>> e : byRequest.entrySet()) {
                 boolean test = index++ >= firstHeld;
@@ -616,11 +648,22 @@ final class RetrainJob {
                 List<Label> ranked = new ArrayList<>(e.getValue());
                 ranked.sort(Comparator.comparingInt(l -> rank(l.source())));
                 for (Label l : ranked) {
+                    if (l.model().equals(l.reference())) {
+                        selfJudged++;
+                        continue;
+                    }
                     outcomes.put(l.model(), new dev.ponder.router.eval.Outcome(l.score(), null, l.answer()));
-                    models.add(l.model());
-                    if (l.reference() != null && !l.reference().equals(l.model())) {
+                    if (l.model().equals(strong)) {
+                        strongOwn++;
+                    } else {
+                        models.add(l.model());
+                    }
+                    if (l.reference() != null) {
                         reference = l;
                     }
+                }
+                if (outcomes.isEmpty()) {
+                    continue; // every label of this prompt judged a model against itself
                 }
                 // The reference is the top tier's answer: the judge's yardstick, so it counts as good enough.
                 if (reference != null) {
@@ -640,7 +683,7 @@ final class RetrainJob {
                             row, reference.model(), reference.reference(), reference.policy(), reference.tier()));
                 }
             }
-            return new LabelRows(labels.size(), rows, heldOut, models);
+            return new LabelRows(labels.size(), rows, heldOut, models, strongOwn, selfJudged);
         }
 
         /** Later sources rank higher: a user's feedback over a shadow judge over the cascade's own escalation. */

@@ -45,7 +45,7 @@ class RouterAdminController {
     /** Activates a stored version, or {@code bundled} for the model shipped in the jar. */
     @PostMapping("/admin/api/router/versions/{version}/activate")
     Map<String, Object> activate(@PathVariable String version) {
-        if (!version.equals(RouterModels.BUNDLED) && models.version(version).isEmpty()) {
+        if (models.version(version).isEmpty()) {
             throw unknown(version);
         }
         try {

@@ -10,7 +10,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -163,7 +166,7 @@ public final class RouterModels {
     private Map<String, List<Double>> storedThresholds(String version) {
         String json = jdbc.queryForObject(
                 "SELECT thresholds::text FROM router_models WHERE version = ?", String.class, version);
-        Map<String, List<Double>> thresholds = new java.util.LinkedHashMap<>();
+        Map<String, List<Double>> thresholds = new LinkedHashMap<>();
         JSON.readTree(json).properties().forEach(e -> {
             List<Double> values = new java.util.ArrayList<>();
             e.getValue().forEach(v -> values.add(v.doubleValue()));
@@ -249,11 +252,42 @@ public final class RouterModels {
                 FROM router_models ORDER BY created_at DESC""");
     }
 
+    /** A stored version with its card and curves, or {@code bundled}: the model in the jar, in the same shape. */
     Optional<Map<String, Object>> version(String version) {
+        if (version.equals(BUNDLED)) {
+            return Optional.of(bundled());
+        }
         return jdbc.queryForList("""
                         SELECT version, sha256, status, created_at, activated_at, training_run_id,
                                card::text AS card, metrics::text AS metrics, curves::text AS curves,
                                thresholds::text AS thresholds, logprob_weights::text AS logprob_weights
                         FROM router_models WHERE version = ?""", version).stream().findFirst();
+    }
+
+    /**
+     * The bundled model as a version: its card (with the card's own version name and held-out figures) and checksum;
+     * no metrics or curves of the retraining job, no calibrated thresholds (the configured ones apply) and the prior's
+     * logprob weights (null, as for a stored version that kept the prior). Active when no stored version is.
+     */
+    private Map<String, Object> bundled() {
+        RouterModel model = RouterModel.loadDefault();
+        boolean active = jdbc.queryForList("SELECT 1 FROM router_models WHERE status = 'active'")
+                .isEmpty();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("version", BUNDLED);
+        row.put("sha256", model.checksum());
+        row.put("status", active ? "active" : "retired");
+        row.put(
+                "created_at",
+                Timestamp.from(Instant.parse(
+                        JSON.readTree(model.modelCard()).path("created").asString())));
+        row.put("activated_at", null);
+        row.put("training_run_id", null);
+        row.put("card", model.modelCard());
+        row.put("metrics", "{}");
+        row.put("curves", "{}");
+        row.put("thresholds", "{}");
+        row.put("logprob_weights", null);
+        return row;
     }
 }

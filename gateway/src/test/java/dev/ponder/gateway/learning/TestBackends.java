@@ -9,9 +9,14 @@ import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.routing.Routes;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Backends for tests that call the learning loop's parts directly, without a gateway. */
 final class TestBackends {
@@ -31,6 +36,23 @@ final class TestBackends {
                 return chat.apply(request);
             }
         };
+    }
+
+    /**
+     * The retraining job with its default settings on {@code dataSource}, for one policy with a single tier (nothing to
+     * calibrate), which the job never calls.
+     */
+    static RetrainJob retrainJob(DataSource dataSource, Clock clock) {
+        LearningProperties.Retrain settings =
+                new LearningProperties.Retrain(null, null, null, null, null, null, null, null, null, null, null);
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        ModelBackend idle = of("large", request -> {
+            throw new AssertionError("retraining never calls a backend");
+        });
+        Routes routes = new Routes(
+                Map.of(), Map.of("one", new CascadePolicy("one", List.of(new Tier("large", idle)), null, null)), "one");
+        return new RetrainJob(dataSource, jdbc, tx, new RouterModels(jdbc, tx, routes), routes, settings, clock);
     }
 
     /** Routes with one policy, the default: tier {@code low} below threshold 0.5, tier {@code high} above it. */

@@ -11,6 +11,7 @@ import dev.ponder.router.eval.SvgPlot;
 import dev.ponder.router.eval.TierSweep;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +22,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.DoubleFunction;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -43,6 +46,8 @@ final class EvalCommand {
             "target-share",
             "calibration-fraction");
     private static final JsonMapper JSON = JsonMapper.shared();
+    /** A cost in USD per query is a few hundred-thousandths: as many decimals as sweep.csv's cost column. */
+    private static final int COST_DECIMALS = 8;
 
     private EvalCommand() {}
 
@@ -178,13 +183,17 @@ final class EvalCommand {
             ObjectNode json) {
         List<OutcomeRow> calibration = new ArrayList<>();
         List<OutcomeRow> rest = new ArrayList<>();
-        for (OutcomeRow r : rows) {
-            // A stable per-row coin: calibration and measurement never share rows.
-            (Math.floorMod(r.id().hashCode() * 0x9E3779B1, 1000) < fraction * 1000 ? calibration : rest).add(r);
+        // A stable coin per row, tossed on its id: calibration and measurement never share rows. Rows whose id is
+        // missing or not unique would all land on one side, so they toss it on their id and position.
+        Map<String, Long> ids = rows.stream().collect(Collectors.groupingBy(OutcomeRow::id, Collectors.counting()));
+        for (int i = 0; i < rows.size(); i++) {
+            OutcomeRow r = rows.get(i);
+            String key = r.id().isEmpty() || ids.get(r.id()) > 1 ? r.id() + "#" + i : r.id();
+            (Math.floorMod(key.hashCode() * 0x9E3779B1, 1000) < fraction * 1000 ? calibration : rest).add(r);
         }
         if (calibration.size() < 5 || rest.size() < 5) {
             out.printf(
-                    "calibration skipped: it needs 5 rows on each side of the id-hash split, got %d and %d%n",
+                    "calibration skipped: it needs 5 rows on each side of the split, got %d and %d%n",
                     calibration.size(), rest.size());
             json.putNull("calibrated");
             return;
@@ -201,6 +210,10 @@ final class EvalCommand {
             c = Calibration.forQuality(s, w, st, ratio, delta);
         }
         RoutingCurve.Point p = test.router().at(c.threshold());
+        // The test starts at all-strong, which loses nothing: when even that fails, the rows are too few for the
+        // target and delta, and Calibration falls back to all-strong anyway. Its ratio of 1.0 then holds by
+        // construction, not by the test, which "guaranteed: false" beside it left unsaid.
+        String chosenBy = a.has("target-share") ? "target_share" : c.guaranteed() ? "test" : "fallback_all_strong";
         out.printf(
                 Locale.ROOT,
                 "calibrated on %d rows for %s: threshold %.4f, strong share %.3f, quality %.3f of strong%s%n",
@@ -209,13 +222,23 @@ final class EvalCommand {
                 c.threshold(),
                 c.strongShare(),
                 c.qualityRatio(),
-                c.guaranteed()
-                        ? String.format(
+                switch (chosenBy) {
+                    case "test" ->
+                        String.format(
                                 Locale.ROOT,
                                 "; guarantee: quality >= %.3f of strong with confidence %.2f",
                                 c.guaranteedRatio(),
-                                1 - delta)
-                        : (a.has("target-share") ? "" : "; no threshold met the guarantee: all strong"));
+                                1 - delta);
+                    case "fallback_all_strong" ->
+                        String.format(
+                                Locale.ROOT,
+                                "; no threshold passed the test, not even all-strong (%d rows are too few for"
+                                        + " this target and delta), so this is the fallback: every call to strong,"
+                                        + " which keeps %.3f of strong's quality by construction, not by the test",
+                                calibration.size(),
+                                c.guaranteedRatio());
+                    default -> "";
+                });
         out.printf(
                 Locale.ROOT,
                 "at that threshold on the other %d rows: strong share %.3f, quality %.4f (%.3f of strong), cost %.6f%n",
@@ -228,13 +251,14 @@ final class EvalCommand {
         cj.put("target", c.target());
         cj.put("threshold", PairEvaluation.round(c.threshold()));
         cj.put("calibration_rows", calibration.size());
+        cj.put("chosen_by", chosenBy);
         cj.put("guaranteed", c.guaranteed());
         cj.put("guaranteed_ratio", PairEvaluation.round(c.guaranteedRatio()));
         cj.put("test_rows", rest.size());
         cj.put("strong_share", PairEvaluation.round(p.strongShare()));
         cj.put("quality", PairEvaluation.round(p.quality()));
         cj.put("quality_ratio", PairEvaluation.round(p.quality() / test.router().strongQuality()));
-        cj.put("cost", p.cost());
+        cj.put("cost", PairEvaluation.round(p.cost(), COST_DECIMALS));
     }
 
     private static void tiers(
@@ -289,13 +313,13 @@ final class EvalCommand {
             StringBuilder csv = new StringBuilder("thresholds,shares,quality,cost,frontier\n");
             Set<TierSweep.Point> onFrontier = new HashSet<>(frontier);
             for (TierSweep.Point p : points) {
-                csv.append(join(p.thresholds()))
+                csv.append(join(p.thresholds(), String::valueOf))
                         .append(',')
-                        .append(join(p.shares()))
+                        .append(join(p.shares(), v -> figure(v, 4)))
                         .append(',')
-                        .append(p.quality())
+                        .append(figure(p.quality(), 4))
                         .append(',')
-                        .append(p.cost())
+                        .append(figure(p.cost(), COST_DECIMALS))
                         .append(',')
                         .append(onFrontier.contains(p))
                         .append('\n');
@@ -305,13 +329,21 @@ final class EvalCommand {
         }
     }
 
-    /** Full precision: a threshold is a real score, and a gateway given it must put that row on the same side. */
-    private static String join(double[] v) {
+    /**
+     * Space-separated in one CSV field. Thresholds keep full precision: a threshold is a real score, and a gateway
+     * given it must put that row on the same side.
+     */
+    private static String join(double[] v, DoubleFunction<String> format) {
         StringBuilder s = new StringBuilder("\"");
         for (int i = 0; i < v.length; i++) {
-            s.append(i == 0 ? "" : " ").append(v[i]);
+            s.append(i == 0 ? "" : " ").append(format.apply(v[i]));
         }
         return s.append('"').toString();
+    }
+
+    /** A figure rounded by the report's one rule, written without an exponent (Double.toString gives 8.0E-5). */
+    private static String figure(double v, int decimals) {
+        return BigDecimal.valueOf(PairEvaluation.round(v, decimals)).toPlainString();
     }
 
     private static String models(List<OutcomeRow> rows) {

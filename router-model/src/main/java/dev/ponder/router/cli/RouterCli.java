@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.Set;
 
 /** Entry point of {@code train} and {@code eval}; the gateway's jar dispatches here. */
 public final class RouterCli {
+    private static final Set<String> HELP = Set.of("--help", "-h");
+
     private RouterCli() {}
 
     public static void main(String[] args) {
@@ -23,9 +27,11 @@ public final class RouterCli {
             if (args.length == 0) {
                 throw new Args.UsageException("usage: " + TrainCommand.USAGE + "\n   or: " + EvalCommand.USAGE);
             }
+            // Asked for help anywhere on the line: the usage, and nothing run (Args would call it an unknown option).
+            boolean help = Arrays.stream(args, 1, args.length).anyMatch(HELP::contains);
             return switch (args[0]) {
-                case "train" -> TrainCommand.run(args, out, clock);
-                case "eval" -> EvalCommand.run(args, out);
+                case "train" -> help ? usage(out, TrainCommand.USAGE) : TrainCommand.run(args, out, clock);
+                case "eval" -> help ? usage(out, EvalCommand.USAGE) : EvalCommand.run(args, out);
                 default ->
                     throw new Args.UsageException("unknown subcommand '" + args[0] + "' (expected train or eval)");
             };
@@ -40,5 +46,10 @@ public final class RouterCli {
             err.println("I/O error: " + e.getMessage());
             return 1;
         }
+    }
+
+    private static int usage(PrintStream out, String usage) {
+        out.println("usage: " + usage + "\n(docs/router.md describes every option)");
+        return 0;
     }
 }

@@ -2,11 +2,14 @@ package dev.ponder.router.eval;
 
 import java.util.Map;
 
-/** A prompt and how each model did on it (one line of an outcome file). */
+/**
+ * A prompt and how each model did on it (one line of an outcome file). The id is "" when the file gives none: it
+ * names the row, and only eval's calibration split reads it.
+ */
 public record OutcomeRow(String id, String source, String split, String prompt, Map<String, Outcome> outcomes) {
     public OutcomeRow {
-        if (id == null || id.isBlank()) {
-            throw new IllegalArgumentException("id must not be blank, got '" + id + "'");
+        if (id == null) {
+            throw new IllegalArgumentException("id must not be null (use \"\" for a row without one)");
         }
         if (prompt == null) {
             throw new IllegalArgumentException("prompt must not be null (row " + id + ")");

@@ -99,6 +99,12 @@ public record PairEvaluation(
      * would turn it into a plausible number.
      */
     public static Double round(double v) {
-        return Double.isFinite(v) ? Math.round(v * 10000) / 10000.0 : null;
+        return round(v, 4);
+    }
+
+    /** The same rule to {@code decimals} places: a cost in USD per query (0.00008) needs more than 4. */
+    public static Double round(double v, int decimals) {
+        double scale = Math.pow(10, decimals);
+        return Double.isFinite(v) ? Math.round(v * scale) / scale : null;
     }
 }

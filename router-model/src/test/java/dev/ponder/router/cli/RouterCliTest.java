@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,6 +76,17 @@ class RouterCliTest {
         assertThat(run("train", "--data", data.toString(), "--weak", "w", "--strong", "s", "--out", "m.model"))
                 .isEqualTo(2);
         assertThat(err()).contains("NAME.bin");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"train --help", "eval --help", "eval -h", "train --data missing.jsonl --help"})
+    void helpPrintsTheSubcommandsUsageAndExitsZero(String line) {
+        String command = line.split(" ")[0];
+
+        assertThat(run(line.split(" "))).as(err()).isZero();
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: " + command + " --data FILE");
+        assertThat(err()).isEmpty();
     }
 
     @Test
@@ -275,6 +287,92 @@ class RouterCliTest {
         assertThat(evalWeakStrong(data, model)).isZero();
 
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("the weak model scores higher than the strong one");
+    }
+
+    @Test
+    void rowsSharingOneIdOrHavingNoneAreStillSplitForCalibration() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+        List<String> same = new ArrayList<>();
+        List<String> none = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String row = row("x", "test", "s", i % 3 == 0 ? 0 : 1, 1);
+            same.add(row);
+            none.add(row.replace("\"id\":\"x\",", ""));
+        }
+
+        for (Path data : List.of(
+                Files.write(dir.resolve("same-id.jsonl"), same), Files.write(dir.resolve("no-id.jsonl"), none))) {
+            out.reset();
+            assertThat(evalWeakStrong(data, model)).as(err()).isZero();
+
+            JsonNode calibrated = lastLine().path("calibrated");
+            assertThat(calibrated.path("calibration_rows").asInt())
+                    .as(data.getFileName().toString())
+                    .isBetween(5, 35)
+                    .isEqualTo(40 - calibrated.path("test_rows").asInt());
+        }
+    }
+
+    @Test
+    void rowsWithUniqueIdsAreSplitByTheirIdWhereverTheyStand() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 120);
+        Path model = trainedRouter(data);
+        List<String> reversed = new ArrayList<>(Files.readAllLines(data));
+        Collections.reverse(reversed);
+
+        assertThat(evalWeakStrong(data, model)).isZero();
+        JsonNode inOrder = lastLine().path("calibrated");
+        out.reset();
+        assertThat(evalWeakStrong(Files.write(dir.resolve("reversed.jsonl"), reversed), model))
+                .isZero();
+
+        assertThat(lastLine().path("calibrated")).isEqualTo(inOrder);
+    }
+
+    @Test
+    void whenNoThresholdPassesTheCalibrationSaysItFellBackToAllStrong() throws IOException {
+        Path model = trainedRouter(SyntheticOutcomes.write(dir, 120));
+        // With 0/1 scores, even all-strong (no loss) passes the test only on about 45 calibration rows at the defaults.
+        List<String> few = new ArrayList<>();
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            (i < 40 ? few : many).add(row("r" + i, "test", "s", i % 2, 1));
+        }
+
+        assertThat(evalWeakStrong(Files.write(dir.resolve("few.jsonl"), few), model))
+                .isZero();
+        JsonNode fallback = lastLine().path("calibrated");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("no threshold passed the test, not even all-strong (")
+                .contains("rows are too few for this target and delta), so this is the fallback: every call to"
+                        + " strong, which keeps 1.000 of strong's quality by construction, not by the test");
+        out.reset();
+        assertThat(evalWeakStrong(Files.write(dir.resolve("many.jsonl"), many), model))
+                .isZero();
+        JsonNode tested = lastLine().path("calibrated");
+
+        assertThat(fallback.path("chosen_by").asString()).isEqualTo("fallback_all_strong");
+        assertThat(fallback.path("threshold").asDouble()).isEqualTo(-1);
+        assertThat(fallback.path("guaranteed").asBoolean()).isFalse();
+        assertThat(tested.path("chosen_by").asString()).isEqualTo("test");
+        assertThat(tested.path("guaranteed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void tiersCsvRoundsItsFiguresLikeTheReport() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 120);
+        Path model = trainedRouter(data);
+        Path report = dir.resolve("report");
+
+        assertThat(evalWeakStrong(data, model, "--tiers", "weak,strong", "--out", report.toString()))
+                .isZero();
+
+        List<String> lines = Files.readAllLines(report.resolve("tiers.csv"));
+        assertThat(lines).hasSizeGreaterThan(2);
+        // thresholds (full precision), shares, quality, cost, frontier
+        assertThat(lines.subList(1, lines.size())).allSatisfy(line -> assertThat(line)
+                .matches("\"[^\"]+\",\"[0-9]+\\.[0-9]{1,4}( [0-9]+\\.[0-9]{1,4})*\","
+                        + "[0-9]+\\.[0-9]{1,4},[0-9]+\\.[0-9]{1,8},(true|false)"));
     }
 
     /** {@code eval} of the weak/strong pair of the synthetic files with the given router. */
