@@ -91,7 +91,7 @@ final class LangChainBackend implements ModelBackend {
                 Event event = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (event == null) {
                     call.cancel();
-                    throw errors.escalate((first ? "no first token within " : "answer not complete within ") + limit);
+                    throw errors.timeout((first ? "no first token within " : "answer not complete within ") + limit);
                 }
                 first = false;
                 switch (event) {

@@ -77,6 +77,14 @@ public final class UpstreamErrors {
         return new BackendException(Action.ESCALATE, prefixed(what), 0, null, null, null);
     }
 
+    /**
+     * A stream's first token or its end that did not come in time: a timeout (504 when no tier answers), as the same
+     * silence is when a non-streamed call's socket times out.
+     */
+    BackendException timeout(String what) {
+        return BackendException.timeout(prefixed(what), null);
+    }
+
     /** An answer that reads, but is not whole (a stream that stopped before saying why it ended). */
     BackendException incomplete(String what) {
         return BackendException.unreadable(prefixed(what), null);

@@ -283,6 +283,7 @@ class LangChainBackendTest {
             assertThatThrownBy(() -> backend.stream(ask("talk"), delta -> {}))
                     .isInstanceOfSatisfying(BackendException.class, e -> {
                         assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                        assertThat(e.failure()).isEqualTo(BackendException.Failure.TIMEOUT);
                         assertThat(e.getMessage()).contains("not complete within PT3S");
                     });
             awaitAbandoned(server);
