@@ -87,6 +87,16 @@ public final class BackendException extends RuntimeException {
                 Action.GIVE_UP, Failure.REJECTED, message, httpStatus, errorType, null, errorParam, errorCode, cause);
     }
 
+    /**
+     * This backend cannot take the request as it is (a field its protocol has no place for, such as a
+     * {@code tool_choice} it cannot enforce), though another tier may: {@code ESCALATE}, and {@code REJECTED} (a 400
+     * naming {@code param}) when no tier answers. The backend is not at fault, so its circuit does not count it.
+     */
+    public static BackendException unsupported(String message, String param, Throwable cause) {
+        return new BackendException(
+                Action.ESCALATE, Failure.REJECTED, message, 400, "invalid_request_error", null, param, null, cause);
+    }
+
     public static BackendException escalate(String message, Throwable cause) {
         return new BackendException(Action.ESCALATE, message, 0, null, null, cause);
     }

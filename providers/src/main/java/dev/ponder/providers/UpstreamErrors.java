@@ -1,6 +1,7 @@
 package dev.ponder.providers;
 
 import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.ponder.cascade.BackendException;
 import dev.ponder.cascade.BackendException.Action;
 import java.io.IOException;
@@ -57,6 +58,10 @@ public final class UpstreamErrors {
             return known;
         }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnsupportedFeatureException unsupported) {
+                // LangChain4j refused to translate the request for this protocol, before any call.
+                return unsupported(null, describe(unsupported));
+            }
             if (t instanceof HttpException http) {
                 return fromStatus(http, failure);
             }
@@ -70,6 +75,14 @@ public final class UpstreamErrors {
             }
         }
         return new BackendException(Action.ESCALATE, prefixed("failed: " + describe(failure)), 0, null, null, failure);
+    }
+
+    /**
+     * This backend's protocol has no place for what the request asks ({@code param}, when known): another tier may
+     * take it, and the client gets a 400 if none does.
+     */
+    BackendException unsupported(String param, String what) {
+        return BackendException.unsupported(prefixed("cannot take this request: " + what), param, null);
     }
 
     /** A failure of this backend that no upstream answer explains (timeouts, an open circuit, a full bulkhead). */

@@ -21,6 +21,7 @@ import dev.ponder.providers.testing.FakeGeminiServer;
 import dev.ponder.providers.testing.FakeLlmServer;
 import dev.ponder.providers.testing.FakeOllamaServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
+import dev.ponder.providers.testing.WireProtocol;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -157,6 +158,72 @@ class LangChainBackendTest {
             assertThat(sent.at("/tools/0/input_schema/properties/city/type").asString())
                     .isEqualTo("string");
         }
+    }
+
+    @Test
+    void ollamaAndAnthropicAnswerRequestsCarryingPenaltiesTheyHaveNoPlaceFor() {
+        // Chat front ends send presence_penalty and frequency_penalty, often 0, with every request: refused, each
+        // request would skip the cheap tier.
+        ChatRequest request = ask("hi")
+                .withOptions(new SamplingOptions(null, null, null, null, null, null, null, null, 0.0, 0.5, false));
+        for (WireProtocol protocol : List.of(WireProtocol.OLLAMA, WireProtocol.ANTHROPIC)) {
+            try (FakeLlmServer server = protocol.start()) {
+                GuardedBackend backend = backend(protocol.type(), server);
+
+                assertThat(backend.chat(request).text()).isEqualTo("echo: hi");
+                assertThat(backend.stream(request, delta -> {}).text()).isEqualTo("echo: hi");
+                assertThat(server.requestBodies()).hasSize(2).noneMatch(body -> body.contains("penalty"));
+            }
+        }
+    }
+
+    @Test
+    void whatABackendsProtocolCannotTakeEscalatesWithoutCountingAgainstIt() {
+        try (FakeOllamaServer ollama = FakeOllamaServer.start();
+                FakeAnthropicServer anthropic = FakeAnthropicServer.start()) {
+            GuardedBackend toOllama = backend("ollama", ollama);
+            GuardedBackend toAnthropic = backend("anthropic", anthropic);
+            ChatRequest jsonObject = new ChatRequest(
+                    List.of(ChatMessage.of(Role.USER, "hi")),
+                    null,
+                    null,
+                    null,
+                    null,
+                    new ResponseFormat(ResponseFormat.Type.JSON_OBJECT, null, null, null),
+                    null,
+                    null,
+                    null,
+                    null);
+
+            assertUnsupported(
+                    () -> toOllama.chat(withWeather(
+                            new ToolChoice(ToolChoice.Mode.REQUIRED, null), ChatMessage.of(Role.USER, "weather?"))),
+                    "tool_choice");
+            assertUnsupported(() -> toAnthropic.stream(jsonObject, delta -> {}), "response_format");
+
+            // Ollama has no tool_choice, but a model offered no tools calls none.
+            toOllama.chat(withWeather(new ToolChoice(ToolChoice.Mode.NONE, null), ChatMessage.of(Role.USER, "hi")));
+            assertThat(ollama.requestBodies()).singleElement().satisfies(body -> assertThat(
+                            JsonMapper.shared().readTree(body).path("tools"))
+                    .isEmpty());
+            assertThat(anthropic.requestCount()).isZero();
+            assertThat(List.of(toOllama, toAnthropic))
+                    .allSatisfy(
+                            backend -> assertThat(backend.state().lastError()).isNull());
+            // The circuit counted the one call that went out, and neither refusal.
+            assertThat(toOllama.state().bufferedCalls()).isEqualTo(1);
+            assertThat(toAnthropic.state().bufferedCalls()).isZero();
+        }
+    }
+
+    private static void assertUnsupported(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String param) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(BackendException.class, e -> {
+            // Another tier may take it; if none does, the client gets a 400 naming the field.
+            assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+            assertThat(e.httpStatus()).isEqualTo(400);
+            assertThat(e.errorParam()).isEqualTo(param);
+        });
     }
 
     @Test

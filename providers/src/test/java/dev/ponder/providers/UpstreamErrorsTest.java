@@ -80,6 +80,17 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void aRequestLangChainCannotTranslateForThisProtocolIsNotTheServersFault() {
+        BackendException e = errors.map(new dev.langchain4j.exception.UnsupportedFeatureException(
+                "'frequencyPenalty' parameter is not supported by Ollama"));
+
+        assertThat(e.action()).isEqualTo(Action.ESCALATE);
+        assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+        assertThat(e.httpStatus()).isEqualTo(400);
+        assertThat(e.getMessage()).contains("backend 'b'", "frequencyPenalty");
+    }
+
+    @Test
     void readsRetryAfterAsSecondsOrAnHttpDate() {
         assertThat(errors.retryAfter("2")).isEqualTo(Duration.ofSeconds(2));
         assertThat(errors.retryAfter("Sun, 22 Nov 2026 12:00:30 GMT")).isEqualTo(Duration.ofSeconds(30));
