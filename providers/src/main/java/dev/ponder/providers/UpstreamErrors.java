@@ -123,7 +123,7 @@ public final class UpstreamErrors {
         boolean retriable = status / 100 == 5 || RETRIABLE_STATUSES.contains(status);
         // Ponder's key, model or URL for this backend is wrong: the operator's to fix, not the caller's (an SDK would
         // take a 401 for its own key), and another tier may answer.
-        boolean misconfigured = OPERATOR_STATUSES.contains(status);
+        boolean misconfigured = OPERATOR_STATUSES.contains(status) || parsed.refusesApiKey();
         if (retriable || misconfigured) {
             return new BackendException(
                     retriable ? Action.RETRY : Action.ESCALATE,
@@ -240,17 +240,17 @@ public final class UpstreamErrors {
      * {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
      * {@code context_length_exceeded}).
      */
-    private record ErrorBody(String message, String type, String param, String code) {
+    private record ErrorBody(String message, String type, String param, String code, boolean refusesApiKey) {
         static ErrorBody parse(String body, int status) {
             String fallbackType = typeFor(status);
             if (body == null || body.isBlank()) {
-                return new ErrorBody("HTTP " + status, fallbackType, null, null);
+                return new ErrorBody("HTTP " + status, fallbackType, null, null, false);
             }
             try {
                 JsonNode root = JSON.readTree(body);
                 JsonNode error = root.path("error");
                 if (error.isString()) {
-                    return new ErrorBody(error.asString(), fallbackType, null, null);
+                    return new ErrorBody(error.asString(), fallbackType, null, null, false);
                 }
                 String message = error.path("message").asString(null);
                 if (message != null) {
@@ -258,16 +258,35 @@ public final class UpstreamErrors {
                     if (type == null) {
                         type = error.path("status").asString(fallbackType).toLowerCase(Locale.ROOT);
                     }
-                    return new ErrorBody(message, type, text(error.path("param")), text(error.path("code")));
+                    return new ErrorBody(
+                            message,
+                            type,
+                            text(error.path("param")),
+                            text(error.path("code")),
+                            refusesApiKey(error.path("details")));
                 }
             } catch (JacksonException notJson) {
                 // Plain text from a proxy or load balancer: pass it on as it is.
             }
-            return new ErrorBody(body.strip(), fallbackType, null, null);
+            return new ErrorBody(body.strip(), fallbackType, null, null, false);
         }
 
         private static String text(JsonNode node) {
             return node.isString() ? node.asString() : null;
+        }
+
+        /**
+         * Google refuses a bad, expired or blocked API key with a 400 {@code INVALID_ARGUMENT} whose
+         * {@code google.rpc.ErrorInfo} detail gives the reason ({@code API_KEY_INVALID}, ...): Ponder's key, not the
+         * caller's request.
+         */
+        private static boolean refusesApiKey(JsonNode details) {
+            for (JsonNode detail : details) {
+                if (detail.path("reason").asString("").startsWith("API_KEY_")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static String typeFor(int status) {

@@ -248,6 +248,25 @@ class LangChainBackendTest {
     }
 
     @Test
+    void geminiRefusingPondersApiKeyWithA400EscalatesAsThisBackendsFaultNotTheCallers() {
+        try (FakeGeminiServer server = FakeGeminiServer.start()) {
+            GuardedBackend backend = backend("gemini", server);
+            server.failNext(400, FakeGeminiServer.apiKeyInvalidBody());
+            server.failNext(400, FakeGeminiServer.errorBody(400, "INVALID_ARGUMENT", "temperature out of range"));
+
+            // Passed on, the caller would read "API key not valid" as about its own key, and no other tier would try.
+            assertThatThrownBy(() -> backend.chat(ask("hi"))).isInstanceOfSatisfying(BackendException.class, e -> {
+                assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                assertThat(e.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+                assertThat(e.getMessage()).contains("this backend's configuration", "API key not valid");
+            });
+            assertThatThrownBy(() -> backend.chat(ask("hi")))
+                    .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.action())
+                            .isEqualTo(BackendException.Action.GIVE_UP));
+        }
+    }
+
+    @Test
     void aConsumerThatFailsGetsItsOwnExceptionBackAndIsNotRetried() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
