@@ -236,7 +236,7 @@ public final class UpstreamErrors {
     }
 
     /**
-     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's or Ollama's shape, and OpenAI's
+     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's, Ollama's or older vLLM's shape, and OpenAI's
      * {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
      * {@code context_length_exceeded}).
      */
@@ -248,7 +248,8 @@ public final class UpstreamErrors {
             }
             try {
                 JsonNode root = JSON.readTree(body);
-                JsonNode error = root.path("error");
+                // vLLM before 0.9 (and API gateways) put the message and type at the top level.
+                JsonNode error = root.has("error") ? root.path("error") : root;
                 if (error.isString()) {
                     return new ErrorBody(error.asString(), fallbackType, null, null, false);
                 }

@@ -122,6 +122,19 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void readsTheMessageOfAnErrorBodyWithoutAnErrorObjectAsOlderVllmSendsIt() {
+        BackendException e = errors.map(new UpstreamHttpClient.UpstreamHttpException(
+                400,
+                "{\"object\":\"error\",\"message\":\"This model's maximum context length is 4096 tokens.\","
+                        + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}",
+                null));
+
+        assertThat(e.action()).isEqualTo(Action.GIVE_UP);
+        assertThat(e.getMessage()).isEqualTo("This model's maximum context length is 4096 tokens.");
+        assertThat(e.errorType()).isEqualTo("BadRequestError");
+    }
+
+    @Test
     void redactsTheConfiguredKeyAndAnythingThatLooksLikeOne() {
         assertThat(errors.redact("bad key sk-configured-key-123456 and sk-other-abcdefgh at /m?key=AIzaSyX&alt=sse"))
                 .isEqualTo("bad key [redacted] and [redacted] at /m?key=[redacted]&alt=sse");
