@@ -236,8 +236,8 @@ public final class UpstreamErrors {
     }
 
     /**
-     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's, Ollama's or older vLLM's shape, and OpenAI's
-     * {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
+     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's, Ollama's or older vLLM's shape, and
+     * OpenAI's {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
      * {@code context_length_exceeded}).
      */
     private record ErrorBody(String message, String type, String param, String code, boolean refusesApiKey) {
