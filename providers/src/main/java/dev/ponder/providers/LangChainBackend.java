@@ -106,14 +106,17 @@ final class LangChainBackend implements ModelBackend {
                         // (an upstream or a proxy dying mid-answer, EOF-framed) ends LangChain4j's stream too: that
                         // answer is cut off, not done.
                         if (done.response().finishReason() == null) {
-                            throw errors.incomplete("the stream ended without a finish reason: the answer is cut off");
+                            throw errors.incomplete(
+                                    "the stream ended without a finish reason: the answer is cut off",
+                                    call.errorEvent());
                         }
                         return LangChainMapping.answer(done.response(), info.model(), info.price());
                     }
                     case Event.Failed failed -> throw errors.map(failed.error());
                     case Event.Ended ended -> {
                         finished = true;
-                        throw errors.incomplete("the stream ended before its done event: the answer is cut off");
+                        throw errors.incomplete(
+                                "the stream ended before its done event: the answer is cut off", call.errorEvent());
                     }
                 }
             }

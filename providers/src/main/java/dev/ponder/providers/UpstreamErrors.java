@@ -98,9 +98,32 @@ public final class UpstreamErrors {
         return BackendException.timeout(prefixed(what), null);
     }
 
-    /** An answer that reads, but is not whole (a stream that stopped before saying why it ended). */
-    BackendException incomplete(String what) {
-        return BackendException.unreadable(prefixed(what), null);
+    /**
+     * An answer that reads, but is not whole (a stream that stopped before saying why it ended), with what the
+     * upstream said in an error event of that stream ({@code errorEvent}, may be null).
+     */
+    BackendException incomplete(String what, String errorEvent) {
+        String reported = errorEvent == null
+                ? ""
+                : "; the upstream reported: "
+                        + redact(ErrorBody.parse(errorEvent, 500).message());
+        return BackendException.unreadable(prefixed(what + reported), null);
+    }
+
+    /**
+     * Whether a stream event's data is an error report in OpenAI's shape ({@code {"error": ...}}, as OpenAI, vLLM
+     * and llama.cpp send one mid-stream) or older vLLM's ({@code {"object": "error", ...}}).
+     */
+    static boolean isErrorEvent(String data) {
+        if (data == null || !data.startsWith("{") || !data.contains("\"error\"")) {
+            return false;
+        }
+        try {
+            JsonNode root = JSON.readTree(data);
+            return root.has("error") || "error".equals(root.path("object").asString(""));
+        } catch (JacksonException notJson) {
+            return false;
+        }
     }
 
     String redact(String text) {

@@ -314,25 +314,28 @@ final class UpstreamHttpClient implements HttpClient {
 
     /**
      * Passes every event on, with its data in {@link #currentEvent()} while it is handled, and errors unless the
-     * call was cancelled.
+     * call was cancelled; an error the upstream reports in an event is noted on the call.
      */
     private record Tapped(ServerSentEventListener listener, UpstreamCall call) implements ServerSentEventListener {
 
         @Override
         public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
-            CURRENT_EVENT.set(event.data());
-            try {
-                listener.onEvent(event, context);
-            } finally {
-                CURRENT_EVENT.remove();
-            }
+            tapped(event, () -> listener.onEvent(event, context));
         }
 
         @Override
         public void onEvent(ServerSentEvent event) {
+            tapped(event, () -> listener.onEvent(event));
+        }
+
+        private void tapped(ServerSentEvent event, Runnable handle) {
+            // OpenAI's adapter skips an error event; LangChain4j then sees the stream end without a finish reason.
+            if (UpstreamErrors.isErrorEvent(event.data())) {
+                call.errorEvent(event.data());
+            }
             CURRENT_EVENT.set(event.data());
             try {
-                listener.onEvent(event);
+                handle.run();
             } finally {
                 CURRENT_EVENT.remove();
             }

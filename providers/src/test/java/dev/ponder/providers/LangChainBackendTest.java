@@ -267,6 +267,26 @@ class LangChainBackendTest {
     }
 
     @Test
+    void aStreamBrokenOffByAnErrorEventSaysWhatTheUpstreamReported() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.reply(prompt -> "a long answer in many small pieces");
+            // As vLLM and llama.cpp report a failure once a stream has begun: an event, then the end of the body.
+            server.failNextStreamAfter(
+                    2, "data: " + FakeOpenAiServer.errorBody("server_error", "CUDA out of memory") + "\n\n");
+            List<Delta> deltas = new java.util.ArrayList<>();
+
+            assertThatThrownBy(() -> backend.stream(ask("x"), deltas::add))
+                    .isInstanceOfSatisfying(BackendException.class, e -> {
+                        assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                        assertThat(e.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+                        assertThat(e.getMessage()).contains("cut off", "the upstream reported: CUDA out of memory");
+                    });
+            assertThat(deltas).hasSize(2);
+        }
+    }
+
+    @Test
     void aConsumerThatFailsGetsItsOwnExceptionBackAndIsNotRetried() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
