@@ -287,6 +287,24 @@ class LangChainBackendTest {
     }
 
     @Test
+    void streamsFromAServerThatRefusesStreamOptionsGoOutWithoutThem() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.refuseStreamOptions();
+
+            // LangChain4j asks every stream for its usage; the client never sent stream_options and must not get a 400.
+            assertThat(backend.stream(ask("one"), delta -> {}).text()).isEqualTo("echo: one");
+            assertThat(backend.stream(ask("two"), delta -> {}).text()).isEqualTo("echo: two");
+
+            // Refused once, then left out: the second stream costs no refusal.
+            assertThat(server.requestBodies()).hasSize(3);
+            assertThat(server.requestBodies().getFirst()).contains("stream_options");
+            assertThat(server.requestBodies().subList(1, 3)).noneMatch(body -> body.contains("stream_options"));
+            assertThat(backend.state().lastError()).isNull();
+        }
+    }
+
+    @Test
     void aConsumerThatFailsGetsItsOwnExceptionBackAndIsNotRetried() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);

@@ -215,6 +215,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
     /** Whether this request asks for a streamed answer. */
     protected abstract boolean wantsStream(HttpExchange exchange, JsonNode request);
 
+    /** The 400 body this server refuses a request with, as a server that does not know one of its fields; or null. */
+    protected String refusal(JsonNode request) {
+        return null;
+    }
+
     /**
      * The text of the last message with role {@code user}: its content is a string, or a list of parts whose
      * {@code text} fields are joined by newlines (images and other parts are skipped).
@@ -348,6 +353,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
                 return;
             }
             JsonNode request = withUrlParameters(exchange, JSON.readTree(body.isEmpty() ? "{}" : body));
+            String refusal = refusal(request);
+            if (refusal != null) {
+                sendJson(exchange, 400, refusal);
+                return;
+            }
             Reply reply = replies.apply(lastUserMessage(request));
             String replied = reply.text()
                     + reply.toolCalls().stream()
