@@ -18,6 +18,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
@@ -41,6 +42,7 @@ public final class UpstreamErrors {
     private static final Pattern KEY_LIKE =
             Pattern.compile("(sk-[A-Za-z0-9_\\-*.]{6,}|AIza[0-9A-Za-z_\\-]{10,}|([?&]key=)[^&\\s\"]+)");
     private static final JsonMapper JSON = JsonMapper.shared();
+    private static final Pattern HTML_TITLE = Pattern.compile("<title[^>]*>([^<]*)</title>", Pattern.CASE_INSENSITIVE);
 
     private final String backend;
     private final String apiKey;
@@ -290,9 +292,23 @@ public final class UpstreamErrors {
                             refusesApiKey(error.path("details")));
                 }
             } catch (JacksonException notJson) {
-                // Plain text from a proxy or load balancer: pass it on as it is.
+                // Plain text or an HTML page from a proxy or load balancer.
             }
-            return new ErrorBody(body.strip(), fallbackType, null, null, false);
+            return new ErrorBody(plain(body.strip()), fallbackType, null, null, false);
+        }
+
+        /**
+         * A proxy's HTML error page (nginx's, a CDN's: kilobytes of markup, styles and scripts) by its title; other
+         * text as it is.
+         */
+        private static String plain(String body) {
+            if (!body.regionMatches(true, 0, "<!doctype html", 0, 14) && !body.regionMatches(true, 0, "<html", 0, 5)) {
+                return body;
+            }
+            Matcher title = HTML_TITLE.matcher(body);
+            String name = title.find() ? title.group(1).strip().replaceAll("\\s+", " ") : "";
+            String page = "an HTML page of " + body.length() + " characters";
+            return name.isEmpty() ? page : name + " (" + page + ")";
         }
 
         private static String text(JsonNode node) {

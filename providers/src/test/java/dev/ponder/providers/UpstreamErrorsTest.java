@@ -135,6 +135,20 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void aProxysHtmlErrorPageIsToldByItsTitleNotPassedOnWhole() {
+        String page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+                + "</h1></center>\r\n<hr><center>nginx</center>\r\n" + "<style>.x{}</style>".repeat(200)
+                + "</body>\r\n</html>\r\n";
+
+        BackendException e = errors.map(new UpstreamHttpClient.UpstreamHttpException(502, page, null));
+
+        assertThat(e.action()).isEqualTo(Action.RETRY);
+        assertThat(e.getMessage())
+                .isEqualTo("backend 'b': HTTP 502 server_error: 502 Bad Gateway (an HTML page of "
+                        + page.strip().length() + " characters)");
+    }
+
+    @Test
     void redactsTheConfiguredKeyAndAnythingThatLooksLikeOne() {
         assertThat(errors.redact("bad key sk-configured-key-123456 and sk-other-abcdefgh at /m?key=AIzaSyX&alt=sse"))
                 .isEqualTo("bad key [redacted] and [redacted] at /m?key=[redacted]&alt=sse");
