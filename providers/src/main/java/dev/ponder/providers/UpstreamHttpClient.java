@@ -153,15 +153,17 @@ final class UpstreamHttpClient implements HttpClient {
             call.onReaderStarted(Thread.currentThread());
             InputStream body = null;
             try {
-                ClassicHttpResponse response = openStream(request);
+                ClassicHttpResponse response = openStream(request, sendStreamOptions);
                 body = content(response.getEntity());
                 String refusal = refusal(response, body);
                 if (refusal != null && refusesStreamOptions(response, refusal, request)) {
                     // Once more, at once, without them: a server that knows none refuses every stream with them.
                     closeQuietly(body);
-                    response = openStream(request);
+                    response = openStream(request, false);
                     body = content(response.getEntity());
                     refusal = refusal(response, body);
+                    // Only an answer without them proves they were the trouble, whatever the refusal's text said.
+                    sendStreamOptions = refusal != null;
                 }
                 if (refusal != null) {
                     listener.onError(failure(response, refusal));
@@ -187,9 +189,9 @@ final class UpstreamHttpClient implements HttpClient {
         });
     }
 
-    private ClassicHttpResponse openStream(HttpRequest request) throws IOException {
+    private ClassicHttpResponse openStream(HttpRequest request, boolean withStreamOptions) throws IOException {
         String body = request.body();
-        if (!sendStreamOptions && body != null && body.contains("\"stream_options\"")) {
+        if (!withStreamOptions && body != null && body.contains("\"" + STREAM_OPTIONS + "\"")) {
             ObjectNode json = (ObjectNode) JSON.readTree(body);
             json.remove(STREAM_OPTIONS);
             body = JSON.writeValueAsString(json);
@@ -203,21 +205,17 @@ final class UpstreamHttpClient implements HttpClient {
     }
 
     /**
-     * Whether this refusal is of {@code stream_options}, which LangChain4j sends with every OpenAI stream (to have
-     * its usage) and which some OpenAI-compatible servers do not know and refuse (vLLM before 0.4.3, Mistral, Azure's
-     * older API versions): then this client leaves them out from now on, and such a server's streams report no
-     * usage. Only the first such refusal counts.
+     * Whether this refusal may be of {@code stream_options}, which LangChain4j sends with every OpenAI stream (to
+     * have its usage) and which some OpenAI-compatible servers do not know and refuse (vLLM before 0.4.3, Mistral,
+     * Azure's older API versions). If the same stream without them is then answered, this client leaves them out
+     * from now on, and such a server's streams report no usage.
      */
     private boolean refusesStreamOptions(ClassicHttpResponse response, String refusal, HttpRequest request) {
-        boolean refused = sendStreamOptions
+        return sendStreamOptions
                 && response.getCode() / 100 == 4
                 && refusal.contains(STREAM_OPTIONS)
                 && request.body() != null
                 && request.body().contains("\"" + STREAM_OPTIONS + "\"");
-        if (refused) {
-            sendStreamOptions = false;
-        }
-        return refused;
     }
 
     private static ScheduledThreadPoolExecutor deadlines() {

@@ -305,6 +305,25 @@ class LangChainBackendTest {
     }
 
     @Test
+    void aRefusalThatOnlyMentionsStreamOptionsLeavesThemInTheNextStreams() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            // A prompt can make an upstream's refusal say anything; only an answer without them proves them unknown.
+            String echo = FakeOpenAiServer.errorBody("invalid_request_error", "bad prompt: 'stream_options'");
+            server.failNext(400, echo);
+            server.failNext(400, echo);
+
+            assertThatThrownBy(() -> backend.stream(ask("stream_options"), delta -> {}))
+                    .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.action())
+                            .isEqualTo(BackendException.Action.GIVE_UP));
+            backend.stream(ask("next"), delta -> {});
+
+            assertThat(server.requestBodies()).hasSize(3);
+            assertThat(server.requestBodies().getLast()).contains("stream_options");
+        }
+    }
+
+    @Test
     void aConsumerThatFailsGetsItsOwnExceptionBackAndIsNotRetried() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
