@@ -24,7 +24,10 @@ public final class BackendException extends RuntimeException {
      * now), the backend took too long, the backend answered wrongly, or the request itself was refused.
      */
     public enum Failure {
-        /** Down, unreachable, an open circuit, a full bulkhead, rate-limited, HTTP 503: another try later may work. */
+        /**
+         * Down, unreachable, an open circuit, a full bulkhead, rate-limited, HTTP 503 (or Anthropic's 529,
+         * overloaded): another try later may work.
+         */
         UNAVAILABLE,
         /** No answer within the time allowed: a call timed out, or the request's deadline passed. */
         TIMEOUT,
@@ -87,6 +90,16 @@ public final class BackendException extends RuntimeException {
                 Action.GIVE_UP, Failure.REJECTED, message, httpStatus, errorType, null, errorParam, errorCode, cause);
     }
 
+    /**
+     * This backend cannot take the request as it is (a field its protocol has no place for, such as a
+     * {@code tool_choice} it cannot enforce), though another tier may: {@code ESCALATE}, and {@code REJECTED} (a 400
+     * naming {@code param}) when no tier answers. The backend is not at fault, so its circuit does not count it.
+     */
+    public static BackendException unsupported(String message, String param, Throwable cause) {
+        return new BackendException(
+                Action.ESCALATE, Failure.REJECTED, message, 400, "invalid_request_error", null, param, null, cause);
+    }
+
     public static BackendException escalate(String message, Throwable cause) {
         return new BackendException(Action.ESCALATE, message, 0, null, null, cause);
     }
@@ -107,7 +120,7 @@ public final class BackendException extends RuntimeException {
 
     /**
      * Unless a factory method says outright: a refusal of the request is REJECTED, a timeout anywhere in the cause
-     * chain (or the error type providers give timeouts) is TIMEOUT, 429/503 and failures with no HTTP answer are
+     * chain (or the error type providers give timeouts) is TIMEOUT, 429/503/529 and failures with no HTTP answer are
      * UNAVAILABLE, and other HTTP answers are BAD_UPSTREAM.
      */
     private static Failure infer(Action action, int httpStatus, String errorType, Throwable cause) {
@@ -117,7 +130,8 @@ public final class BackendException extends RuntimeException {
         if ("timeout".equals(errorType) || httpStatus == 504 || timedOut(cause)) {
             return Failure.TIMEOUT;
         }
-        if (httpStatus == 0 || httpStatus == 429 || httpStatus == 503) {
+        // 529 is Anthropic's "overloaded": its 503.
+        if (httpStatus == 0 || httpStatus == 429 || httpStatus == 503 || httpStatus == 529) {
             return Failure.UNAVAILABLE;
         }
         return Failure.BAD_UPSTREAM;

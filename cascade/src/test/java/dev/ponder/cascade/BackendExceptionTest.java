@@ -20,6 +20,7 @@ class BackendExceptionTest {
                 Arguments.of(Action.ESCALATE, 0, null, null, Failure.UNAVAILABLE),
                 Arguments.of(Action.RETRY, 429, "rate_limit", null, Failure.UNAVAILABLE),
                 Arguments.of(Action.ESCALATE, 503, null, null, Failure.UNAVAILABLE),
+                Arguments.of(Action.RETRY, 529, "overloaded_error", null, Failure.UNAVAILABLE),
                 Arguments.of(Action.ESCALATE, 500, "server_error", null, Failure.BAD_UPSTREAM),
                 Arguments.of(Action.ESCALATE, 504, null, null, Failure.TIMEOUT),
                 Arguments.of(Action.ESCALATE, 0, "timeout", null, Failure.TIMEOUT),

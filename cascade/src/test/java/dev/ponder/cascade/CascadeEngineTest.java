@@ -162,6 +162,24 @@ class CascadeEngineTest {
     }
 
     @Test
+    void aRequestATiersProtocolCannotTakeClimbsAndIsRefusedOnlyWhenNoTierTakesIt() {
+        BackendException unsupported = BackendException.unsupported("no JSON mode", "response_format", null);
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.failure(unsupported));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
+
+        CascadeResult climbed = engine(0.1).run(HELLO, policy(small, large));
+        CascadeResult refused = engine(0.9).run(HELLO, policy(large, small));
+
+        assertThat(((CascadeResult.Answered) climbed).by().tierName()).isEqualTo("large");
+        // The last tier could not take it either: the client's 400, naming the field, not a 503.
+        assertThat(((CascadeResult.Failed) refused).error()).satisfies(e -> {
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+            assertThat(e.httpStatus()).isEqualTo(400);
+            assertThat(e.errorParam()).isEqualTo("response_format");
+        });
+    }
+
+    @Test
     void policyRejectsThresholdsThatDoNotMatchItsTiers() {
         ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("x"));
         assertThatThrownBy(() -> new CascadePolicy(

@@ -19,9 +19,11 @@ import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.Capabilities;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ModelBackend;
+import dev.ponder.cascade.ResponseFormat;
 import dev.ponder.cascade.ToolChoice;
 import java.net.URI;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -155,14 +157,33 @@ public final class BackendFactory {
                 info(name, "ollama", spec, OLLAMA),
                 chat,
                 streaming,
-                request -> LangChainMapping.tools(
-                                LangChainMapping.common(OllamaChatRequestParameters.builder(), request, spec.model()),
-                                request)
-                        .seed(seed(request))
-                        .build(),
+                request -> ollamaParameters(request, spec.model(), errors),
                 spec,
                 errors,
                 new HttpHealthProbe(URI.create(baseUrl + "/api/tags"), Map.of(), spec.timeouts()));
+    }
+
+    private static ChatRequestParameters ollamaParameters(ChatRequest request, String model, UpstreamErrors errors) {
+        var parameters = LangChainMapping.tools(
+                        LangChainMapping.common(OllamaChatRequestParameters.builder(), request, model), request)
+                .seed(seed(request))
+                // LangChain4j's Ollama client has no place for them and would refuse the whole request.
+                .presencePenalty(null)
+                .frequencyPenalty(null);
+        ToolChoice choice = request.toolChoice();
+        if (choice != null && !request.tools().isEmpty()) {
+            switch (choice.mode()) {
+                // Ollama has no tool_choice: a model offered no tools calls none.
+                case NONE -> parameters.toolSpecifications(List.of()).toolChoice(null);
+                case REQUIRED, FUNCTION ->
+                    throw errors.unsupported(
+                            "tool_choice", "Ollama cannot be made to call a tool, as this tool_choice asks");
+                default -> {
+                    // auto: what Ollama does anyway
+                }
+            }
+        }
+        return parameters.build();
     }
 
     private GuardedBackend anthropic(String name, BackendSpec spec, UpstreamErrors errors) {
@@ -186,11 +207,19 @@ public final class BackendFactory {
                 chat,
                 streaming,
                 request -> {
+                    if (request.responseFormat() != null
+                            && request.responseFormat().type() == ResponseFormat.Type.JSON_OBJECT) {
+                        throw errors.unsupported(
+                                "response_format", "Anthropic has no JSON mode without a schema (json_schema works)");
+                    }
                     var parameters = LangChainMapping.tools(
                                     LangChainMapping.common(
                                             AnthropicChatRequestParameters.builder(), request, spec.model()),
                                     request)
-                            .userId(request.user());
+                            .userId(request.user())
+                            // The Messages API has none (Anthropic's own OpenAI layer ignores them too).
+                            .presencePenalty(null)
+                            .frequencyPenalty(null);
                     ToolChoice choice = request.toolChoice();
                     if (choice != null
                             && choice.mode() == ToolChoice.Mode.FUNCTION

@@ -196,7 +196,7 @@ public final class GuardedBackend implements ModelBackend {
     }
 
     private void remember(BackendException e) {
-        if (e.action() != Action.GIVE_UP) {
+        if (e.failure() != BackendException.Failure.REJECTED) {
             lastError.set(new Failure(e.getMessage(), clock.instant()));
         }
     }
@@ -207,10 +207,13 @@ public final class GuardedBackend implements ModelBackend {
                 && (e.retryAfter() == null || e.retryAfter().compareTo(resilience.maxRetryAfter()) <= 0);
     }
 
-    /** Failures that say the server is unwell; a bad request, a cancelled call or an unknown replay prompt do not. */
+    /**
+     * Failures that say the server is unwell; a bad request, one this backend's protocol cannot take, a cancelled
+     * call or an unknown replay prompt do not.
+     */
     private static boolean serverFailure(Throwable failure) {
         return failure instanceof BackendException e
-                && e.action() != Action.GIVE_UP
+                && e.failure() != BackendException.Failure.REJECTED
                 && (e.errorType() == null || !HEALTHY_FAILURES.contains(e.errorType()));
     }
 

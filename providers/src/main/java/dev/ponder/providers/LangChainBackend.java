@@ -91,7 +91,7 @@ final class LangChainBackend implements ModelBackend {
                 Event event = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (event == null) {
                     call.cancel();
-                    throw errors.escalate((first ? "no first token within " : "answer not complete within ") + limit);
+                    throw errors.timeout((first ? "no first token within " : "answer not complete within ") + limit);
                 }
                 first = false;
                 switch (event) {
@@ -106,14 +106,17 @@ final class LangChainBackend implements ModelBackend {
                         // (an upstream or a proxy dying mid-answer, EOF-framed) ends LangChain4j's stream too: that
                         // answer is cut off, not done.
                         if (done.response().finishReason() == null) {
-                            throw errors.incomplete("the stream ended without a finish reason: the answer is cut off");
+                            throw errors.incomplete(
+                                    "the stream ended without a finish reason: the answer is cut off",
+                                    call.errorEvent());
                         }
                         return LangChainMapping.answer(done.response(), info.model(), info.price());
                     }
                     case Event.Failed failed -> throw errors.map(failed.error());
                     case Event.Ended ended -> {
                         finished = true;
-                        throw errors.incomplete("the stream ended before its done event: the answer is cut off");
+                        throw errors.incomplete(
+                                "the stream ended before its done event: the answer is cut off", call.errorEvent());
                     }
                 }
             }

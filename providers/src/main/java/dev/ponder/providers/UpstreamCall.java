@@ -17,6 +17,7 @@ final class UpstreamCall {
     private volatile Thread reader;
     private volatile InputStream body;
     private volatile Runnable whenEnded = () -> {};
+    private volatile String errorEvent;
 
     /** The call the current thread is making, or a detached one nobody will cancel. */
     static UpstreamCall current() {
@@ -59,6 +60,16 @@ final class UpstreamCall {
 
     void ended() {
         whenEnded.run();
+    }
+
+    /** An event in which the upstream reported a failure mid-stream (its raw data), kept to say why it broke off. */
+    void errorEvent(String data) {
+        errorEvent = data;
+    }
+
+    /** The last {@link #errorEvent(String)}, or null. */
+    String errorEvent() {
+        return errorEvent;
     }
 
     boolean cancelled() {

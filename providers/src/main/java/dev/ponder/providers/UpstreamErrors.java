@@ -1,6 +1,7 @@
 package dev.ponder.providers;
 
 import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.ponder.cascade.BackendException;
 import dev.ponder.cascade.BackendException.Action;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
@@ -40,6 +42,7 @@ public final class UpstreamErrors {
     private static final Pattern KEY_LIKE =
             Pattern.compile("(sk-[A-Za-z0-9_\\-*.]{6,}|AIza[0-9A-Za-z_\\-]{10,}|([?&]key=)[^&\\s\"]+)");
     private static final JsonMapper JSON = JsonMapper.shared();
+    private static final Pattern HTML_TITLE = Pattern.compile("<title[^>]*>([^<]*)</title>", Pattern.CASE_INSENSITIVE);
 
     private final String backend;
     private final String apiKey;
@@ -57,6 +60,10 @@ public final class UpstreamErrors {
             return known;
         }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnsupportedFeatureException unsupported) {
+                // LangChain4j refused to translate the request for this protocol, before any call.
+                return unsupported(null, describe(unsupported));
+            }
             if (t instanceof HttpException http) {
                 return fromStatus(http, failure);
             }
@@ -72,14 +79,53 @@ public final class UpstreamErrors {
         return new BackendException(Action.ESCALATE, prefixed("failed: " + describe(failure)), 0, null, null, failure);
     }
 
+    /**
+     * This backend's protocol has no place for what the request asks ({@code param}, when known): another tier may
+     * take it, and the client gets a 400 if none does.
+     */
+    BackendException unsupported(String param, String what) {
+        return BackendException.unsupported(prefixed("cannot take this request: " + what), param, null);
+    }
+
     /** A failure of this backend that no upstream answer explains (timeouts, an open circuit, a full bulkhead). */
     BackendException escalate(String what) {
         return new BackendException(Action.ESCALATE, prefixed(what), 0, null, null, null);
     }
 
-    /** An answer that reads, but is not whole (a stream that stopped before saying why it ended). */
-    BackendException incomplete(String what) {
-        return BackendException.unreadable(prefixed(what), null);
+    /**
+     * A stream's first token or its end that did not come in time: a timeout (504 when no tier answers), as the same
+     * silence is when a non-streamed call's socket times out.
+     */
+    BackendException timeout(String what) {
+        return BackendException.timeout(prefixed(what), null);
+    }
+
+    /**
+     * An answer that reads, but is not whole (a stream that stopped before saying why it ended), with what the
+     * upstream said in an error event of that stream ({@code errorEvent}, may be null).
+     */
+    BackendException incomplete(String what, String errorEvent) {
+        String reported = errorEvent == null
+                ? ""
+                : "; the upstream reported: "
+                        + redact(ErrorBody.parse(errorEvent, 500).message());
+        return BackendException.unreadable(prefixed(what + reported), null);
+    }
+
+    /**
+     * Whether a stream event's data is an error report in OpenAI's shape ({@code {"error": ...}}, as OpenAI, vLLM
+     * and llama.cpp send one mid-stream) or older vLLM's ({@code {"object": "error", ...}}).
+     */
+    static boolean isErrorEvent(String data) {
+        if (data == null || !data.startsWith("{") || !data.contains("\"error\"")) {
+            return false;
+        }
+        try {
+            JsonNode root = JSON.readTree(data);
+            return root.has("error") || "error".equals(root.path("object").asString(""));
+        } catch (JacksonException notJson) {
+            return false;
+        }
     }
 
     String redact(String text) {
@@ -102,7 +148,7 @@ public final class UpstreamErrors {
         boolean retriable = status / 100 == 5 || RETRIABLE_STATUSES.contains(status);
         // Ponder's key, model or URL for this backend is wrong: the operator's to fix, not the caller's (an SDK would
         // take a 401 for its own key), and another tier may answer.
-        boolean misconfigured = OPERATOR_STATUSES.contains(status);
+        boolean misconfigured = OPERATOR_STATUSES.contains(status) || parsed.refusesApiKey();
         if (retriable || misconfigured) {
             return new BackendException(
                     retriable ? Action.RETRY : Action.ESCALATE,
@@ -215,21 +261,22 @@ public final class UpstreamErrors {
     }
 
     /**
-     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's or Ollama's shape, and OpenAI's
-     * {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
+     * The message and type of an error body in OpenAI's, Anthropic's, Gemini's, Ollama's or older vLLM's shape, and
+     * OpenAI's {@code param} and {@code code} when they are strings (OpenAI's clients act on codes such as
      * {@code context_length_exceeded}).
      */
-    private record ErrorBody(String message, String type, String param, String code) {
+    private record ErrorBody(String message, String type, String param, String code, boolean refusesApiKey) {
         static ErrorBody parse(String body, int status) {
             String fallbackType = typeFor(status);
             if (body == null || body.isBlank()) {
-                return new ErrorBody("HTTP " + status, fallbackType, null, null);
+                return new ErrorBody("HTTP " + status, fallbackType, null, null, false);
             }
             try {
                 JsonNode root = JSON.readTree(body);
-                JsonNode error = root.path("error");
+                // vLLM before 0.9 (and API gateways) put the message and type at the top level.
+                JsonNode error = root.has("error") ? root.path("error") : root;
                 if (error.isString()) {
-                    return new ErrorBody(error.asString(), fallbackType, null, null);
+                    return new ErrorBody(error.asString(), fallbackType, null, null, false);
                 }
                 String message = error.path("message").asString(null);
                 if (message != null) {
@@ -237,16 +284,49 @@ public final class UpstreamErrors {
                     if (type == null) {
                         type = error.path("status").asString(fallbackType).toLowerCase(Locale.ROOT);
                     }
-                    return new ErrorBody(message, type, text(error.path("param")), text(error.path("code")));
+                    return new ErrorBody(
+                            message,
+                            type,
+                            text(error.path("param")),
+                            text(error.path("code")),
+                            refusesApiKey(error.path("details")));
                 }
             } catch (JacksonException notJson) {
-                // Plain text from a proxy or load balancer: pass it on as it is.
+                // Plain text or an HTML page from a proxy or load balancer.
             }
-            return new ErrorBody(body.strip(), fallbackType, null, null);
+            return new ErrorBody(plain(body.strip()), fallbackType, null, null, false);
+        }
+
+        /**
+         * A proxy's HTML error page (nginx's, a CDN's: kilobytes of markup, styles and scripts) by its title; other
+         * text as it is.
+         */
+        private static String plain(String body) {
+            if (!body.regionMatches(true, 0, "<!doctype html", 0, 14) && !body.regionMatches(true, 0, "<html", 0, 5)) {
+                return body;
+            }
+            Matcher title = HTML_TITLE.matcher(body);
+            String name = title.find() ? title.group(1).strip().replaceAll("\\s+", " ") : "";
+            String page = "an HTML page of " + body.length() + " characters";
+            return name.isEmpty() ? page : name + " (" + page + ")";
         }
 
         private static String text(JsonNode node) {
             return node.isString() ? node.asString() : null;
+        }
+
+        /**
+         * Google refuses a bad, expired or blocked API key with a 400 {@code INVALID_ARGUMENT} whose
+         * {@code google.rpc.ErrorInfo} detail gives the reason ({@code API_KEY_INVALID}, ...): Ponder's key, not the
+         * caller's request.
+         */
+        private static boolean refusesApiKey(JsonNode details) {
+            for (JsonNode detail : details) {
+                if (detail.path("reason").asString("").startsWith("API_KEY_")) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static String typeFor(int status) {

@@ -46,6 +46,8 @@ import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The HTTP client every LangChain4j model of a backend talks through: Apache HttpClient 5 classic, blocking I/O on
@@ -55,9 +57,9 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Its pool holds at most as many connections as the backend's bulkhead lets calls run. It retries nothing but a
  * request a kept-alive connection dropped unanswered ({@link StaleConnectionRetry}: the guard's Resilience4j retry
- * owns retries), never follows redirects, keeps no cookies, asks for no compression; HTTPS trusts the JDK's trust
- * store, and proxies come from the default {@link ProxySelector} ({@code https.proxyHost} and the like), as with the
- * JDK client it replaced.
+ * owns retries) and a stream refused for its {@code stream_options} ({@link #refusesStreamOptions}), never follows
+ * redirects, keeps no cookies, asks for no compression; HTTPS trusts the JDK's trust store, and proxies come from the
+ * default {@link ProxySelector} ({@code https.proxyHost} and the like), as with the JDK client it replaced.
  */
 final class UpstreamHttpClient implements HttpClient {
 
@@ -76,8 +78,13 @@ final class UpstreamHttpClient implements HttpClient {
      */
     private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
+    private static final String STREAM_OPTIONS = "stream_options";
+    private static final JsonMapper JSON = JsonMapper.shared();
+
     private final CloseableHttpClient delegate;
     private final Duration total;
+    /** False once the server refused {@code stream_options}: see {@link #refusesStreamOptions}. */
+    private volatile boolean sendStreamOptions = true;
 
     private UpstreamHttpClient(Builder builder) {
         Timeout connect = Timeout.of(builder.connectTimeout);
@@ -146,10 +153,20 @@ final class UpstreamHttpClient implements HttpClient {
             call.onReaderStarted(Thread.currentThread());
             InputStream body = null;
             try {
-                ClassicHttpResponse response = delegate.executeOpen(null, toApache(request), null);
+                ClassicHttpResponse response = openStream(request, sendStreamOptions);
                 body = content(response.getEntity());
-                if (!successful(response)) {
-                    listener.onError(failure(response, new String(body.readAllBytes(), StandardCharsets.UTF_8)));
+                String refusal = refusal(response, body);
+                if (refusal != null && refusesStreamOptions(response, refusal, request)) {
+                    // Once more, at once, without them: a server that knows none refuses every stream with them.
+                    closeQuietly(body);
+                    response = openStream(request, false);
+                    body = content(response.getEntity());
+                    refusal = refusal(response, body);
+                    // Only an answer without them proves they were the trouble, whatever the refusal's text said.
+                    sendStreamOptions = refusal != null;
+                }
+                if (refusal != null) {
+                    listener.onError(failure(response, refusal));
                     return;
                 }
                 call.onBodyOpened(body);
@@ -172,6 +189,35 @@ final class UpstreamHttpClient implements HttpClient {
         });
     }
 
+    private ClassicHttpResponse openStream(HttpRequest request, boolean withStreamOptions) throws IOException {
+        String body = request.body();
+        if (!withStreamOptions && body != null && body.contains("\"" + STREAM_OPTIONS + "\"")) {
+            ObjectNode json = (ObjectNode) JSON.readTree(body);
+            json.remove(STREAM_OPTIONS);
+            body = JSON.writeValueAsString(json);
+        }
+        return delegate.executeOpen(null, toApache(request, body), null);
+    }
+
+    /** The body of a failed answer, or null for a successful one (whose body is left to read). */
+    private static String refusal(ClassicHttpResponse response, InputStream body) throws IOException {
+        return successful(response) ? null : new String(body.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether this refusal may be of {@code stream_options}, which LangChain4j sends with every OpenAI stream (to
+     * have its usage) and which some OpenAI-compatible servers do not know and refuse (vLLM before 0.4.3, Mistral,
+     * Azure's older API versions). If the same stream without them is then answered, this client leaves them out
+     * from now on, and such a server's streams report no usage.
+     */
+    private boolean refusesStreamOptions(ClassicHttpResponse response, String refusal, HttpRequest request) {
+        return sendStreamOptions
+                && response.getCode() / 100 == 4
+                && refusal.contains(STREAM_OPTIONS)
+                && request.body() != null
+                && request.body().contains("\"" + STREAM_OPTIONS + "\"");
+    }
+
     private static ScheduledThreadPoolExecutor deadlines() {
         var executor = new ScheduledThreadPoolExecutor(
                 1, Thread.ofPlatform().name("upstream-deadlines").daemon().factory());
@@ -180,15 +226,19 @@ final class UpstreamHttpClient implements HttpClient {
     }
 
     private static HttpUriRequestBase toApache(HttpRequest request) {
+        return toApache(request, request.body());
+    }
+
+    private static HttpUriRequestBase toApache(HttpRequest request, String body) {
         HttpUriRequestBase out = new HttpUriRequestBase(request.method().name(), URI.create(request.url()));
         request.headers().forEach((name, values) -> {
             if (values != null) {
                 values.forEach(value -> out.addHeader(name, value));
             }
         });
-        if (request.body() != null) {
+        if (body != null) {
             // No content type of its own: the request's headers carry LangChain4j's.
-            out.setEntity(new ByteArrayEntity(request.body().getBytes(StandardCharsets.UTF_8), null));
+            out.setEntity(new ByteArrayEntity(body.getBytes(StandardCharsets.UTF_8), null));
         }
         return out;
     }
@@ -314,25 +364,28 @@ final class UpstreamHttpClient implements HttpClient {
 
     /**
      * Passes every event on, with its data in {@link #currentEvent()} while it is handled, and errors unless the
-     * call was cancelled.
+     * call was cancelled; an error the upstream reports in an event is noted on the call.
      */
     private record Tapped(ServerSentEventListener listener, UpstreamCall call) implements ServerSentEventListener {
 
         @Override
         public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
-            CURRENT_EVENT.set(event.data());
-            try {
-                listener.onEvent(event, context);
-            } finally {
-                CURRENT_EVENT.remove();
-            }
+            tapped(event, () -> listener.onEvent(event, context));
         }
 
         @Override
         public void onEvent(ServerSentEvent event) {
+            tapped(event, () -> listener.onEvent(event));
+        }
+
+        private void tapped(ServerSentEvent event, Runnable handle) {
+            // OpenAI's adapter skips an error event; LangChain4j then sees the stream end without a finish reason.
+            if (UpstreamErrors.isErrorEvent(event.data())) {
+                call.errorEvent(event.data());
+            }
             CURRENT_EVENT.set(event.data());
             try {
-                listener.onEvent(event);
+                handle.run();
             } finally {
                 CURRENT_EVENT.remove();
             }

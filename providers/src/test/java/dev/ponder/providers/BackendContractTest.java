@@ -235,14 +235,17 @@ class BackendContractTest {
                 new BackendSpec.Timeouts(Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofMillis(400)));
         server.delayFirstByte(Duration.ofMillis(1000));
 
+        // Streamed or not, the same silence is a timeout: the gateway's 504, not a 503 for an unavailable server.
         assertThatThrownBy(() -> backend.stream(ask("x"), delta -> {}))
                 .isInstanceOfSatisfying(BackendException.class, e -> {
                     assertThat(e.action()).isEqualTo(Action.ESCALATE);
+                    assertThat(e.failure()).isEqualTo(BackendException.Failure.TIMEOUT);
                     assertThat(e.getMessage()).contains("first token");
                 });
-        assertThatThrownBy(() -> backend.chat(ask("x")))
-                .isInstanceOfSatisfying(
-                        BackendException.class, e -> assertThat(e.action()).isEqualTo(Action.ESCALATE));
+        assertThatThrownBy(() -> backend.chat(ask("x"))).isInstanceOfSatisfying(BackendException.class, e -> {
+            assertThat(e.action()).isEqualTo(Action.ESCALATE);
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.TIMEOUT);
+        });
     }
 
     @ParameterizedTest

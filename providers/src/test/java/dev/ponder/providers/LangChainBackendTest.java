@@ -21,6 +21,7 @@ import dev.ponder.providers.testing.FakeGeminiServer;
 import dev.ponder.providers.testing.FakeLlmServer;
 import dev.ponder.providers.testing.FakeOllamaServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
+import dev.ponder.providers.testing.WireProtocol;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -160,6 +161,72 @@ class LangChainBackendTest {
     }
 
     @Test
+    void ollamaAndAnthropicAnswerRequestsCarryingPenaltiesTheyHaveNoPlaceFor() {
+        // Chat front ends send presence_penalty and frequency_penalty, often 0, with every request: refused, each
+        // request would skip the cheap tier.
+        ChatRequest request = ask("hi")
+                .withOptions(new SamplingOptions(null, null, null, null, null, null, null, null, 0.0, 0.5, false));
+        for (WireProtocol protocol : List.of(WireProtocol.OLLAMA, WireProtocol.ANTHROPIC)) {
+            try (FakeLlmServer server = protocol.start()) {
+                GuardedBackend backend = backend(protocol.type(), server);
+
+                assertThat(backend.chat(request).text()).isEqualTo("echo: hi");
+                assertThat(backend.stream(request, delta -> {}).text()).isEqualTo("echo: hi");
+                assertThat(server.requestBodies()).hasSize(2).noneMatch(body -> body.contains("penalty"));
+            }
+        }
+    }
+
+    @Test
+    void whatABackendsProtocolCannotTakeEscalatesWithoutCountingAgainstIt() {
+        try (FakeOllamaServer ollama = FakeOllamaServer.start();
+                FakeAnthropicServer anthropic = FakeAnthropicServer.start()) {
+            GuardedBackend toOllama = backend("ollama", ollama);
+            GuardedBackend toAnthropic = backend("anthropic", anthropic);
+            ChatRequest jsonObject = new ChatRequest(
+                    List.of(ChatMessage.of(Role.USER, "hi")),
+                    null,
+                    null,
+                    null,
+                    null,
+                    new ResponseFormat(ResponseFormat.Type.JSON_OBJECT, null, null, null),
+                    null,
+                    null,
+                    null,
+                    null);
+
+            assertUnsupported(
+                    () -> toOllama.chat(withWeather(
+                            new ToolChoice(ToolChoice.Mode.REQUIRED, null), ChatMessage.of(Role.USER, "weather?"))),
+                    "tool_choice");
+            assertUnsupported(() -> toAnthropic.stream(jsonObject, delta -> {}), "response_format");
+
+            // Ollama has no tool_choice, but a model offered no tools calls none.
+            toOllama.chat(withWeather(new ToolChoice(ToolChoice.Mode.NONE, null), ChatMessage.of(Role.USER, "hi")));
+            assertThat(ollama.requestBodies()).singleElement().satisfies(body -> assertThat(
+                            JsonMapper.shared().readTree(body).path("tools"))
+                    .isEmpty());
+            assertThat(anthropic.requestCount()).isZero();
+            assertThat(List.of(toOllama, toAnthropic))
+                    .allSatisfy(
+                            backend -> assertThat(backend.state().lastError()).isNull());
+            // The circuit counted the one call that went out, and neither refusal.
+            assertThat(toOllama.state().bufferedCalls()).isEqualTo(1);
+            assertThat(toAnthropic.state().bufferedCalls()).isZero();
+        }
+    }
+
+    private static void assertUnsupported(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String param) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(BackendException.class, e -> {
+            // Another tier may take it; if none does, the client gets a 400 naming the field.
+            assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+            assertThat(e.httpStatus()).isEqualTo(400);
+            assertThat(e.errorParam()).isEqualTo(param);
+        });
+    }
+
+    @Test
     void geminiGetsTheToolNameOfAResultFromTheCallItAnswers() {
         try (FakeGeminiServer server = FakeGeminiServer.start()) {
             GuardedBackend backend = backend("gemini", server);
@@ -177,6 +244,82 @@ class LangChainBackendTest {
             JsonNode sent = JsonMapper.shared().readTree(server.requestBodies().getLast());
             assertThat(sent.findValue("functionResponse").path("name").asString(""))
                     .isEqualTo("get_weather");
+        }
+    }
+
+    @Test
+    void geminiRefusingPondersApiKeyWithA400EscalatesAsThisBackendsFaultNotTheCallers() {
+        try (FakeGeminiServer server = FakeGeminiServer.start()) {
+            GuardedBackend backend = backend("gemini", server);
+            server.failNext(400, FakeGeminiServer.apiKeyInvalidBody());
+            server.failNext(400, FakeGeminiServer.errorBody(400, "INVALID_ARGUMENT", "temperature out of range"));
+
+            // Passed on, the caller would read "API key not valid" as about its own key, and no other tier would try.
+            assertThatThrownBy(() -> backend.chat(ask("hi"))).isInstanceOfSatisfying(BackendException.class, e -> {
+                assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                assertThat(e.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+                assertThat(e.getMessage()).contains("this backend's configuration", "API key not valid");
+            });
+            assertThatThrownBy(() -> backend.chat(ask("hi")))
+                    .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.action())
+                            .isEqualTo(BackendException.Action.GIVE_UP));
+        }
+    }
+
+    @Test
+    void aStreamBrokenOffByAnErrorEventSaysWhatTheUpstreamReported() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.reply(prompt -> "a long answer in many small pieces");
+            // As vLLM and llama.cpp report a failure once a stream has begun: an event, then the end of the body.
+            server.failNextStreamAfter(
+                    2, "data: " + FakeOpenAiServer.errorBody("server_error", "CUDA out of memory") + "\n\n");
+            List<Delta> deltas = new java.util.ArrayList<>();
+
+            assertThatThrownBy(() -> backend.stream(ask("x"), deltas::add))
+                    .isInstanceOfSatisfying(BackendException.class, e -> {
+                        assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                        assertThat(e.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+                        assertThat(e.getMessage()).contains("cut off", "the upstream reported: CUDA out of memory");
+                    });
+            assertThat(deltas).hasSize(2);
+        }
+    }
+
+    @Test
+    void streamsFromAServerThatRefusesStreamOptionsGoOutWithoutThem() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.refuseStreamOptions();
+
+            // LangChain4j asks every stream for its usage; the client never sent stream_options and must not get a 400.
+            assertThat(backend.stream(ask("one"), delta -> {}).text()).isEqualTo("echo: one");
+            assertThat(backend.stream(ask("two"), delta -> {}).text()).isEqualTo("echo: two");
+
+            // Refused once, then left out: the second stream costs no refusal.
+            assertThat(server.requestBodies()).hasSize(3);
+            assertThat(server.requestBodies().getFirst()).contains("stream_options");
+            assertThat(server.requestBodies().subList(1, 3)).noneMatch(body -> body.contains("stream_options"));
+            assertThat(backend.state().lastError()).isNull();
+        }
+    }
+
+    @Test
+    void aRefusalThatOnlyMentionsStreamOptionsLeavesThemInTheNextStreams() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            // A prompt can make an upstream's refusal say anything; only an answer without them proves them unknown.
+            String echo = FakeOpenAiServer.errorBody("invalid_request_error", "bad prompt: 'stream_options'");
+            server.failNext(400, echo);
+            server.failNext(400, echo);
+
+            assertThatThrownBy(() -> backend.stream(ask("stream_options"), delta -> {}))
+                    .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.action())
+                            .isEqualTo(BackendException.Action.GIVE_UP));
+            backend.stream(ask("next"), delta -> {});
+
+            assertThat(server.requestBodies()).hasSize(3);
+            assertThat(server.requestBodies().getLast()).contains("stream_options");
         }
     }
 
@@ -283,6 +426,7 @@ class LangChainBackendTest {
             assertThatThrownBy(() -> backend.stream(ask("talk"), delta -> {}))
                     .isInstanceOfSatisfying(BackendException.class, e -> {
                         assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                        assertThat(e.failure()).isEqualTo(BackendException.Failure.TIMEOUT);
                         assertThat(e.getMessage()).contains("not complete within PT3S");
                     });
             awaitAbandoned(server);

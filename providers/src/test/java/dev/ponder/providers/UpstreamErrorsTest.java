@@ -80,6 +80,17 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void aRequestLangChainCannotTranslateForThisProtocolIsNotTheServersFault() {
+        BackendException e = errors.map(new dev.langchain4j.exception.UnsupportedFeatureException(
+                "'frequencyPenalty' parameter is not supported by Ollama"));
+
+        assertThat(e.action()).isEqualTo(Action.ESCALATE);
+        assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+        assertThat(e.httpStatus()).isEqualTo(400);
+        assertThat(e.getMessage()).contains("backend 'b'", "frequencyPenalty");
+    }
+
+    @Test
     void readsRetryAfterAsSecondsOrAnHttpDate() {
         assertThat(errors.retryAfter("2")).isEqualTo(Duration.ofSeconds(2));
         assertThat(errors.retryAfter("Sun, 22 Nov 2026 12:00:30 GMT")).isEqualTo(Duration.ofSeconds(30));
@@ -108,6 +119,33 @@ class UpstreamErrorsTest {
         assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
         assertThat(e.errorParam()).isEqualTo("messages");
         assertThat(e.errorCode()).isEqualTo("context_length_exceeded");
+    }
+
+    @Test
+    void readsTheMessageOfAnErrorBodyWithoutAnErrorObjectAsOlderVllmSendsIt() {
+        BackendException e = errors.map(new UpstreamHttpClient.UpstreamHttpException(
+                400,
+                "{\"object\":\"error\",\"message\":\"This model's maximum context length is 4096 tokens.\","
+                        + "\"type\":\"BadRequestError\",\"param\":null,\"code\":400}",
+                null));
+
+        assertThat(e.action()).isEqualTo(Action.GIVE_UP);
+        assertThat(e.getMessage()).isEqualTo("This model's maximum context length is 4096 tokens.");
+        assertThat(e.errorType()).isEqualTo("BadRequestError");
+    }
+
+    @Test
+    void aProxysHtmlErrorPageIsToldByItsTitleNotPassedOnWhole() {
+        String page = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+                + "</h1></center>\r\n<hr><center>nginx</center>\r\n" + "<style>.x{}</style>".repeat(200)
+                + "</body>\r\n</html>\r\n";
+
+        BackendException e = errors.map(new UpstreamHttpClient.UpstreamHttpException(502, page, null));
+
+        assertThat(e.action()).isEqualTo(Action.RETRY);
+        assertThat(e.getMessage())
+                .isEqualTo("backend 'b': HTTP 502 server_error: 502 Bad Gateway (an HTML page of "
+                        + page.strip().length() + " characters)");
     }
 
     @Test

@@ -30,6 +30,24 @@ public final class FakeGeminiServer extends FakeLlmServer {
         return body.toString();
     }
 
+    /**
+     * What Google answers a bad API key: a 400 {@code INVALID_ARGUMENT} (not a 401) whose {@code ErrorInfo} detail
+     * says {@code API_KEY_INVALID}.
+     */
+    public static String apiKeyInvalidBody() {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode error = body.putObject("error")
+                .put("code", 400)
+                .put("message", "API key not valid. Please pass a valid API key.")
+                .put("status", "INVALID_ARGUMENT");
+        error.putArray("details")
+                .addObject()
+                .put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
+                .put("reason", "API_KEY_INVALID")
+                .put("domain", "googleapis.com");
+        return body.toString();
+    }
+
     /** Gemini names the model in the path ({@code /models/<model>:generateContent}): it becomes {@code model}. */
     @Override
     protected JsonNode withUrlParameters(HttpExchange exchange, JsonNode body) {

@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -72,6 +73,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger cutAfterChunks = new AtomicInteger(-1);
     private final AtomicInteger endAfterChunks = new AtomicInteger(-1);
+    private final AtomicReference<String> endingEvent = new AtomicReference<>();
     private final AtomicInteger abandoned = new AtomicInteger();
     private volatile Function<String, Reply> replies = prompt -> Reply.text("echo: " + prompt);
     private volatile Duration firstByteDelay = Duration.ZERO;
@@ -165,6 +167,16 @@ public abstract class FakeLlmServer implements AutoCloseable {
         endAfterChunks.set(chunks);
     }
 
+    /**
+     * The next streamed answer sends {@code rawEvent} (framed as the protocol frames its events) after this many
+     * chunks, then ends its body: an upstream that reports a failure mid-answer, e.g. OpenAI-compatible servers'
+     * {@code data: {"error": ...}}.
+     */
+    public void failNextStreamAfter(int chunks, String rawEvent) {
+        endingEvent.set(Objects.requireNonNull(rawEvent, "rawEvent"));
+        endAfterChunks.set(chunks + 1);
+    }
+
     /** Every request body received, in arrival order (failed ones included). */
     public List<String> requestBodies() {
         return List.copyOf(bodies);
@@ -202,6 +214,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
 
     /** Whether this request asks for a streamed answer. */
     protected abstract boolean wantsStream(HttpExchange exchange, JsonNode request);
+
+    /** The 400 body this server refuses a request with, as a server that does not know one of its fields; or null. */
+    protected String refusal(JsonNode request) {
+        return null;
+    }
 
     /**
      * The text of the last message with role {@code user}: its content is a string, or a list of parts whose
@@ -252,20 +269,24 @@ public abstract class FakeLlmServer implements AutoCloseable {
         private final Duration pace;
         private int remainingBeforeCut;
         private int remainingBeforeEnd;
+        private final String endingEvent;
         private boolean started;
 
-        Stream(OutputStream out, int cutAfter, int endAfter, Duration pace) {
+        Stream(OutputStream out, int cutAfter, int endAfter, String endingEvent, Duration pace) {
             this.out = out;
+            this.endingEvent = endingEvent;
             this.remainingBeforeCut = cutAfter;
             this.remainingBeforeEnd = endAfter;
             this.pace = pace;
         }
 
-        public void send(String text) throws IOException {
+        public void send(String chunk) throws IOException {
             if (remainingBeforeEnd == 0) {
                 return;
             }
             remainingBeforeEnd--;
+            // The last chunk before the end becomes the failure, when one is scripted.
+            String text = remainingBeforeEnd == 0 && endingEvent != null ? endingEvent : chunk;
             if (started) {
                 pause(pace);
             }
@@ -332,6 +353,11 @@ public abstract class FakeLlmServer implements AutoCloseable {
                 return;
             }
             JsonNode request = withUrlParameters(exchange, JSON.readTree(body.isEmpty() ? "{}" : body));
+            String refusal = refusal(request);
+            if (refusal != null) {
+                sendJson(exchange, 400, refusal);
+                return;
+            }
             Reply reply = replies.apply(lastUserMessage(request));
             String replied = reply.text()
                     + reply.toolCalls().stream()
@@ -346,6 +372,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
                                 exchange.getResponseBody(),
                                 cutAfterChunks.getAndSet(-1),
                                 endAfterChunks.getAndSet(-1),
+                                endingEvent.getAndSet(null),
                                 chunkPace),
                         request,
                         reply,

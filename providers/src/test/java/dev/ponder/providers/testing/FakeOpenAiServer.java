@@ -15,6 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class FakeOpenAiServer extends FakeLlmServer {
 
+    private volatile boolean refuseStreamOptions;
+
     private FakeOpenAiServer() {
         super("/v1/", "/v1", "messages", "content", "text/event-stream");
     }
@@ -32,6 +34,31 @@ public final class FakeOpenAiServer extends FakeLlmServer {
                 .putNull("param")
                 .putNull("code");
         return error.toString();
+    }
+
+    /**
+     * Every later request with {@code stream_options} gets the 400 that vLLM before 0.4.3 answered: a server that
+     * does not know the field (it then sends no usage chunk).
+     */
+    public void refuseStreamOptions() {
+        refuseStreamOptions = true;
+    }
+
+    @Override
+    protected String refusal(JsonNode request) {
+        if (!refuseStreamOptions || !request.has("stream_options")) {
+            return null;
+        }
+        return JSON.createObjectNode()
+                .put("object", "error")
+                .put(
+                        "message",
+                        "[{'type': 'extra_forbidden', 'loc': ('body', 'stream_options'), 'msg': 'Extra inputs"
+                                + " are not permitted'}]")
+                .put("type", "BadRequestError")
+                .putNull("param")
+                .put("code", 400)
+                .toString();
     }
 
     @Override
