@@ -44,6 +44,8 @@ class CascadeCalls {
     /** What the outcome log records as the status of a stream whose client left before the end (nginx's code). */
     static final int CLIENT_CLOSED = 499;
 
+    static final String COST_HEADER = "x-ponder-cost-usd";
+
     /** How a stream cut at the end of the shutdown drain says why, to its client and in the outcome log. */
     static final String SHUT_DOWN = "this Ponder replica is shutting down and the answer outlived its drain; ";
 
@@ -424,6 +426,11 @@ class CascadeCalls {
         return (System.nanoTime() - startNanos) / 1e6;
     }
 
+    /** What a request cost, in USD: the completions' attempts together, an embedding's input. */
+    static String usd(double cost) {
+        return String.format(Locale.ROOT, "%.8f", cost);
+    }
+
     private static String score(double score) {
         return String.format(Locale.ROOT, "%.4f", score);
     }
@@ -436,7 +443,7 @@ class CascadeCalls {
         response.setHeader("x-ponder-backend", backend);
         response.setHeader("x-ponder-score", score(trail.score()));
         response.setHeader("x-ponder-escalations", Integer.toString(trail.escalations()));
-        response.setHeader("x-ponder-cost-usd", String.format(Locale.ROOT, "%.8f", trail.costUsd()));
+        response.setHeader(COST_HEADER, usd(trail.costUsd()));
         double overhead = Math.max(0, totalMs - trail.backendTime().toNanos() / 1e6);
         response.setHeader("x-ponder-overhead-ms", String.format(Locale.ROOT, "%.3f", overhead));
     }
