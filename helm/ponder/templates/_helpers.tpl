@@ -146,6 +146,15 @@ tolerations:
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $volumes := list -}}
+{{- range .Values.extraVolumes -}}
+{{- $volumes = append $volumes .name -}}
+{{- end -}}
+{{- range .Values.extraVolumeMounts -}}
+{{- if not (has .name $volumes) -}}
+{{- fail (printf "extraVolumeMounts mounts '%s' at %s, which is not in extraVolumes (%s)" .name .mountPath ($volumes | join ", ")) -}}
+{{- end -}}
+{{- end -}}
 {{- if and .Values.ponder.policies (not (hasKey .Values.ponder.policies .Values.ponder.defaultPolicy)) -}}
 {{- fail (printf "ponder.defaultPolicy '%s' is not in ponder.policies" .Values.ponder.defaultPolicy) -}}
 {{- end -}}

@@ -142,6 +142,14 @@ const pages = {
     const params = new URLSearchParams(location.hash.split("?")[1] || "");
     const data = await api("GET", "/admin/api/console/requests?" + params);
     const field = (name, label) => h("label", {}, label, h("input", { name, value: params.get(name) || "" }));
+    // The same search from another page: the newest one, or the one after the cursor the API gave.
+    const pageLink = (id, label, cursor) => {
+      const q = new URLSearchParams(params);
+      q.delete("before");
+      q.delete("before_id");
+      for (const [k, v] of Object.entries(cursor)) q.set(k, v);
+      return h("a", { href: "#requests?" + q, id }, label);
+    };
     return [
       h("h1", {}, "Requests"),
       h("form", { class: "inline", id: "request-search", onsubmit: e => {
@@ -164,6 +172,9 @@ const pages = {
         { label: "escalations", key: "escalations", num: true },
         { label: "latency", num: true, render: r => ms(r.total_ms) }, { label: "cost", num: true, render: r => usd(r.cost_usd) },
       ], data.data, "requests-table"),
+      h("p", { class: "pager" },
+        params.has("before") ? pageLink("newest-requests", "← Newest", {}) : "",
+        data.next ? pageLink("older-requests", "Older requests →", data.next) : ""),
     ];
   },
 

@@ -97,7 +97,7 @@ public final class CascadeEngine {
                     ChatAnswer answer = backend.stream(ask, delta -> {
                         progress.firstToken();
                         if (live) {
-                            progress.delivered = true;
+                            progress.delivered(delta);
                             sink.accept(delta);
                         } else {
                             buffer.add(delta);
@@ -269,6 +269,10 @@ public final class CascadeEngine {
                     decidedBy);
             return new Step(attempt, result, null, false);
         } catch (BackendException e) {
+            // A stream cut short (a failure, the client gone, the server stopping) reports no usage, but the backend
+            // charges for the prompt and for what it sent, and the client has that part: count it, estimated.
+            TokenUsage usage =
+                    progress.delivered ? TokenUsage.estimated(request, progress.deliveredChars) : TokenUsage.NONE;
             Attempt attempt = new Attempt(
                     index,
                     tier.name(),
@@ -276,8 +280,8 @@ public final class CascadeEngine {
                     backend.info().model(),
                     Duration.between(callStart, clock.instant()),
                     progress.firstToken,
-                    TokenUsage.NONE,
-                    0,
+                    usage,
+                    backend.info().price().cost(usage),
                     null,
                     Verdict.FAILED,
                     e.getMessage(),
@@ -370,14 +374,28 @@ public final class CascadeEngine {
         Call call(ModelBackend backend, ChatRequest request, boolean last, Progress progress);
     }
 
-    /** How far one call got: when its first delta arrived, and whether any delta reached the client. */
+    /** How far one call got: when its first delta arrived, and how much of it reached the client. */
     private final class Progress {
         private final Instant start;
         private Duration firstToken;
         private boolean delivered;
+        private int deliveredChars;
 
         Progress(Instant start) {
             this.start = start;
+        }
+
+        void delivered(Delta delta) {
+            delivered = true;
+            deliveredChars += switch (delta) {
+                case Delta.Text text -> text.text().length();
+                case Delta.ToolCallFragment fragment ->
+                    length(fragment.id()) + length(fragment.name()) + length(fragment.argumentsFragment());
+            };
+        }
+
+        private static int length(String text) {
+            return text == null ? 0 : text.length();
         }
 
         void firstToken() {

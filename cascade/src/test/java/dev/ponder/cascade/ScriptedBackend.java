@@ -57,15 +57,27 @@ final class ScriptedBackend implements ModelBackend {
     private final ManualClock clock;
     private final List<Reply> replies;
     private final Capabilities capabilities;
+    private final Price price;
 
     ScriptedBackend(String name, ManualClock clock, Capabilities capabilities, Reply... replies) {
-        if (replies.length == 0) {
+        this(name, clock, capabilities, Price.FREE, List.of(replies));
+    }
+
+    private ScriptedBackend(
+            String name, ManualClock clock, Capabilities capabilities, Price price, List<Reply> replies) {
+        if (replies.isEmpty()) {
             throw new IllegalArgumentException("a scripted backend needs a reply");
         }
         this.name = name;
         this.clock = clock;
         this.capabilities = capabilities;
-        this.replies = List.of(replies);
+        this.price = price;
+        this.replies = replies;
+    }
+
+    /** The same backend at a price, which the engine charges for tokens the backend did not count itself. */
+    ScriptedBackend priced(Price price) {
+        return new ScriptedBackend(name, clock, capabilities, price, replies);
     }
 
     ScriptedBackend(String name, ManualClock clock, Reply... replies) {
@@ -74,7 +86,7 @@ final class ScriptedBackend implements ModelBackend {
 
     @Override
     public BackendInfo info() {
-        return new BackendInfo(name, "scripted", name + "-model", capabilities, null);
+        return new BackendInfo(name, "scripted", name + "-model", capabilities, price);
     }
 
     /** Synchronized, like {@link #stream}: the engine asks for further choices ({@code n}) in parallel. */

@@ -1,6 +1,7 @@
 package dev.ponder.cascade;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.cascade.ScriptedBackend.Reply;
 import java.time.Duration;
@@ -59,6 +60,35 @@ class StreamModesTest {
         Attempt cut = result.trail().attempts().getFirst();
         assertThat(cut.verdict()).isEqualTo(Verdict.FAILED);
         assertThat(cut.firstToken()).isEqualTo(Duration.ofMillis(50));
+    }
+
+    /** The backend counts nothing for a stream that breaks off, yet charges for the prompt and what it sent. */
+    @Test
+    void aStreamCutMidWayCountsAndCostsWhatReachedTheClient() {
+        ScriptedBackend priced = cutting.priced(new Price(2.5, 10));
+
+        CascadeResult result = engine().stream(
+                ASK, policy(IdkCheck.ABSTENTION_ONLY, null, priced, steady), StreamMode.ROUTE_THEN_STREAM, client::add);
+
+        assertThat(text(client)).isEqualTo("Paris is");
+        Attempt cut = result.trail().attempts().getFirst();
+        // "Capital of France?" is 18 characters, "Paris is" 8: about 4 characters a token.
+        assertThat(cut.usage()).isEqualTo(new TokenUsage(5, 2));
+        assertThat(cut.costUsd()).isCloseTo((5 * 2.5 + 2 * 10) / 1e6, within(1e-12));
+        assertThat(result.trail().costUsd()).isEqualTo(cut.costUsd());
+    }
+
+    @Test
+    void aStreamThatFailsBeforeReachingTheClientCountsNothing() {
+        ScriptedBackend priced = new ScriptedBackend("small", clock, Reply.down()).priced(new Price(2.5, 10));
+
+        CascadeResult result = engine().stream(
+                ASK, policy(IdkCheck.ABSTENTION_ONLY, null, priced, steady), StreamMode.ROUTE_THEN_STREAM, client::add);
+
+        assertThat(text(client)).isEqualTo("Paris");
+        Attempt failed = result.trail().attempts().getFirst();
+        assertThat(failed.usage()).isEqualTo(TokenUsage.NONE);
+        assertThat(failed.costUsd()).isZero();
     }
 
     @Test

@@ -94,17 +94,27 @@ public class PonderApplication {
         List<String> command = new ArrayList<>(List.of(java.get().toString(), "-jar", jar));
         command.addAll(List.of(args));
         Process gateway = new ProcessBuilder(command).inheritIO().start();
-        // Ctrl-C reaches both processes through the terminal's process group, but a SIGTERM sent to this one alone
-        // (kill, systemd, a container runtime) would leave the gateway running, holding its port and database.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.destroy();
-            try {
-                gateway.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
+        Runtime.getRuntime().addShutdownHook(stopping(gateway));
         return gateway.waitFor();
+    }
+
+    /**
+     * The launcher's shutdown hook: it stops the relaunched gateway (SIGTERM, so that the gateway shuts down as it
+     * would if signalled itself) and waits until it has. Ctrl-C reaches both processes through the terminal's process
+     * group, but a SIGTERM sent to the launcher alone (kill, systemd, a container runtime) would leave the gateway
+     * running, holding its port and database.
+     */
+    static Thread stopping(Process gateway) {
+        return new Thread(
+                () -> {
+                    gateway.destroy();
+                    try {
+                        gateway.waitFor();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "ponder-launcher-stop");
     }
 
     /** The newest installed JDK of at least the required version: JAVA_HOME first, then the usual install places. */

@@ -20,17 +20,45 @@ class EmbeddingsTest extends GatewayTest {
     private static final JsonMapper JSON = JsonMapper.shared();
 
     private static final FakeEmbeddingServer embedder = FakeEmbeddingServer.start();
+    private static final FakeEmbeddingServer silent = FakeEmbeddingServer.withoutUsage();
 
     @DynamicPropertySource
     static void embeddingBackend(DynamicPropertyRegistry registry) {
         registry.add("ponder.embeddings.backends.embed.type", () -> "openai");
         registry.add("ponder.embeddings.backends.embed.base-url", embedder::baseUrl);
         registry.add("ponder.embeddings.backends.embed.model", () -> "text-embedding-3-small");
+        registry.add("ponder.embeddings.backends.embed.price.input", () -> "1000");
+        registry.add("ponder.embeddings.backends.silent.type", () -> "openai");
+        registry.add("ponder.embeddings.backends.silent.base-url", silent::baseUrl);
+        registry.add("ponder.embeddings.backends.silent.model", () -> "uncounted");
+        registry.add("ponder.embeddings.backends.silent.price.input", () -> "1000");
     }
 
     @AfterAll
     static void stop() {
         embedder.close();
+        silent.close();
+    }
+
+    /** USD 1,000 per 1M input tokens: a tenth of a cent a token. */
+    @Test
+    void anEmbeddingSaysWhatItCostAsAChatAnswerDoes() {
+        HttpResponse<String> counted =
+                post("/v1/embeddings", "application/json", "{\"model\": \"embed\", \"input\": [\"hi\", \"hello\"]}");
+        // A server that does not say what it read is counted at about four characters a token, not as free.
+        HttpResponse<String> uncounted =
+                post("/v1/embeddings", "application/json", "{\"model\": \"silent\", \"input\": \"abcdefgh\"}");
+
+        assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+        assertThat(counted.headers().firstValue("x-ponder-cost-usd")).contains("0.00700000");
+        assertThat(uncounted.statusCode()).as(uncounted.body()).isEqualTo(200);
+        assertThat(uncounted.headers().firstValue("x-ponder-cost-usd")).contains("0.00200000");
+        assertThat(JSON.readTree(uncounted.body())
+                        .path("usage")
+                        .path("prompt_tokens")
+                        .asInt())
+                .as("the usage is the server's")
+                .isZero();
     }
 
     @Test

@@ -11,20 +11,28 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * An OpenAI-protocol embedding server ({@code POST /v1/embeddings}) for one test class: each input's vector is
  * {@code [length, 0.5]}, and the usage it reports is one prompt token per input character, so that what a key is
- * charged can be told from the inputs.
+ * charged can be told from the inputs; or, {@link #withoutUsage()}, no usage at all, as some servers answer.
  */
 public final class FakeEmbeddingServer implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.shared();
 
     private final AtomicInteger calls = new AtomicInteger();
+    private final boolean reportsUsage;
     private final LocalServer server = LocalServer.start("/v1/embeddings", this::embed);
 
     public static FakeEmbeddingServer start() {
-        return new FakeEmbeddingServer();
+        return new FakeEmbeddingServer(true);
     }
 
-    private FakeEmbeddingServer() {}
+    /** A server whose answers carry no {@code usage}. */
+    public static FakeEmbeddingServer withoutUsage() {
+        return new FakeEmbeddingServer(false);
+    }
+
+    private FakeEmbeddingServer(boolean reportsUsage) {
+        this.reportsUsage = reportsUsage;
+    }
 
     /** The base URL of an {@code openai} embedding backend on this server. */
     public String baseUrl() {
@@ -55,7 +63,9 @@ public final class FakeEmbeddingServer implements AutoCloseable {
                         .add((double) input.asString().length())
                         .add(0.5);
             }
-            body.putObject("usage").put("prompt_tokens", characters).put("total_tokens", characters);
+            if (reportsUsage) {
+                body.putObject("usage").put("prompt_tokens", characters).put("total_tokens", characters);
+            }
             byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, bytes.length);

@@ -29,6 +29,39 @@ class PonderApplicationTest {
                 .contains(PonderApplication.USAGE);
     }
 
+    /**
+     * On an older default Java the launcher relaunches the jar on JDK 21+ and waits for it; its shutdown hook is what
+     * a SIGTERM to the launcher alone runs. The child here stands for the gateway: it ends through its SIGTERM
+     * handler, after a pause as a draining gateway's, with exit code 0 (a kill would end it with another).
+     */
+    @Test
+    void stoppingTheLauncherStopsTheRelaunchedGatewayAndWaitsForItsShutdown() throws Exception {
+        Process gateway = new ProcessBuilder(
+                        "sh", "-c", "trap 'sleep 0.3; exit 0' TERM; echo started; while :; do sleep 0.05; done")
+                .redirectErrorStream(true)
+                .start();
+        try {
+            assertThat(new String(gateway.getInputStream().readNBytes(8), StandardCharsets.US_ASCII))
+                    .as("the child runs with its SIGTERM handler set")
+                    .isEqualTo("started\n");
+
+            // The JVM runs each shutdown hook on its own thread.
+            Thread hook = PonderApplication.stopping(gateway);
+            hook.start();
+            hook.join(10_000);
+
+            assertThat(hook.isAlive()).as("the hook is done within 10 s").isFalse();
+            assertThat(gateway.isAlive())
+                    .as("the hook returns once the gateway has exited")
+                    .isFalse();
+            assertThat(gateway.exitValue())
+                    .as("stopped by SIGTERM, through its own shutdown")
+                    .isZero();
+        } finally {
+            gateway.destroyForcibly();
+        }
+    }
+
     @Test
     void propertiesAloneStartTheGateway() throws Exception {
         assertThat(command()).isEmpty();

@@ -3,6 +3,7 @@ package dev.ponder.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.providers.testing.FakeOllamaServer;
+import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,10 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,19 +45,13 @@ class ShutdownDrainTest {
         try (FakeOllamaServer small = FakeOllamaServer.start()) {
             small.reply(prompt -> "Small says: " + prompt);
             small.delayFirstByte(Duration.ofSeconds(3));
-            ConfigurableApplicationContext context = new SpringApplicationBuilder(PonderApplication.class)
-                    .properties(
-                            "server.port=0",
-                            "spring.datasource.url=" + database,
-                            "spring.datasource.username=postgres",
-                            "spring.datasource.password=",
-                            "spring.lifecycle.timeout-per-shutdown-phase=20s",
-                            "ponder.security.open-mode=true",
-                            "ponder.backends.small.type=ollama",
-                            "ponder.backends.small.base-url=" + small.baseUrl(),
-                            "ponder.backends.small.model=llama3.2:3b",
-                            "ponder.policies.default.tiers=small")
-                    .run();
+            ConfigurableApplicationContext context = start(
+                    database,
+                    "spring.lifecycle.timeout-per-shutdown-phase=20s",
+                    "ponder.backends.small.type=ollama",
+                    "ponder.backends.small.base-url=" + small.baseUrl(),
+                    "ponder.backends.small.model=llama3.2:3b",
+                    "ponder.policies.default.tiers=small");
             int port = ((WebServerApplicationContext) context).getWebServer().getPort();
             try (Socket kept = new Socket("127.0.0.1", port)) {
                 assertThat(exchange(kept, "GET /v1/models HTTP/1.1\r\nHost: ponder\r\n\r\n"))
@@ -89,6 +87,94 @@ class ShutdownDrainTest {
             } finally {
                 context.close();
             }
+        }
+    }
+
+    /**
+     * A stream longer than the drain is cut before the server stops: its client is told why, and its outcome row,
+     * written before the outcome log closes, counts what was sent and costs it, as for any stream cut short.
+     */
+    @Test
+    void aStreamCutAtTheEndOfTheDrainIsLoggedWithWhatItSent() throws Exception {
+        String database = TestDatabase.create();
+        try (FakeOpenAiServer large = FakeOpenAiServer.start()) {
+            large.reply(prompt -> "word ".repeat(1500));
+            large.paceChunks(Duration.ofMillis(20));
+            ConfigurableApplicationContext context = start(
+                    database,
+                    "spring.lifecycle.timeout-per-shutdown-phase=1s",
+                    "ponder.backends.large.type=openai",
+                    "ponder.backends.large.base-url=" + large.baseUrl(),
+                    "ponder.backends.large.model=gpt-4o",
+                    "ponder.backends.large.price.input=2.5",
+                    "ponder.backends.large.price.output=10",
+                    "ponder.policies.default.tiers=large");
+            int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+            String id;
+            StringBuilder received = new StringBuilder();
+            try {
+                HttpResponse<InputStream> stream = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        BODY.replace("\"ponder\",", "\"ponder\",\"stream\":true,")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                id = stream.headers().firstValue("x-ponder-request-id").orElseThrow();
+                CompletableFuture<Void> reading = CompletableFuture.runAsync(() -> readAll(stream.body(), received));
+                awaitUntil("the stream to begin", () -> received.toString().contains("word"));
+
+                context.close();
+                reading.get(30, TimeUnit.SECONDS);
+            } finally {
+                context.close();
+            }
+            assertThat(received.toString())
+                    .as("the stream was cut, not finished, and says why")
+                    .doesNotContain("[DONE]")
+                    .contains("The answer broke off after it began: this Ponder replica is shutting down");
+            int sentWords = received.toString().split("word", -1).length - 1;
+            Map<String, Object> row = loggedRow(database, id);
+            assertThat(((Number) row.get("output_tokens")).intValue())
+                    .as(
+                            "output tokens of %s words sent (a word is 5 characters, about 1.25 tokens): %s",
+                            sentWords, row)
+                    .isBetween(sentWords, sentWords * 2);
+            assertThat(row.get("http_status")).as("what the client got").isEqualTo(200);
+            assertThat((String) row.get("error")).startsWith("this Ponder replica is shutting down");
+            assertThat(((Number) row.get("input_tokens")).intValue()).isPositive();
+            assertThat(((Number) row.get("cost_usd")).doubleValue()).isPositive();
+        }
+    }
+
+    /**
+     * A gateway on a free port and the given database. Properties go as arguments: as default properties they would
+     * lose to application.yml's port and shutdown timeout.
+     */
+    private static ConfigurableApplicationContext start(String database, String... properties) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--spring.datasource.url=" + database,
+                "--spring.datasource.username=postgres",
+                "--spring.datasource.password=",
+                "--ponder.security.open-mode=true"));
+        for (String property : properties) {
+            args.add("--" + property);
+        }
+        return new SpringApplicationBuilder(PonderApplication.class).run(args.toArray(String[]::new));
+    }
+
+    private static void readAll(InputStream body, StringBuilder into) {
+        byte[] chunk = new byte[4096];
+        try (body) {
+            int n;
+            while ((n = body.read(chunk)) >= 0) {
+                synchronized (into) {
+                    into.append(new String(chunk, 0, n, StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            // the server stopped in the middle of the stream: what was read is what the client got
         }
     }
 
@@ -133,6 +219,23 @@ class ShutdownDrainTest {
             }
         }
         return read.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, Object> loggedRow(String database, String requestId) throws Exception {
+        try (var connection = DriverManager.getConnection(database, "postgres", "");
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT http_status, input_tokens, output_tokens, cost_usd, error FROM requests"
+                                + " WHERE request_id = ?")) {
+            query.setString(1, requestId);
+            try (ResultSet row = query.executeQuery()) {
+                assertThat(row.next()).as("a row for %s", requestId).isTrue();
+                Map<String, Object> columns = new java.util.LinkedHashMap<>();
+                for (int i = 1; i <= row.getMetaData().getColumnCount(); i++) {
+                    columns.put(row.getMetaData().getColumnName(i), row.getObject(i));
+                }
+                return columns;
+            }
+        }
     }
 
     private static Integer loggedStatus(String database, String requestId) throws Exception {

@@ -3,7 +3,6 @@ package dev.ponder.providers;
 import dev.ponder.cascade.BackendException;
 import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.ChatAnswer;
-import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.Delta;
 import dev.ponder.cascade.FinishReason;
@@ -54,7 +53,7 @@ final class ReplayBackend implements ModelBackend {
         ChatAnswer answer = answer(request);
         pause(replay.firstTokenLatency());
         for (String piece : pieces(answer.text())) {
-            pause(replay.latencyPerOutputToken().multipliedBy(tokens(piece)));
+            pause(replay.latencyPerOutputToken().multipliedBy(TokenUsage.estimate(piece)));
             onDelta.accept(new Delta.Text(piece));
         }
         return answer;
@@ -77,23 +76,11 @@ final class ReplayBackend implements ModelBackend {
                     null,
                     null);
         }
-        TokenUsage usage = new TokenUsage(inputTokens(request), tokens(text));
+        TokenUsage usage = TokenUsage.estimated(request, text.length());
         double cost = outcome != null && outcome.costUsd() != null && outcome.response() != null
                 ? outcome.costUsd()
                 : info.price().cost(usage);
         return new ChatAnswer(info.model(), text, List.of(), FinishReason.STOP, usage, List.of(), cost);
-    }
-
-    private static int inputTokens(ChatRequest request) {
-        return request.messages().stream()
-                .map(ChatMessage::text)
-                .mapToInt(ReplayBackend::tokens)
-                .sum();
-    }
-
-    /** About 4 characters a token, as for English text with OpenAI's tokenisers. */
-    static int tokens(String text) {
-        return text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
     }
 
     /** Word-sized pieces that join back to the text exactly. */

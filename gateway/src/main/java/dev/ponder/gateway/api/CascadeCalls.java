@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.MDC;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
@@ -42,6 +43,11 @@ class CascadeCalls {
 
     /** What the outcome log records as the status of a stream whose client left before the end (nginx's code). */
     static final int CLIENT_CLOSED = 499;
+
+    static final String COST_HEADER = "x-ponder-cost-usd";
+
+    /** How a stream cut at the end of the shutdown drain says why, to its client and in the outcome log. */
+    static final String SHUT_DOWN = "this Ponder replica is shutting down and the answer outlived its drain; ";
 
     private final Routes routes;
     private final CascadeEngine engine;
@@ -126,7 +132,15 @@ class CascadeCalls {
             }
             case CascadeResult.Failed failed -> {
                 ApiException error = ErrorResponses.fromBackend(failed.error());
-                publish(failed(id, received, prepared, false, error.status(), trail, totalMs, failed));
+                publish(failed(
+                        id,
+                        received,
+                        prepared,
+                        false,
+                        error.status(),
+                        trail,
+                        totalMs,
+                        failed.error().getMessage()));
                 throw error;
             }
         }
@@ -160,8 +174,18 @@ class CascadeCalls {
         });
         SseWriter out = null;
         boolean clientGone = false;
+        boolean cut = false;
         while (true) {
-            Object event = take(events, worker);
+            Object event;
+            try {
+                event = events.take();
+            } catch (InterruptedException e) {
+                // ShutdownDrain cuts what outlived the drain. The interrupt has done its work once the backend call
+                // stops: the answer then ends as any stream cut short, and its outcome counts what was sent.
+                worker.interrupt();
+                cut = true;
+                event = afterCut(events, e);
+            }
             switch (event) {
                 case Delta delta -> {
                     if (clientGone) {
@@ -201,21 +225,28 @@ class CascadeCalls {
                     ApiException error = ErrorResponses.fromBackend(failed.error());
                     double totalMs = millisSince(startNanos);
                     if (out == null && !clientGone) {
-                        publish(failed(id, received, prepared, true, error.status(), failed.trail(), totalMs, failed));
+                        publish(failed(
+                                id,
+                                received,
+                                prepared,
+                                true,
+                                error.status(),
+                                failed.trail(),
+                                totalMs,
+                                failed.error().getMessage()));
                         throw error;
                     }
+                    String reason = cut
+                            ? SHUT_DOWN + failed.error().getMessage()
+                            : failed.error().getMessage();
                     if (!clientGone) {
                         // Headers and a 200 are gone already: OpenAI ends such a stream with an error event. A
                         // backend did answer in part, so "no backend could answer" would mislead.
                         out.sendQuietly(ErrorResponses.body(
-                                "The answer broke off after it began: "
-                                        + failed.error().getMessage(),
-                                error.type(),
-                                null,
-                                error.code()));
+                                "The answer broke off after it began: " + reason, error.type(), null, error.code()));
                     }
                     int status = clientGone ? CLIENT_CLOSED : 200;
-                    publish(failed(id, received, prepared, true, status, failed.trail(), totalMs, failed));
+                    publish(failed(id, received, prepared, true, status, failed.trail(), totalMs, reason));
                     return;
                 }
                 case RuntimeException e -> throw unexpected(out, e);
@@ -248,15 +279,19 @@ class CascadeCalls {
         }
     }
 
-    private static Object take(BlockingQueue<Object> events, Thread worker) {
+    /** The worker's next event once its backend call was interrupted, which ends it within the cut's grace. */
+    private static Object afterCut(BlockingQueue<Object> events, InterruptedException cut) {
+        Object event = null;
         try {
-            return events.take();
-        } catch (InterruptedException e) {
-            // The server is stopping this request: stop the backend call with it.
-            worker.interrupt();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while streaming", e);
+            event = events.poll(ShutdownDrain.CUT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException again) {
+            cut.addSuppressed(again);
         }
+        if (event == null) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while streaming; the backend call went on", cut);
+        }
+        return event;
     }
 
     /** Commits the response: status, headers naming the tier that is answering, and the format's opening chunks. */
@@ -365,7 +400,7 @@ class CascadeCalls {
             int status,
             Trail trail,
             double totalMs,
-            CascadeResult.Failed failed) {
+            String error) {
         return new Outcome(
                 id,
                 received,
@@ -377,7 +412,7 @@ class CascadeCalls {
                 null,
                 totalMs,
                 trail,
-                failed.error().getMessage(),
+                error,
                 prepared.content().keep(prepared.request().lastUserText()),
                 null,
                 prepared.keyId());
@@ -389,6 +424,11 @@ class CascadeCalls {
 
     private static double millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    /** What a request cost, in USD: the completions' attempts together, an embedding's input. */
+    static String usd(double cost) {
+        return String.format(Locale.ROOT, "%.8f", cost);
     }
 
     private static String score(double score) {
@@ -403,7 +443,7 @@ class CascadeCalls {
         response.setHeader("x-ponder-backend", backend);
         response.setHeader("x-ponder-score", score(trail.score()));
         response.setHeader("x-ponder-escalations", Integer.toString(trail.escalations()));
-        response.setHeader("x-ponder-cost-usd", String.format(Locale.ROOT, "%.8f", trail.costUsd()));
+        response.setHeader(COST_HEADER, usd(trail.costUsd()));
         double overhead = Math.max(0, totalMs - trail.backendTime().toNanos() / 1e6);
         response.setHeader("x-ponder-overhead-ms", String.format(Locale.ROOT, "%.3f", overhead));
     }

@@ -1,5 +1,7 @@
 package dev.ponder.gateway.api;
 
+import dev.ponder.gateway.config.StartupFailure;
+import dev.ponder.gateway.routing.Routes;
 import dev.ponder.providers.embedding.EmbeddingBackend;
 import dev.ponder.providers.embedding.LangChainEmbeddingBackend;
 import java.util.Collections;
@@ -22,8 +24,18 @@ public final class EmbeddingBackends {
 
     private final Map<String, EmbeddingBackend> byName = new LinkedHashMap<>();
 
-    EmbeddingBackends(EmbeddingsProperties properties) {
-        properties.backends().forEach((name, spec) -> byName.put(name, LangChainEmbeddingBackend.create(name, spec)));
+    EmbeddingBackends(EmbeddingsProperties properties, Routes routes) {
+        properties.backends().forEach((name, spec) -> {
+            if (routes.backends().containsKey(name)) {
+                // A key's allowed_backends names backends of both kinds by name: one entry would open both.
+                throw StartupFailure.configuration(
+                        "ponder.embeddings.backends." + name + ": the name '" + name + "' is also a chat backend's"
+                                + " (ponder.backends." + name + "), and a key's allowed_backends could not tell them"
+                                + " apart; give one of them another name",
+                        null);
+            }
+            byName.put(name, LangChainEmbeddingBackend.create(name, spec));
+        });
     }
 
     /** The backend {@code model} names, by its configured name first, then by the model it asks its server for. */

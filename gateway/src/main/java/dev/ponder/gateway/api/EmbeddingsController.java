@@ -1,6 +1,7 @@
 package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.BackendException;
+import dev.ponder.cascade.TokenUsage;
 import dev.ponder.gateway.security.SecurityAttributes;
 import dev.ponder.providers.embedding.EmbeddingBackend;
 import jakarta.servlet.http.HttpServletRequest;
@@ -58,8 +59,13 @@ class EmbeddingsController {
         } catch (BackendException e) {
             throw ErrorResponses.fromBackend(e);
         }
+        // A server that does not say what it read (Ollama's, through LangChain4j) is counted by the usual estimate,
+        // so that a priced backend is never free by omission; the key pays what the cost header says.
+        int tokens = result.inputTokens() > 0
+                ? result.inputTokens()
+                : inputs.stream().mapToInt(TokenUsage::estimate).sum();
         if (request.getAttribute(SecurityAttributes.EMBEDDING_TOKENS) instanceof IntConsumer charge) {
-            charge.accept(result.inputTokens());
+            charge.accept(tokens);
         }
         List<Map<String, Object>> data = new ArrayList<>();
         for (int i = 0; i < result.vectors().size(); i++) {
@@ -75,7 +81,12 @@ class EmbeddingsController {
         response.put("data", data);
         response.put("model", backend.model());
         response.put("usage", Map.of("prompt_tokens", result.inputTokens(), "total_tokens", result.inputTokens()));
-        return ResponseEntity.ok().header("x-ponder-backend", backend.name()).body(response);
+        return ResponseEntity.ok()
+                .header("x-ponder-backend", backend.name())
+                .header(
+                        CascadeCalls.COST_HEADER,
+                        CascadeCalls.usd(backend.price().cost(tokens, 0)))
+                .body(response);
     }
 
     /** The backend {@code model} names; the 404 lists only the backends the request's key may use. */

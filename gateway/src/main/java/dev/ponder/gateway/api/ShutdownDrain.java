@@ -6,8 +6,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.SmartLifecycle;
@@ -26,7 +27,12 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Tomcat's own graceful shutdown stops reading from connections at once: a request on a kept-alive connection (a
  * client's pool, through a Kubernetes Service that no longer lists the pod) had its connection closed without any
  * response, which clients do not retry for a POST. So the server is left running until this drain is over, and then
- * stopped at once ({@code server.shutdown: immediate}), cutting only what outlived the drain.
+ * stopped at once ({@code server.shutdown: immediate}).
+ *
+ * <p>What outlives the drain is cut here, before the server stops: each request's thread is interrupted, which stops
+ * its backend call, and has a moment to end its answer (a stream with an error event) and hand its outcome, with
+ * what it had sent, to the outcome log. Left to the server's stop, a stream was cut by its closed socket at any time
+ * during the rest of the shutdown, and its outcome, if it came before the log closed, blamed the client.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
@@ -40,7 +46,12 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             "This Ponder replica is shutting down; retry, and another one will answer.",
             Duration.ofSeconds(1));
 
-    private final AtomicInteger inProgress = new AtomicInteger();
+    /** How long requests cut at the end of the drain get to end their answers and hand over their outcomes. */
+    static final Duration CUT_GRACE = Duration.ofSeconds(3);
+
+    /** The threads serving requests now: each serves one request at a time through this filter. */
+    private final Set<Thread> inProgress = ConcurrentHashMap.newKeySet();
+
     private final Object idle = new Object();
     private final Duration timeout;
     private final JsonMapper json;
@@ -64,7 +75,7 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             throws ServletException, IOException {
         // Counted before the check, so that the drain, which sets the flag and then waits for zero, never misses a
         // request that saw the flag unset.
-        inProgress.incrementAndGet();
+        inProgress.add(Thread.currentThread());
         try {
             if (draining) {
                 response.setHeader(HttpHeaders.CONNECTION, "close");
@@ -73,7 +84,8 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             }
             chain.doFilter(request, response);
         } finally {
-            if (inProgress.decrementAndGet() == 0 && draining) {
+            inProgress.remove(Thread.currentThread());
+            if (inProgress.isEmpty() && draining) {
                 synchronized (idle) {
                     idle.notifyAll();
                 }
@@ -81,23 +93,38 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
         }
     }
 
-    /** Refuses new requests and waits, at most the shutdown phase's timeout, for those in progress. */
+    /**
+     * Refuses new requests and waits, at most the shutdown phase's timeout, for those in progress; then cuts those
+     * still running and waits {@link #CUT_GRACE} for them to end.
+     */
     @Override
     public void stop() {
         draining = true;
-        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!awaitIdle(timeout)) {
+            inProgress.forEach(Thread::interrupt);
+            awaitIdle(CUT_GRACE);
+        }
+        running = false;
+    }
+
+    /** Whether no request was in progress any more within {@code wait}. */
+    private boolean awaitIdle(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         synchronized (idle) {
             long left;
-            while (inProgress.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+            while (!inProgress.isEmpty()) {
+                if ((left = deadline - System.nanoTime()) <= 0) {
+                    return false;
+                }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(idle, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    break;
+                    return false;
                 }
             }
+            return true;
         }
-        running = false;
     }
 
     @Override

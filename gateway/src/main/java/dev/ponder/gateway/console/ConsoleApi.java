@@ -81,21 +81,43 @@ class ConsoleApi {
         return total;
     }
 
+    /**
+     * A page of requests, newest first; {@code next} is the cursor of the page after it ({@code before} and
+     * {@code before_id}: the last row's created_at and id), or null when this page is the last.
+     */
     @GetMapping("/admin/api/console/requests")
     Map<String, Object> requests(
             @RequestParam(defaultValue = "24h") String range,
             @RequestParam(required = false) Instant before,
+            @RequestParam(name = "before_id", required = false) String beforeId,
             @RequestParam(required = false) String policy,
             @RequestParam(required = false) String backend,
             @RequestParam(required = false) String status,
             @RequestParam(required = false) String q) {
+        if (beforeId != null && before == null) {
+            throw ApiException.invalid("before_id", "'before_id' needs 'before', the created_at of the row it names.");
+        }
         RequestFilter filter;
         try {
-            filter = new RequestFilter(clock.instant().minus(range(range)), before, policy, backend, status, q);
+            filter = new RequestFilter(
+                    clock.instant().minus(range(range)), before, beforeId, policy, backend, status, q);
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("status", e.getMessage());
         }
-        return Map.of("data", queries.requests(filter), "page_size", ConsoleQueries.PAGE_SIZE);
+        List<Map<String, Object>> rows = queries.requests(filter);
+        Map<String, Object> page = new LinkedHashMap<>();
+        page.put("data", rows);
+        page.put("page_size", ConsoleQueries.PAGE_SIZE);
+        page.put("next", rows.size() < ConsoleQueries.PAGE_SIZE ? null : cursor(rows.getLast()));
+        return page;
+    }
+
+    /** The cursor of the rows after this one: its instant to the microsecond, as logged, and its id. */
+    private static Map<String, Object> cursor(Map<String, Object> row) {
+        return Map.of(
+                "before",
+                        ((java.sql.Timestamp) row.get("created_at")).toInstant().toString(),
+                "before_id", row.get("request_id"));
     }
 
     @GetMapping("/admin/api/console/requests/{id}")

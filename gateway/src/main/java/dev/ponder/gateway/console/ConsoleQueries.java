@@ -41,7 +41,8 @@ class ConsoleQueries {
     private static final String LISTED = """
             request_id, created_at, policy, requested_model, status, http_status, answered_by, answered_model,
             score, attempts, escalations, total_ms, cost_usd, stream""";
-    private static final String NEWEST_PAGE = " ORDER BY created_at DESC LIMIT " + PAGE_SIZE;
+    // The request id breaks ties of created_at, so that a page cursor names one row.
+    private static final String NEWEST_PAGE = " ORDER BY created_at DESC, request_id DESC LIMIT " + PAGE_SIZE;
     // Rows a text search reads in time order before it turns to the trigram index: ~50 ms of ILIKE here.
     private static final int TEXT_SCAN = 5000;
 
@@ -178,10 +179,20 @@ class ConsoleQueries {
      * the wrong choice costs seconds on a month of prompts.
      */
     List<Map<String, Object>> requests(RequestFilter filter) {
-        String time = filter.before() == null ? "created_at >= ?" : "created_at >= ? AND created_at < ?";
-        List<Object> timeArgs = filter.before() == null
-                ? List.of(Timestamp.from(filter.from()))
-                : List.of(Timestamp.from(filter.from()), Timestamp.from(filter.before()));
+        String time;
+        List<Object> timeArgs;
+        if (filter.before() == null) {
+            time = "created_at >= ?";
+            timeArgs = List.of(Timestamp.from(filter.from()));
+        } else if (filter.beforeId() == null) {
+            time = "created_at >= ? AND created_at < ?";
+            timeArgs = List.of(Timestamp.from(filter.from()), Timestamp.from(filter.before()));
+        } else {
+            // The range's index bounds it by created_at alone; the id only decides among rows of the cursor's instant.
+            time = "created_at >= ? AND created_at <= ? AND (created_at < ? OR request_id < ?)";
+            Timestamp before = Timestamp.from(filter.before());
+            timeArgs = List.of(Timestamp.from(filter.from()), before, before, filter.beforeId());
+        }
         StringBuilder where = new StringBuilder(time);
         List<Object> args = new ArrayList<>(timeArgs);
         filter.policy().ifPresent(v -> and(where, args, "policy = ?", v));

@@ -4,9 +4,20 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The Requests page's search: a time range, optional exact filters, a request id or prompt text, a page cursor. */
+/**
+ * The Requests page's search: a time range, optional exact filters, a request id or prompt text, and a page cursor:
+ * the rows older than {@code before}, or, with {@code beforeId}, than the row ({@code before}, {@code beforeId}) in
+ * the page's order, so that rows logged in the same microsecond are neither skipped nor shown twice ({@code beforeId}
+ * means nothing without {@code before}).
+ */
 record RequestFilter(
-        Instant from, Instant before, String policyValue, String backendValue, String statusValue, String textValue) {
+        Instant from,
+        Instant before,
+        String beforeId,
+        String policyValue,
+        String backendValue,
+        String statusValue,
+        String textValue) {
 
     RequestFilter {
         Objects.requireNonNull(from, "from");

@@ -23,8 +23,8 @@ public final class SecurityAttributes {
 
     /**
      * A {@code java.util.function.IntConsumer} that an embeddings request, which has no outcome to carry its usage,
-     * gives the input tokens its backend reported (0 when the backend did not say), so that the key is charged for
-     * them; absent in open mode.
+     * gives its input tokens (as its backend reported them, or estimated when the backend did not say), so that the
+     * key is charged for them; absent in open mode.
      */
     public static final String EMBEDDING_TOKENS = "ponder.embeddingTokens";
 

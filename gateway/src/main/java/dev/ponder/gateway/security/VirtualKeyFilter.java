@@ -109,8 +109,8 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                 Usage estimate = estimate(peek, embedding, policy, embedder);
                 metering.begin(requestId, admit(request, key, estimate, policy));
                 reserved = true;
-                embedder.ifPresent(backend -> request.setAttribute(
-                        SecurityAttributes.EMBEDDING_TOKENS, charge(requestId, backend, estimate.tokens())));
+                embedder.ifPresent(backend ->
+                        request.setAttribute(SecurityAttributes.EMBEDDING_TOKENS, charge(requestId, backend)));
             }
             request.setAttribute(ContentLogging.ATTRIBUTE, content);
         } catch (ApiException e) {
@@ -202,15 +202,9 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
         return new Usage(1, inputTokens + outputTokens, cost);
     }
 
-    /**
-     * Charges an embedding what its backend reported: no outcome carries it. A backend that does not report its
-     * tokens is charged the estimate, which is at least what it read.
-     */
-    private IntConsumer charge(String requestId, EmbeddingBackend backend, long estimatedTokens) {
-        return reported -> {
-            long tokens = reported > 0 ? reported : estimatedTokens;
-            metering.record(requestId, tokens, backend.price().cost(tokens, 0));
-        };
+    /** Charges an embedding its input tokens at its backend's price: no outcome carries them. */
+    private IntConsumer charge(String requestId, EmbeddingBackend backend) {
+        return tokens -> metering.record(requestId, tokens, backend.price().cost(tokens, 0));
     }
 
     private Reservation admit(

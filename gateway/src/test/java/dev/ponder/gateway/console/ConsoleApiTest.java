@@ -43,6 +43,14 @@ class ConsoleApiTest extends GatewayTest {
     }
 
     @Test
+    void aCursorRowIdWithoutItsInstantIsA400NamingIt() {
+        HttpResponse<String> response = admin("GET", "/admin/api/console/requests?before_id=chatcmpl-1", null);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(error(response).path("param").asString()).isEqualTo("before_id");
+    }
+
+    @Test
     void aPolicyEditWithANullThresholdOrAFieldItDoesNotKnowIsA400AndChangesNothing() {
         HttpResponse<String> nullThreshold =
                 admin("PUT", "/admin/api/console/policies/default", "{\"thresholds\": [null]}");

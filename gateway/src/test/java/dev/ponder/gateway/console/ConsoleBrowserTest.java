@@ -267,6 +267,47 @@ class ConsoleBrowserTest extends GatewayTest {
         }
     }
 
+    @Test
+    void theRequestsPageFollowsTheApisCursorToOlderRequests() {
+        jdbc.update("""
+                INSERT INTO requests (request_id, created_at, policy, requested_model, status, http_status, attempts,
+                                      escalations, total_ms, backend_ms, input_tokens, output_tokens, cost_usd)
+                SELECT 'paged-' || lpad(i::text, 2, '0'), now() - interval '1 hour' - i * interval '1 second', 'paged',
+                       'ponder', 'answered', 200, 1, 0, 10, 10, 1, 1, 0
+                FROM generate_series(1, 60) i""");
+        logIn();
+        try {
+            browser.get(base() + "/admin/#requests?policy=paged");
+            await(By.cssSelector("#page[data-page=requests] #requests-table"));
+            WebElement first = browser.findElement(By.id("requests-table"));
+            List<String> newest = requestIds();
+            assertThat(browser.findElements(By.id("newest-requests"))).isEmpty();
+
+            browser.findElement(By.id("older-requests")).click();
+            new WebDriverWait(browser, WAIT).until(ExpectedConditions.stalenessOf(first));
+            await(By.id("requests-table"));
+            List<String> older = requestIds();
+
+            assertThat(newest).hasSize(50).startsWith("paged-01");
+            assertThat(older).hasSize(10).endsWith("paged-60").doesNotContainAnyElementsOf(newest);
+            assertThat(browser.findElements(By.id("older-requests")))
+                    .as("the last page")
+                    .isEmpty();
+            assertThat(browser.getCurrentUrl()).contains("policy=paged");
+            browser.findElement(By.id("newest-requests")).click();
+            new WebDriverWait(browser, WAIT)
+                    .until(ExpectedConditions.textToBePresentInElementLocated(By.id("requests-table"), "paged-01"));
+        } finally {
+            browser.manage().deleteAllCookies();
+        }
+    }
+
+    private static List<String> requestIds() {
+        return browser.findElements(By.cssSelector("#requests-table a.trail-link")).stream()
+                .map(WebElement::getText)
+                .toList();
+    }
+
     /** Types a policy's maximum cost into its form, saves, and waits for the page to show the saved policies. */
     private void saveBudget(String policy, String maxCostUsd) {
         WebElement form = browser.findElement(By.cssSelector("form[data-policy=" + policy + "]"));

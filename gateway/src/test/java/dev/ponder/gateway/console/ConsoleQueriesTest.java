@@ -50,6 +50,44 @@ class ConsoleQueriesTest {
                 """, Timestamp.from(NOW));
     }
 
+    /** Rows logged in the same microsecond straddle page ends: the cursor names a row, not only an instant. */
+    @Test
+    void pagingWithTheLastRowsCursorShowsEveryRequestOnceNewestFirst() {
+        // 120 requests of policy 'paged', three in each microsecond, so that every page ends inside such a triple.
+        jdbc.update("""
+                INSERT INTO requests (request_id, created_at, policy, requested_model, status, http_status,
+                                      attempts, escalations, total_ms, backend_ms, input_tokens, output_tokens,
+                                      cost_usd)
+                SELECT 'p' || lpad(i::text, 3, '0'), ?::timestamptz - interval '2 hours' - (i / 3) * interval '1 microsecond',
+                       'paged', 'ponder', 'answered', 200, 1, 0, 10, 10, 1, 1, 0
+                FROM generate_series(0, 119) i
+                """, Timestamp.from(NOW));
+        ConsoleQueries queries = new ConsoleQueries(jdbc, Clock.fixed(NOW, ZoneOffset.UTC));
+        Instant from = NOW.minus(Duration.ofDays(1));
+
+        List<String> seen = new java.util.ArrayList<>();
+        Instant before = null;
+        String beforeId = null;
+        int pages = 0;
+        while (true) {
+            List<Map<String, Object>> page =
+                    queries.requests(new RequestFilter(from, before, beforeId, "paged", null, null, null));
+            page.forEach(row -> seen.add((String) row.get("request_id")));
+            pages++;
+            if (page.size() < ConsoleQueries.PAGE_SIZE) {
+                break;
+            }
+            before = ((Timestamp) page.getLast().get("created_at")).toInstant();
+            beforeId = (String) page.getLast().get("request_id");
+        }
+
+        assertThat(pages).isEqualTo(3);
+        List<String> newestFirst = jdbc.queryForList(
+                "SELECT request_id FROM requests WHERE policy = 'paged' ORDER BY created_at DESC, request_id DESC",
+                String.class);
+        assertThat(seen).hasSize(120).doesNotHaveDuplicates().isEqualTo(newestFirst);
+    }
+
     @Test
     void overviewTotalsMatchTheLoggedRowsForEveryRange() {
         ConsoleQueries queries = new ConsoleQueries(jdbc, Clock.fixed(NOW, ZoneOffset.UTC));

@@ -176,6 +176,62 @@ class HelmChartTest {
                 .containsEntry("PONDER_BACKEND_LARGE_API_KEY", secretRef("provider-keys", "openai"));
     }
 
+    /** The pods write only to their volumes: /tmp is bounded too, so that a runaway write cannot fill the node. */
+    @Test
+    void theWritableTmpOfEveryPodHasASizeLimit() {
+        Rendered defaults = render(UnaryOperator.identity());
+        Rendered full = render(template -> template.withValuesFile(FULL_VALUES));
+
+        assertThat(defaults.volume("Deployment", "tmp"))
+                .isEqualTo(Map.of("name", "tmp", "emptyDir", Map.of("sizeLimit", "256Mi")));
+        assertThat(defaults.volume("CronJob", "tmp"))
+                .isEqualTo(Map.of("name", "tmp", "emptyDir", Map.of("sizeLimit", "1Gi")));
+        assertThat(full.volume("Deployment", "tmp"))
+                .isEqualTo(Map.of("name", "tmp", "emptyDir", Map.of("sizeLimit", "512Mi")));
+        assertThat(full.volume("CronJob", "tmp"))
+                .isEqualTo(Map.of("name", "tmp", "emptyDir", Map.of("sizeLimit", "2Gi")));
+    }
+
+    /** The documented *_FILE settings read secrets mounted as files: extraVolumes and extraVolumeMounts get them there. */
+    @Test
+    void extraVolumesAreMountedInTheGatewayAndTheRetrainingJob() {
+        Rendered chart = render(template -> template.withValuesFile(FULL_VALUES));
+
+        for (String kind : List.of("Deployment", "CronJob")) {
+            assertThat(chart.volume(kind, "ponder-admin"))
+                    .as(kind)
+                    .isEqualTo(Map.of(
+                            "name",
+                            "ponder-admin",
+                            "secret",
+                            Map.of(
+                                    "secretName",
+                                    "ponder-security",
+                                    "items",
+                                    List.of(Map.of("key", "admin-token", "path", "admin-token")),
+                                    "defaultMode",
+                                    0440)));
+            assertThat(chart.container(kind).get("volumeMounts"))
+                    .as(kind)
+                    .asInstanceOf(LIST)
+                    .contains(Map.of("name", "ponder-admin", "mountPath", "/etc/ponder-admin", "readOnly", true))
+                    .contains(Map.of("name", "tmp", "mountPath", "/tmp"));
+            assertThat(chart.env(kind)).containsEntry("PONDER_ADMIN_TOKEN_FILE", "/etc/ponder-admin/admin-token");
+        }
+        assertThat(render(UnaryOperator.identity()).container("Deployment").get("volumeMounts"))
+                .as("no extra volumes by default")
+                .asInstanceOf(LIST)
+                .hasSize(3);
+    }
+
+    @Test
+    void aMountOfAVolumeThatIsNotInExtraVolumesIsRejected() {
+        assertThatThrownBy(() -> render(t -> t.set("extraVolumeMounts[0].name", "missing")
+                        .set("extraVolumeMounts[0].mountPath", "/etc/missing")))
+                .hasMessageContaining(
+                        "extraVolumeMounts mounts 'missing' at /etc/missing, which is not in extraVolumes");
+    }
+
     @Test
     void theRetrainingJobNeverJoinsTheGatewaysService() {
         Rendered chart = render(UnaryOperator.identity());
@@ -225,6 +281,10 @@ class HelmChartTest {
         assertRejected("observability.logFormat", "yaml");
         assertRejected("resources.requests.cpu", "lots");
         assertRejected("unknownTopLevel", "x");
+        assertRejected("tmp.sizeLimit", "lots");
+        assertRejected("retrain.tmpSizeLimit", "-1Gi");
+        assertRejected("extraVolumes[0].name", "tmp");
+        assertRejected("extraVolumeMounts[0].mountPath", "/tmp");
     }
 
     @Test
@@ -307,6 +367,16 @@ class HelmChartTest {
             List<Map<String, Object>> containers = cast(at(kind, pod + ".containers"));
             assertThat(containers).hasSize(1);
             return containers.getFirst();
+        }
+
+        /** The pod's volume of that name. */
+        Map<String, Object> volume(String kind, String name) {
+            String pod = kind.equals("CronJob") ? "spec.jobTemplate.spec.template.spec" : "spec.template.spec";
+            List<Map<String, Object>> volumes = cast(at(kind, pod + ".volumes"));
+            return volumes.stream()
+                    .filter(v -> name.equals(v.get("name")))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no volume " + name + " in " + volumes));
         }
 
         /** A container's environment: name to value, or to its valueFrom. */

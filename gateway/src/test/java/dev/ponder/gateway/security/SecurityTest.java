@@ -384,6 +384,9 @@ class SecurityTest {
 
         assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
         assertThat(day.path("cost_usd").asDouble()).isCloseTo(0.04, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(first.headers().firstValue("x-ponder-cost-usd"))
+                .as("what the key was charged")
+                .contains("0.04000000");
         assertThat(second.statusCode()).isEqualTo(429);
         assertThat(error(second).path("code").asString()).isEqualTo("insufficient_quota");
         assertThat(priced.statusCode()).isEqualTo(429);
