@@ -60,7 +60,7 @@ final class LangChainBackend implements ModelBackend {
     public ChatAnswer chat(ChatRequest request) {
         var upstreamRequest = translate(request);
         try {
-            return LangChainMapping.answer(chatModel.chat(upstreamRequest), info.model(), info.price());
+            return LangChainMapping.answer(chatModel.chat(upstreamRequest), request, info.model(), info.price());
         } catch (RuntimeException e) {
             throw errors.map(e);
         }
@@ -110,7 +110,7 @@ final class LangChainBackend implements ModelBackend {
                                     "the stream ended without a finish reason: the answer is cut off",
                                     call.errorEvent());
                         }
-                        return LangChainMapping.answer(done.response(), info.model(), info.price());
+                        return LangChainMapping.answer(done.response(), request, info.model(), info.price());
                     }
                     case Event.Failed failed -> throw errors.map(failed.error());
                     case Event.Ended ended -> {

@@ -252,14 +252,14 @@ final class LangChainMapping {
         return JSON.readValue(json, OBJECT);
     }
 
-    static ChatAnswer answer(ChatResponse response, String fallbackModel, Price price) {
+    static ChatAnswer answer(ChatResponse response, ChatRequest request, String fallbackModel, Price price) {
         AiMessage message = response.aiMessage();
         List<ToolCall> calls = message.hasToolExecutionRequests()
                 ? message.toolExecutionRequests().stream()
                         .map(r -> new ToolCall(r.id(), r.name(), r.arguments()))
                         .toList()
                 : List.of();
-        TokenUsage usage = usage(response.tokenUsage());
+        TokenUsage usage = usage(response.tokenUsage(), request, message.text(), calls);
         String model = response.modelName() == null ? fallbackModel : response.modelName();
         return new ChatAnswer(
                 model,
@@ -271,13 +271,26 @@ final class LangChainMapping {
                 price.cost(usage));
     }
 
-    static TokenUsage usage(dev.langchain4j.model.output.TokenUsage usage) {
-        if (usage == null) {
-            return TokenUsage.NONE;
+    /**
+     * The tokens the upstream counted; a count it left out (llama.cpp and vLLM streams without
+     * {@code stream_options}, servers that refuse that option, some proxies) is estimated from the messages and the
+     * answer, since the backend charges for them and a key's budget must see them.
+     */
+    static TokenUsage usage(
+            dev.langchain4j.model.output.TokenUsage counted, ChatRequest request, String text, List<ToolCall> calls) {
+        Integer input = counted == null ? null : counted.inputTokenCount();
+        Integer output = counted == null ? null : counted.outputTokenCount();
+        if (input != null && output != null) {
+            return new TokenUsage(input, output);
         }
+        int answerCharacters = (text == null ? 0 : text.length())
+                + calls.stream()
+                        .mapToInt(call ->
+                                call.name().length() + call.argumentsJson().length())
+                        .sum();
+        TokenUsage estimate = TokenUsage.estimated(request, answerCharacters);
         return new TokenUsage(
-                usage.inputTokenCount() == null ? 0 : usage.inputTokenCount(),
-                usage.outputTokenCount() == null ? 0 : usage.outputTokenCount());
+                input == null ? estimate.inputTokens() : input, output == null ? estimate.outputTokens() : output);
     }
 
     private static dev.ponder.cascade.FinishReason finishReason(FinishReason reason, List<ToolCall> calls) {

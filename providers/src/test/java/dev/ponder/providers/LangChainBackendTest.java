@@ -9,10 +9,12 @@ import dev.ponder.cascade.ChatMessage;
 import dev.ponder.cascade.ChatRequest;
 import dev.ponder.cascade.ContentPart;
 import dev.ponder.cascade.Delta;
+import dev.ponder.cascade.Price;
 import dev.ponder.cascade.ResponseFormat;
 import dev.ponder.cascade.Role;
 import dev.ponder.cascade.SamplingOptions;
 import dev.ponder.cascade.TokenLogprob;
+import dev.ponder.cascade.TokenUsage;
 import dev.ponder.cascade.ToolCall;
 import dev.ponder.cascade.ToolChoice;
 import dev.ponder.cascade.ToolSpec;
@@ -301,6 +303,34 @@ class LangChainBackendTest {
             assertThat(server.requestBodies().getFirst()).contains("stream_options");
             assertThat(server.requestBodies().subList(1, 3)).noneMatch(body -> body.contains("stream_options"));
             assertThat(backend.state().lastError()).isNull();
+        }
+    }
+
+    @Test
+    void aStreamWhoseServerCountsNoTokensIsCountedAndChargedByEstimate() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            // $1 an input token, $2 an output token: the cost shows which count it used.
+            GuardedBackend backend = factory.create(
+                    "priced",
+                    new BackendSpec(
+                            "openai",
+                            server.baseUrl(),
+                            "sk-test",
+                            "model-a",
+                            new Price(1_000_000, 2_000_000),
+                            null,
+                            null,
+                            null,
+                            null,
+                            null));
+            server.refuseStreamOptions();
+
+            ChatAnswer answer = backend.stream(ask("twenty characters!!!"), delta -> {});
+
+            // Without usage the backend still charged for 20 characters in and "echo: twenty characters!!!" out.
+            assertThat(answer.text()).isEqualTo("echo: twenty characters!!!");
+            assertThat(answer.usage()).isEqualTo(new TokenUsage(5, 7));
+            assertThat(answer.costUsd()).isEqualTo(5 + 2 * 7.0);
         }
     }
 
