@@ -89,8 +89,10 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                     request.setAttribute(JsonBodies.PARSED, peek.body());
                 }
             }
-            // On /v1/embeddings, model names an embedding backend, never a policy or chat backend.
-            boolean embedding = EmbeddingBackends.PATH.equals(request.getRequestURI());
+            // On /v1/embeddings, model names an embedding backend, never a policy or chat backend. The servlet path
+            // is decoded as the controllers' mapping sees it: the raw URI of /v1/%65mbeddings reached the embeddings
+            // controller unchecked and uncharged.
+            boolean embedding = EmbeddingBackends.PATH.equals(request.getServletPath());
             String model = peek == null ? null : peek.model();
             Optional<CascadePolicy> policy = model == null || embedding ? Optional.empty() : routes.resolve(model);
             Optional<EmbeddingBackend> embedder =

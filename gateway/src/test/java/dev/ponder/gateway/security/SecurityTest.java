@@ -334,6 +334,29 @@ class SecurityTest {
     }
 
     @Test
+    void anEmbeddingSentThroughAnEncodedPathIsCheckedAndChargedAsAnyOther() {
+        // The controller's mapping decodes /v1/%65mbeddings to /v1/embeddings; the key's checks must see it so too.
+        Map<String, Object> chatOnly = createKey(
+                Map.of("name", "chat backends", "owner", "team-a", "allowed_backends", List.of("small", "large")));
+        Map<String, Object> budget =
+                createKey(Map.of("name", "encoded embed budget", "owner", "team-a", "daily_budget_usd", 0.05));
+        int before = embedder.calls();
+
+        HttpResponse<String> refused = embed(secret(chatOnly), "/v1/%65mbeddings", "embed", "hello");
+        HttpResponse<String> charged = embed(secret(budget), "/%761/embeddings", "embed", "y".repeat(40));
+        JsonNode day = read(admin("GET", "/admin/api/keys/" + budget.get("id"), null))
+                .path("usage")
+                .path("day");
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(404);
+        assertThat(error(refused).path("code").asString()).isEqualTo("model_not_found");
+        assertThat(charged.statusCode()).as(charged.body()).isEqualTo(200);
+        assertThat(embedder.calls()).isEqualTo(before + 1);
+        assertThat(day.path("tokens").asLong()).isEqualTo(40);
+        assertThat(day.path("cost_usd").asDouble()).isCloseTo(0.04, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
     void embeddingRequestsCountAgainstTheKeysRequestsPerMinute() {
         Map<String, Object> key = createKey(Map.of("name", "slow embedder", "owner", "team-a", "rpm_limit", 2));
 
@@ -696,8 +719,12 @@ class SecurityTest {
     }
 
     private HttpResponse<String> embed(String key, String model, String input) {
+        return embed(key, "/v1/embeddings", model, input);
+    }
+
+    private HttpResponse<String> embed(String key, String path, String model, String input) {
         return send(
-                HttpRequest.newBuilder(uri("/v1/embeddings"))
+                HttpRequest.newBuilder(uri(path))
                         .header("Content-Type", "application/json")
                         .header("Authorization", "Bearer " + key)
                         .POST(HttpRequest.BodyPublishers.ofString(
