@@ -62,7 +62,8 @@ class InFlightLimit extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith("/v1/");
+        // The decoded path, as the controllers' mapping sees it: by the raw URI, /%761/chat/completions was unbounded.
+        return !request.getServletPath().startsWith("/v1/");
     }
 
     @Override
