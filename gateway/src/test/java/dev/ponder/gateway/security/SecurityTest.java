@@ -35,6 +35,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -672,6 +674,31 @@ class SecurityTest {
                         .as("headers of %s", r.uri())
                         .doesNotContain(secret);
             }
+        }
+    }
+
+    @Test
+    void aDebugLogOfEveryLoggerCarriesNoSecret(CapturedOutput output) {
+        // As an operator troubleshooting with --logging.level.root=DEBUG (or --debug) would log.
+        Map<String, Object> key = createKey(Map.of("name", "debugged", "owner", "team-a"));
+        LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+        LogLevel before =
+                logging.getLoggerConfiguration(LoggingSystem.ROOT_LOGGER_NAME).getConfiguredLevel();
+        int from = output.getAll().length();
+        HttpResponse<String> answered;
+        try {
+            logging.setLogLevel(LoggingSystem.ROOT_LOGGER_NAME, LogLevel.DEBUG);
+            answered = chat(secret(key), "large", "hello");
+            admin("GET", "/admin/api/keys", null);
+        } finally {
+            logging.setLogLevel(LoggingSystem.ROOT_LOGGER_NAME, before);
+        }
+
+        String logged = output.getAll().substring(from);
+        assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+        assertThat(logged).as("what DEBUG logged").contains("DEBUG");
+        for (String secret : List.of(UPSTREAM_KEY, ADMIN_TOKEN, secret(key))) {
+            assertThat(logged).as("what DEBUG logged").doesNotContain(secret);
         }
     }
 
