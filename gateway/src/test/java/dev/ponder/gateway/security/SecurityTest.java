@@ -532,6 +532,26 @@ class SecurityTest {
     }
 
     @Test
+    void behindATlsProxyTheSessionCookieIsSecureAndTheLoginStaysOnHttps() {
+        // As an ingress that ends TLS forwards it (from a cluster-internal address, as 127.0.0.1 is here).
+        HttpResponse<String> viaTls = logIn(browser(), "https");
+        HttpResponse<String> plain = logIn(browser(), null);
+
+        assertThat(viaTls.headers().firstValue("Location").orElseThrow()).startsWith("https://");
+        assertThat(viaTls.headers().firstValue("Set-Cookie").orElseThrow())
+                .contains("JSESSIONID=")
+                .contains("; Secure")
+                .contains("; HttpOnly")
+                .contains("; SameSite=Lax");
+        // Plain HTTP on a laptop still logs in: a Secure cookie would never come back.
+        assertThat(plain.headers().firstValue("Location").orElseThrow()).startsWith("http://");
+        assertThat(plain.headers().firstValue("Set-Cookie").orElseThrow())
+                .contains("; HttpOnly")
+                .contains("; SameSite=Lax")
+                .doesNotContain("Secure");
+    }
+
+    @Test
     void aFormPostedWithTheTokenOfASessionThatIsGoneLeadsBackToTheLoginPage() {
         // As after a restart: the console's logout form, or a login page left open, carries a token no session has.
         HttpClient browser = browser();
@@ -787,6 +807,26 @@ class SecurityTest {
                         .header("Content-Type", "application/x-www-form-urlencoded")
                         .POST(HttpRequest.BodyPublishers.ofString(body)),
                 client);
+    }
+
+    /** Logs in through the form, as forwarded by a proxy that ended {@code forwardedProto} when not null. */
+    private HttpResponse<String> logIn(HttpClient browser, String forwardedProto) {
+        HttpRequest.Builder page = HttpRequest.newBuilder(uri("/admin/login")).GET();
+        HttpRequest.Builder login =
+                HttpRequest.newBuilder(uri("/admin/login")).header("Content-Type", "application/x-www-form-urlencoded");
+        if (forwardedProto != null) {
+            page.header("X-Forwarded-Proto", forwardedProto);
+            login.header("X-Forwarded-Proto", forwardedProto);
+        }
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"")
+                .matcher(send(page, browser).body());
+        assertThat(csrf.find()).isTrue();
+        HttpResponse<String> response = send(
+                login.POST(HttpRequest.BodyPublishers.ofString(
+                        "username=admin&password=" + ADMIN_PASSWORD + "&_csrf=" + enc(csrf.group(1)))),
+                browser);
+        assertThat(response.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+        return response;
     }
 
     private static String enc(String value) {
