@@ -20,6 +20,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.servlet.HandlerExceptionResolver;
@@ -38,6 +39,14 @@ class AdminSecurityConfiguration {
 
     private static final RequestMatcher API =
             PathPatternRequestMatcher.withDefaults().matcher("/admin/api/**");
+
+    /**
+     * The console is static files from the jar and renders what it shows as text, never markup: a policy that runs
+     * only those files keeps a prompt, answer or key name from running as script even if some rendering slipped,
+     * and no other site may frame the console.
+     */
+    private static final String CONTENT_SECURITY_POLICY =
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
     @Bean
     PasswordEncoder passwordEncoder() {
@@ -116,6 +125,9 @@ class AdminSecurityConfiguration {
                         "Forbidden: a change through a session needs its CSRF token (see GET /admin/api/session).",
                         null));
         http.securityMatcher("/admin/**")
+                .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(CONTENT_SECURITY_POLICY))
+                        // Request ids and search terms in console URLs stay on this origin.
+                        .referrerPolicy(r -> r.policy(ReferrerPolicy.SAME_ORIGIN)))
                 .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.GET, "/admin/login")
                         .permitAll()
                         .anyRequest()

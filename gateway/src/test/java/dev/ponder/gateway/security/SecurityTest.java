@@ -569,6 +569,29 @@ class SecurityTest {
     }
 
     @Test
+    void theConsoleRunsOnlyItsOwnScriptsCannotBeFramedAndItsJsonIsNeverCached() {
+        HttpResponse<String> loginPage = send(HttpRequest.newBuilder(uri("/admin/login")), http);
+        HttpResponse<String> consolePage = admin("GET", "/admin/index.html", null);
+        HttpResponse<String> json = admin("GET", "/admin/api/keys", null);
+
+        for (HttpResponse<String> response : List.of(loginPage, consolePage, json)) {
+            assertThat(response.statusCode()).as("%s", response.uri()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Security-Policy"))
+                    .as("%s", response.uri())
+                    .hasValueSatisfying(policy -> assertThat(policy)
+                            .contains("default-src 'self'")
+                            .contains("frame-ancestors 'none'")
+                            .doesNotContain("unsafe-inline")
+                            .doesNotContain("unsafe-eval"));
+            assertThat(response.headers().firstValue("X-Frame-Options")).contains("DENY");
+            assertThat(response.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+            assertThat(response.headers().firstValue("Referrer-Policy")).contains("same-origin");
+        }
+        assertThat(json.headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(cache -> assertThat(cache).contains("no-store"));
+    }
+
+    @Test
     void aKeyIsShownOnceAtCreationAndStoredOnlyAsAKeyedHash() {
         Map<String, Object> key = createKey(Map.of("name", "shown once", "owner", "team-a"));
         String secret = secret(key);
