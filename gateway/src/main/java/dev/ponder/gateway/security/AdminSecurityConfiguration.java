@@ -1,6 +1,8 @@
 package dev.ponder.gateway.security;
 
 import dev.ponder.gateway.api.ApiException;
+import dev.ponder.gateway.config.StartupFailure;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -48,6 +50,9 @@ class AdminSecurityConfiguration {
     private static final String CONTENT_SECURITY_POLICY =
             "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
+    /** The longest password BCrypt hashes (Spring Security refuses longer ones rather than cut them). */
+    private static final int BCRYPT_MAX_BYTES = 72;
+
     @Bean
     PasswordEncoder passwordEncoder() {
         return PasswordEncoderFactories.createDelegatingPasswordEncoder();
@@ -59,6 +64,15 @@ class AdminSecurityConfiguration {
         SecurityProperties.Admin admin = security.admin();
         String password = admin.resolvedPassword();
         if (password != null) {
+            int bytes = password.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > BCRYPT_MAX_BYTES) {
+                // BCrypt refused it with an exception whose stack trace buried the reason; never repeat the value.
+                throw StartupFailure.configuration(
+                        "ponder.security.admin.password (PONDER_ADMIN_PASSWORD): the password has " + bytes
+                                + " bytes in UTF-8, more than the " + BCRYPT_MAX_BYTES + " BCrypt can hash; choose"
+                                + " one of at most " + BCRYPT_MAX_BYTES + " bytes",
+                        null);
+            }
             bootstrap(jdbc, encoder, admin.username(), password, clock);
         }
         if (password == null && admin.resolvedToken() == null) {
