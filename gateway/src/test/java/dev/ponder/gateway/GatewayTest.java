@@ -28,7 +28,7 @@ import org.springframework.test.context.DynamicPropertySource;
 public abstract class GatewayTest {
 
     static final FakeOllamaServer small = FakeOllamaServer.start();
-    static final FakeOpenAiServer large = FakeOpenAiServer.start();
+    protected static final FakeOpenAiServer large = FakeOpenAiServer.start();
     private static final HttpClient http = HttpClient.newHttpClient();
 
     @LocalServerPort

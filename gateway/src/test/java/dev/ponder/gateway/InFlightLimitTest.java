@@ -32,8 +32,11 @@ class InFlightLimitTest extends GatewayTest {
             }
 
             HttpResponse<String> refused = post("/v1/chat/completions", "application/json", BODY);
+            // An encoded path reaches the same controller, so it takes a place like any other request.
+            HttpResponse<String> encoded = post("/%761/chat/completions", "application/json", BODY);
 
             assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(encoded.statusCode()).as(encoded.body()).isEqualTo(503);
             assertThat(refused.headers().firstValue("retry-after")).contains("1");
             assertThat(JsonMapper.builder()
                             .build()

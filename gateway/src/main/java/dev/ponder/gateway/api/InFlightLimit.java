@@ -15,6 +15,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -62,7 +63,8 @@ class InFlightLimit extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith("/v1/");
+        // The decoded path, as the controllers' mapping sees it: by the raw URI, /%761/chat/completions was unbounded.
+        return !UrlPathHelper.defaultInstance.getPathWithinApplication(request).startsWith("/v1/");
     }
 
     @Override

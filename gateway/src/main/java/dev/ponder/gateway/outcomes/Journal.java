@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -70,6 +71,7 @@ final class Journal implements AutoCloseable {
     /** Locks {@code slot/lock} for good, or returns null when another journal, in any process, holds it. */
     private static FileLock tryLock(Path slot) throws IOException {
         Files.createDirectories(slot);
+        ownerOnly(slot);
         FileChannel channel =
                 FileChannel.open(slot.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
@@ -85,6 +87,17 @@ final class Journal implements AutoCloseable {
         }
         channel.close();
         return null;
+    }
+
+    /**
+     * The journal holds prompts and answers (as the outcome log keeps them) while the database is away: only the
+     * gateway's own user may read them, as only it may read PostgreSQL's data directory. Before, a slot and its files
+     * were readable by every local user. Where the file system has no POSIX permissions, nothing to do.
+     */
+    private static void ownerOnly(Path slot) throws IOException {
+        if (slot.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(slot, PosixFilePermissions.fromString("rwx------"));
+        }
     }
 
     /**

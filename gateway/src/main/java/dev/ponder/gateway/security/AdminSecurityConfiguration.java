@@ -1,6 +1,8 @@
 package dev.ponder.gateway.security;
 
 import dev.ponder.gateway.api.ApiException;
+import dev.ponder.gateway.config.StartupFailure;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -20,6 +22,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.servlet.HandlerExceptionResolver;
@@ -39,6 +42,17 @@ class AdminSecurityConfiguration {
     private static final RequestMatcher API =
             PathPatternRequestMatcher.withDefaults().matcher("/admin/api/**");
 
+    /**
+     * The console is static files from the jar and renders what it shows as text, never markup: a policy that runs
+     * only those files keeps a prompt, answer or key name from running as script even if some rendering slipped,
+     * and no other site may frame the console.
+     */
+    private static final String CONTENT_SECURITY_POLICY =
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+    /** The longest password BCrypt hashes (Spring Security refuses longer ones rather than cut them). */
+    private static final int BCRYPT_MAX_BYTES = 72;
+
     @Bean
     PasswordEncoder passwordEncoder() {
         return PasswordEncoderFactories.createDelegatingPasswordEncoder();
@@ -50,6 +64,15 @@ class AdminSecurityConfiguration {
         SecurityProperties.Admin admin = security.admin();
         String password = admin.resolvedPassword();
         if (password != null) {
+            int bytes = password.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > BCRYPT_MAX_BYTES) {
+                // BCrypt refused it with an exception whose stack trace buried the reason; never repeat the value.
+                throw StartupFailure.configuration(
+                        "ponder.security.admin.password (PONDER_ADMIN_PASSWORD): the password has " + bytes
+                                + " bytes in UTF-8, more than the " + BCRYPT_MAX_BYTES + " BCrypt can hash; choose"
+                                + " one of at most " + BCRYPT_MAX_BYTES + " bytes",
+                        null);
+            }
             bootstrap(jdbc, encoder, admin.username(), password, clock);
         }
         if (password == null && admin.resolvedToken() == null) {
@@ -116,6 +139,9 @@ class AdminSecurityConfiguration {
                         "Forbidden: a change through a session needs its CSRF token (see GET /admin/api/session).",
                         null));
         http.securityMatcher("/admin/**")
+                .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(CONTENT_SECURITY_POLICY))
+                        // Request ids and search terms in console URLs stay on this origin.
+                        .referrerPolicy(r -> r.policy(ReferrerPolicy.SAME_ORIGIN)))
                 .authorizeHttpRequests(a -> a.requestMatchers(HttpMethod.GET, "/admin/login")
                         .permitAll()
                         .anyRequest()

@@ -25,6 +25,7 @@ import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
+import org.springframework.web.util.UrlPathHelper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -89,8 +90,11 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                     request.setAttribute(JsonBodies.PARSED, peek.body());
                 }
             }
-            // On /v1/embeddings, model names an embedding backend, never a policy or chat backend.
-            boolean embedding = EmbeddingBackends.PATH.equals(request.getRequestURI());
+            // On /v1/embeddings, model names an embedding backend, never a policy or chat backend. The path is
+            // decoded as the controllers' mapping sees it: by the raw URI, /v1/%65mbeddings reached the embeddings
+            // controller unchecked and uncharged.
+            boolean embedding =
+                    EmbeddingBackends.PATH.equals(UrlPathHelper.defaultInstance.getPathWithinApplication(request));
             String model = peek == null ? null : peek.model();
             Optional<CascadePolicy> policy = model == null || embedding ? Optional.empty() : routes.resolve(model);
             Optional<EmbeddingBackend> embedder =

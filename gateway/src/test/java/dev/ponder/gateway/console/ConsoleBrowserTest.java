@@ -6,15 +6,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.ponder.cascade.Budget;
 import dev.ponder.gateway.GatewayTest;
 import dev.ponder.gateway.routing.Routes;
+import dev.ponder.providers.testing.FakeOpenAiServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -26,6 +32,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The console in a real headless Chromium: log in, visit every page against a gateway holding real logged traffic,
@@ -302,10 +309,74 @@ class ConsoleBrowserTest extends GatewayTest {
         }
     }
 
+    @Test
+    void textFromClientsAndBackendsIsShownAsTextAndNeverRunsAsScript() {
+        // What a client or a backend may send to be shown to an administrator: markup that would run if rendered.
+        String payload = "<img src=x onerror=\"window.__xss=1\"></script><script>window.__xss=2</script>"
+                + "\"><svg onload=\"window.__xss=3\">";
+        HttpResponse<String> key = send(HttpRequest.newBuilder(URI.create(base() + "/admin/api/keys"))
+                .header("Authorization", "Bearer console-test-token")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JsonMapper.shared()
+                        .writeValueAsString(Map.of("name", "key " + payload, "owner", "javascript:" + payload))))
+                .build());
+        assertThat(key.statusCode()).as(key.body()).isEqualTo(201);
+        String answered = requestId(post("/v1/chat/completions", "application/json", body("ponder", payload)));
+        // Refused by the first tier, answered by the free second: a priced failure would move ConsoleApiTest's figures.
+        large.failNext(401, FakeOpenAiServer.errorBody("invalid_request_error", "Bad key " + payload));
+        HttpResponse<String> escalated =
+                post("/v1/chat/completions", "application/json", body("ponder/verified", "escalate " + payload));
+        assertThat(escalated.statusCode()).as(escalated.body()).isEqualTo(200);
+        String escalatedId = requestId(escalated);
+        awaitRow("SELECT 1 FROM attempts WHERE request_id = ? AND seq = 1", escalatedId);
+        logIn();
+        try {
+            for (String page : List.of("overview", "requests", "policies", "router", "training")) {
+                visit(page);
+                assertThat(scriptRan()).as("a script ran on %s", page).isFalse();
+            }
+            visit("keys");
+            assertThat(scriptRan()).isFalse();
+            assertThat(text("#keys")).contains("key " + payload);
+            visit("backends");
+            assertThat(scriptRan()).isFalse();
+            assertThat(text("#backends")).contains("Bad key " + payload);
+            trail(answered);
+            assertThat(scriptRan()).isFalse();
+            assertThat(text("#page")).contains("Small says: " + payload);
+            trail(escalatedId);
+            assertThat(scriptRan()).isFalse();
+            assertThat(text("#trail")).contains("Bad key " + payload);
+        } finally {
+            browser.manage().deleteAllCookies();
+        }
+    }
+
     private static List<String> requestIds() {
         return browser.findElements(By.cssSelector("#requests-table a.trail-link")).stream()
                 .map(WebElement::getText)
                 .toList();
+    }
+
+    /** Opens a request's trail from the requests page, as an administrator would. */
+    private void trail(String requestId) {
+        visit("requests");
+        browser.findElements(By.cssSelector("#requests-table a.trail-link")).stream()
+                .filter(l -> l.getText().equals(requestId))
+                .findFirst()
+                .orElseThrow()
+                .click();
+        new WebDriverWait(browser, WAIT)
+                .until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#page h1"), requestId));
+        await(By.cssSelector("#page[data-page=request] #trail"));
+    }
+
+    private static boolean scriptRan() {
+        return (Boolean) ((JavascriptExecutor) browser).executeScript("return window.__xss !== undefined");
+    }
+
+    private static String requestId(HttpResponse<String> response) {
+        return response.headers().firstValue("x-ponder-request-id").orElseThrow();
     }
 
     /** Types a policy's maximum cost into its form, saves, and waits for the page to show the saved policies. */
@@ -353,7 +424,13 @@ class ConsoleBrowserTest extends GatewayTest {
     }
 
     private static String body(String prompt) {
-        return "{\"model\":\"ponder\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+        return body("ponder", prompt);
+    }
+
+    private static String body(String model, String prompt) {
+        return JsonMapper.shared()
+                .writeValueAsString(
+                        Map.of("model", model, "messages", List.of(Map.of("role", "user", "content", prompt))));
     }
 
     private String base() {

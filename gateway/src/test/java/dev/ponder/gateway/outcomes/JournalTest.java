@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,20 @@ class JournalTest {
         try (Journal after = new Journal(dir)) {
             assertThat(after.file()).isEqualTo(file);
             assertThat(replay(after)).containsExactly("spilled-before-the-restart");
+        }
+    }
+
+    @Test
+    void onlyTheGatewaysOwnUserMayReadWhatItSpilled() throws Exception {
+        // An earlier Ponder's slot, made readable by all with the usual umask.
+        Files.createDirectories(
+                dir.resolve("slot-0"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        try (Journal journal = new Journal(dir)) {
+            spill(journal, "a prompt");
+
+            assertThat(Files.getPosixFilePermissions(journal.file().getParent()))
+                    .isEqualTo(PosixFilePermissions.fromString("rwx------"));
         }
     }
 

@@ -35,6 +35,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -334,6 +336,29 @@ class SecurityTest {
     }
 
     @Test
+    void anEmbeddingSentThroughAnEncodedPathIsCheckedAndChargedAsAnyOther() {
+        // The controller's mapping decodes /v1/%65mbeddings to /v1/embeddings; the key's checks must see it so too.
+        Map<String, Object> chatOnly = createKey(
+                Map.of("name", "chat backends", "owner", "team-a", "allowed_backends", List.of("small", "large")));
+        Map<String, Object> budget =
+                createKey(Map.of("name", "encoded embed budget", "owner", "team-a", "daily_budget_usd", 0.05));
+        int before = embedder.calls();
+
+        HttpResponse<String> refused = embed(secret(chatOnly), "/v1/%65mbeddings", "embed", "hello");
+        HttpResponse<String> charged = embed(secret(budget), "/%761/embeddings", "embed", "y".repeat(40));
+        JsonNode day = read(admin("GET", "/admin/api/keys/" + budget.get("id"), null))
+                .path("usage")
+                .path("day");
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(404);
+        assertThat(error(refused).path("code").asString()).isEqualTo("model_not_found");
+        assertThat(charged.statusCode()).as(charged.body()).isEqualTo(200);
+        assertThat(embedder.calls()).isEqualTo(before + 1);
+        assertThat(day.path("tokens").asLong()).isEqualTo(40);
+        assertThat(day.path("cost_usd").asDouble()).isCloseTo(0.04, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
     void embeddingRequestsCountAgainstTheKeysRequestsPerMinute() {
         Map<String, Object> key = createKey(Map.of("name", "slow embedder", "owner", "team-a", "rpm_limit", 2));
 
@@ -510,6 +535,26 @@ class SecurityTest {
     }
 
     @Test
+    void behindATlsProxyTheSessionCookieIsSecureAndTheLoginStaysOnHttps() {
+        // As an ingress that ends TLS forwards it (from a cluster-internal address, as 127.0.0.1 is here).
+        HttpResponse<String> viaTls = logIn(browser(), "https");
+        HttpResponse<String> plain = logIn(browser(), null);
+
+        assertThat(viaTls.headers().firstValue("Location").orElseThrow()).startsWith("https://");
+        assertThat(viaTls.headers().firstValue("Set-Cookie").orElseThrow())
+                .contains("JSESSIONID=")
+                .contains("; Secure")
+                .contains("; HttpOnly")
+                .contains("; SameSite=Lax");
+        // Plain HTTP on a laptop still logs in: a Secure cookie would never come back.
+        assertThat(plain.headers().firstValue("Location").orElseThrow()).startsWith("http://");
+        assertThat(plain.headers().firstValue("Set-Cookie").orElseThrow())
+                .contains("; HttpOnly")
+                .contains("; SameSite=Lax")
+                .doesNotContain("Secure");
+    }
+
+    @Test
     void aFormPostedWithTheTokenOfASessionThatIsGoneLeadsBackToTheLoginPage() {
         // As after a restart: the console's logout form, or a login page left open, carries a token no session has.
         HttpClient browser = browser();
@@ -524,6 +569,29 @@ class SecurityTest {
         assertThat(logout.statusCode()).isEqualTo(302);
         assertThat(logout.headers().firstValue("Location").orElseThrow()).endsWith("/admin/login?expired");
         assertThat(loginPage).contains("session had expired").contains("name=\"password\"");
+    }
+
+    @Test
+    void theConsoleRunsOnlyItsOwnScriptsCannotBeFramedAndItsJsonIsNeverCached() {
+        HttpResponse<String> loginPage = send(HttpRequest.newBuilder(uri("/admin/login")), http);
+        HttpResponse<String> consolePage = admin("GET", "/admin/index.html", null);
+        HttpResponse<String> json = admin("GET", "/admin/api/keys", null);
+
+        for (HttpResponse<String> response : List.of(loginPage, consolePage, json)) {
+            assertThat(response.statusCode()).as("%s", response.uri()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Security-Policy"))
+                    .as("%s", response.uri())
+                    .hasValueSatisfying(policy -> assertThat(policy)
+                            .contains("default-src 'self'")
+                            .contains("frame-ancestors 'none'")
+                            .doesNotContain("unsafe-inline")
+                            .doesNotContain("unsafe-eval"));
+            assertThat(response.headers().firstValue("X-Frame-Options")).contains("DENY");
+            assertThat(response.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+            assertThat(response.headers().firstValue("Referrer-Policy")).contains("same-origin");
+        }
+        assertThat(json.headers().firstValue("Cache-Control"))
+                .hasValueSatisfying(cache -> assertThat(cache).contains("no-store"));
     }
 
     @Test
@@ -655,6 +723,31 @@ class SecurityTest {
         }
     }
 
+    @Test
+    void aDebugLogOfEveryLoggerCarriesNoSecret(CapturedOutput output) {
+        // As an operator troubleshooting with --logging.level.root=DEBUG (or --debug) would log.
+        Map<String, Object> key = createKey(Map.of("name", "debugged", "owner", "team-a"));
+        LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+        LogLevel before =
+                logging.getLoggerConfiguration(LoggingSystem.ROOT_LOGGER_NAME).getConfiguredLevel();
+        int from = output.getAll().length();
+        HttpResponse<String> answered;
+        try {
+            logging.setLogLevel(LoggingSystem.ROOT_LOGGER_NAME, LogLevel.DEBUG);
+            answered = chat(secret(key), "large", "hello");
+            admin("GET", "/admin/api/keys", null);
+        } finally {
+            logging.setLogLevel(LoggingSystem.ROOT_LOGGER_NAME, before);
+        }
+
+        String logged = output.getAll().substring(from);
+        assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+        assertThat(logged).as("what DEBUG logged").contains("DEBUG");
+        for (String secret : List.of(UPSTREAM_KEY, ADMIN_TOKEN, secret(key))) {
+            assertThat(logged).as("what DEBUG logged").doesNotContain(secret);
+        }
+    }
+
     // --- helpers --------------------------------------------------------------------------------------------------
 
     private Map<String, Object> createKey(Map<String, Object> fields) {
@@ -699,8 +792,12 @@ class SecurityTest {
     }
 
     private HttpResponse<String> embed(String key, String model, String input) {
+        return embed(key, "/v1/embeddings", model, input);
+    }
+
+    private HttpResponse<String> embed(String key, String path, String model, String input) {
         return send(
-                HttpRequest.newBuilder(uri("/v1/embeddings"))
+                HttpRequest.newBuilder(uri(path))
                         .header("Content-Type", "application/json")
                         .header("Authorization", "Bearer " + key)
                         .POST(HttpRequest.BodyPublishers.ofString(
@@ -736,6 +833,26 @@ class SecurityTest {
                         .header("Content-Type", "application/x-www-form-urlencoded")
                         .POST(HttpRequest.BodyPublishers.ofString(body)),
                 client);
+    }
+
+    /** Logs in through the form, as forwarded by a proxy that ended {@code forwardedProto} when not null. */
+    private HttpResponse<String> logIn(HttpClient browser, String forwardedProto) {
+        HttpRequest.Builder page = HttpRequest.newBuilder(uri("/admin/login")).GET();
+        HttpRequest.Builder login =
+                HttpRequest.newBuilder(uri("/admin/login")).header("Content-Type", "application/x-www-form-urlencoded");
+        if (forwardedProto != null) {
+            page.header("X-Forwarded-Proto", forwardedProto);
+            login.header("X-Forwarded-Proto", forwardedProto);
+        }
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"")
+                .matcher(send(page, browser).body());
+        assertThat(csrf.find()).isTrue();
+        HttpResponse<String> response = send(
+                login.POST(HttpRequest.BodyPublishers.ofString(
+                        "username=admin&password=" + ADMIN_PASSWORD + "&_csrf=" + enc(csrf.group(1)))),
+                browser);
+        assertThat(response.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+        return response;
     }
 
     private static String enc(String value) {
