@@ -173,6 +173,13 @@ class ApiSurfaceTest extends GatewayTest {
                 .isEqualTo("stop");
         assertThat(body.path("usage").path("total_tokens").asInt()).isPositive();
         assertThat(response.headers().firstValue("x-ponder-backend")).hasValue("small");
+
+        // Spring MVC decodes the path before mapping it, so this is the same endpoint, and its id the same kind.
+        HttpResponse<String> encoded = post("/v1/%63ompletions", "application/json", """
+                {"model": "ponder", "prompt": "Say this is a test"}""");
+        assertThat(JSON.readTree(encoded.body()).path("id").asString())
+                .startsWith("cmpl-")
+                .isEqualTo(encoded.headers().firstValue("x-ponder-request-id").orElseThrow());
     }
 
     @Test

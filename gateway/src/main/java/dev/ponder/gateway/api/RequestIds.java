@@ -11,6 +11,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 /**
  * Gives every request its id before anything else runs, so that logs (MDC {@code requestId}), the outcome log, the
@@ -46,8 +47,13 @@ public class RequestIds extends OncePerRequestFilter {
         }
     }
 
-    /** OpenAI's id prefixes: {@code cmpl-} for legacy text completions, {@code chatcmpl-} for everything else. */
+    /**
+     * OpenAI's id prefixes: {@code cmpl-} for legacy text completions, {@code chatcmpl-} for everything else. The path
+     * is decoded as Spring MVC's mapping decodes it, so that an encoded path to the same endpoint gets the same kind.
+     */
     private static String prefix(HttpServletRequest request) {
-        return "/v1/completions".equals(request.getRequestURI()) ? "cmpl-" : "chatcmpl-";
+        return "/v1/completions".equals(UrlPathHelper.defaultInstance.getPathWithinApplication(request))
+                ? "cmpl-"
+                : "chatcmpl-";
     }
 }
