@@ -310,19 +310,7 @@ class LangChainBackendTest {
     void aStreamWhoseServerCountsNoTokensIsCountedAndChargedByEstimate() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             // $1 an input token, $2 an output token: the cost shows which count it used.
-            GuardedBackend backend = factory.create(
-                    "priced",
-                    new BackendSpec(
-                            "openai",
-                            server.baseUrl(),
-                            "sk-test",
-                            "model-a",
-                            new Price(1_000_000, 2_000_000),
-                            null,
-                            null,
-                            null,
-                            null,
-                            null));
+            GuardedBackend backend = backend("openai", server, new Price(1_000_000, 2_000_000));
             server.refuseStreamOptions();
 
             ChatAnswer answer = backend.stream(ask("twenty characters!!!"), delta -> {});
@@ -472,9 +460,13 @@ class LangChainBackendTest {
     }
 
     private GuardedBackend backend(String type, FakeLlmServer server) {
+        return backend(type, server, null);
+    }
+
+    private GuardedBackend backend(String type, FakeLlmServer server, Price price) {
         return factory.create(
                 type,
-                new BackendSpec(type, server.baseUrl(), "sk-test", "model-a", null, null, null, null, null, null));
+                new BackendSpec(type, server.baseUrl(), "sk-test", "model-a", price, null, null, null, null, null));
     }
 
     private static ChatRequest withWeather(ToolChoice choice, ChatMessage... messages) {
