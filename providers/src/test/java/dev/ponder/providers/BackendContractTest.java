@@ -348,6 +348,7 @@ class BackendContractTest {
                         timeouts,
                         resilience,
                         null,
+                        null,
                         null));
     }
 
