@@ -111,7 +111,7 @@ public final class BackendFactory {
                 info(name, "openai", spec, OPENAI),
                 chat,
                 streaming,
-                request -> openAiParameters(request, spec.model()),
+                request -> openAiParameters(request, spec),
                 spec,
                 errors,
                 new HttpHealthProbe(
@@ -120,10 +120,10 @@ public final class BackendFactory {
                         spec.timeouts()));
     }
 
-    private static ChatRequestParameters openAiParameters(ChatRequest request, String model) {
+    private static ChatRequestParameters openAiParameters(ChatRequest request, BackendSpec spec) {
         var options = request.options();
         var raw = LangChainMapping.openAiPassthrough(request);
-        var builder = LangChainMapping.common(OpenAiChatRequestParameters.builder(), request, model);
+        var builder = LangChainMapping.common(OpenAiChatRequestParameters.builder(), request, spec);
         if (options.maxTokensAsCompletionTokens()) {
             // under the name the client used: reasoning models refuse max_tokens, older servers may not know this one
             builder.maxOutputTokens(null).maxCompletionTokens(options.maxTokens());
@@ -157,15 +157,16 @@ public final class BackendFactory {
                 info(name, "ollama", spec, OLLAMA),
                 chat,
                 streaming,
-                request -> ollamaParameters(request, spec.model(), errors),
+                request -> ollamaParameters(request, spec, errors),
                 spec,
                 errors,
                 new HttpHealthProbe(URI.create(baseUrl + "/api/tags"), Map.of(), spec.timeouts()));
     }
 
-    private static ChatRequestParameters ollamaParameters(ChatRequest request, String model, UpstreamErrors errors) {
+    private static ChatRequestParameters ollamaParameters(
+            ChatRequest request, BackendSpec spec, UpstreamErrors errors) {
         var parameters = LangChainMapping.tools(
-                        LangChainMapping.common(OllamaChatRequestParameters.builder(), request, model), request)
+                        LangChainMapping.common(OllamaChatRequestParameters.builder(), request, spec), request)
                 .seed(seed(request))
                 // LangChain4j's Ollama client has no place for them and would refuse the whole request.
                 .presencePenalty(null)
@@ -213,8 +214,7 @@ public final class BackendFactory {
                                 "response_format", "Anthropic has no JSON mode without a schema (json_schema works)");
                     }
                     var parameters = LangChainMapping.tools(
-                                    LangChainMapping.common(
-                                            AnthropicChatRequestParameters.builder(), request, spec.model()),
+                                    LangChainMapping.common(AnthropicChatRequestParameters.builder(), request, spec),
                                     request)
                             .userId(request.user())
                             // The Messages API has none (Anthropic's own OpenAI layer ignores them too).
@@ -263,8 +263,7 @@ public final class BackendFactory {
                 chat,
                 streaming,
                 request -> LangChainMapping.tools(
-                                LangChainMapping.common(
-                                        GoogleAiGeminiChatRequestParameters.builder(), request, spec.model()),
+                                LangChainMapping.common(GoogleAiGeminiChatRequestParameters.builder(), request, spec),
                                 request)
                         .build(),
                 spec,

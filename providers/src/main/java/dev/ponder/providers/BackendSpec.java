@@ -17,6 +17,9 @@ import java.time.Duration;
  * @param dataset for replay: a file in the routing-outcome format, or {@code classpath:<resource>}; a string, so that
  *     configuration binding keeps a {@code classpath:} location as written (as a {@code Path}, Spring resolves it
  *     to a file, which fails for a resource inside a jar)
+ * @param defaultMaxTokens the output cap sent when the client sends none; null for the type's default: 4096 for
+ *     {@code anthropic} (the Messages API requires a cap, and LangChain4j's own, 1024, cuts longer answers short),
+ *     none for the others (the server's own limit applies)
  */
 public record BackendSpec(
         String type,
@@ -28,10 +31,14 @@ public record BackendSpec(
         Timeouts timeouts,
         Resilience resilience,
         Replay replay,
-        String dataset) {
+        String dataset,
+        Integer defaultMaxTokens) {
 
     /** The types {@link BackendFactory} builds, for messages. */
     static final String TYPES = "openai, ollama, anthropic, gemini or replay";
+
+    /** What most gateways send Anthropic when the client sets no cap. */
+    static final int ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
     public BackendSpec {
         if (type == null || type.isBlank()) {
@@ -44,6 +51,12 @@ public record BackendSpec(
         timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts;
         resilience = resilience == null ? Resilience.DEFAULTS : resilience;
         replay = replay == null ? Replay.DEFAULTS : replay;
+        if (defaultMaxTokens == null && "anthropic".equalsIgnoreCase(type.strip())) {
+            defaultMaxTokens = ANTHROPIC_DEFAULT_MAX_TOKENS;
+        }
+        if (defaultMaxTokens != null && defaultMaxTokens < 1) {
+            throw new IllegalArgumentException("default-max-tokens must be >= 1 but was " + defaultMaxTokens);
+        }
     }
 
     @Override
@@ -51,7 +64,8 @@ public record BackendSpec(
         return "BackendSpec[type=" + type + ", baseUrl=" + baseUrl + ", apiKey="
                 + (apiKey == null ? null : "[redacted]")
                 + ", model=" + model + ", price=" + price + ", capabilities=" + capabilities + ", timeouts=" + timeouts
-                + ", resilience=" + resilience + ", replay=" + replay + ", dataset=" + dataset + "]";
+                + ", resilience=" + resilience + ", replay=" + replay + ", dataset=" + dataset
+                + ", defaultMaxTokens=" + defaultMaxTokens + "]";
     }
 
     /** Connect, first-token and total timeouts for one call. */

@@ -115,13 +115,17 @@ final class LangChainMapping {
         return text.isEmpty() ? AiMessage.from(calls) : AiMessage.from(text, calls);
     }
 
-    /** The sampling knobs every provider understands, set on a provider's parameters builder. */
-    static <B extends DefaultChatRequestParameters.Builder<B>> B common(B builder, ChatRequest request, String model) {
+    /**
+     * The sampling knobs every provider understands, set on a provider's parameters builder; the output cap is the
+     * client's, else the backend's {@code default-max-tokens} (may be null: no cap).
+     */
+    static <B extends DefaultChatRequestParameters.Builder<B>> B common(
+            B builder, ChatRequest request, BackendSpec spec) {
         var options = request.options();
-        return builder.modelName(model)
+        return builder.modelName(spec.model())
                 .temperature(options.temperature())
                 .topP(options.topP())
-                .maxOutputTokens(options.maxTokens())
+                .maxOutputTokens(options.maxTokens() != null ? options.maxTokens() : spec.defaultMaxTokens())
                 .stopSequences(options.stop().isEmpty() ? null : options.stop())
                 .presencePenalty(options.presencePenalty())
                 .frequencyPenalty(options.frequencyPenalty());

@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -31,7 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
  * do: a caller's 4xx is {@code GIVE_UP} and keeps the upstream status, type and message; 401, 403 and 404 refuse
  * this backend's configuration, not the caller's request, and are {@code ESCALATE}; 408, 429, 5xx, reset
  * connections and truncated streams are {@code RETRY} (the guard retries them, then escalates); timeouts,
- * refused or unresolvable servers, answers that cannot be read and anything unknown are {@code ESCALATE}. Messages never carry the API key.
+ * refused or unresolvable servers, answers that cannot be read and anything unknown are {@code ESCALATE}. Neither messages nor the
+ * exceptions kept as causes carry the API key.
  */
 public final class UpstreamErrors {
 
@@ -59,24 +62,56 @@ public final class UpstreamErrors {
         if (failure instanceof BackendException known) {
             return known;
         }
+        // The exception kept as the cause is a redacted copy: the upstream's own keeps the body it answered, which
+        // may echo the key, and whatever prints the cause chain (Resilience4j's DEBUG lines, a WARN) would show it.
+        Throwable cause = redactedCopy(failure, Collections.newSetFromMap(new IdentityHashMap<>()));
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof UnsupportedFeatureException unsupported) {
                 // LangChain4j refused to translate the request for this protocol, before any call.
                 return unsupported(null, describe(unsupported));
             }
             if (t instanceof HttpException http) {
-                return fromStatus(http, failure);
+                return fromStatus(http, cause);
             }
-            BackendException unreadable = unreadableAnswer(t, failure);
+            BackendException unreadable = unreadableAnswer(t, cause);
             if (unreadable != null) {
                 return unreadable;
             }
-            BackendException byCause = fromTransport(t, failure);
+            BackendException byCause = fromTransport(t, cause);
             if (byCause != null) {
                 return byCause;
             }
         }
-        return new BackendException(Action.ESCALATE, prefixed("failed: " + describe(failure)), 0, null, null, failure);
+        return new BackendException(Action.ESCALATE, prefixed("failed: " + describe(failure)), 0, null, null, cause);
+    }
+
+    /**
+     * The failure as logs may print it: each exception of its chain (and those it suppressed) becomes a
+     * {@link RedactedFailure} naming the original class, with the redacted message and the original stack.
+     */
+    private Throwable redactedCopy(Throwable failure, Set<Throwable> seen) {
+        if (failure == null || !seen.add(failure)) {
+            return null;
+        }
+        RedactedFailure copy = new RedactedFailure(
+                redact(failure.getClass().getName()
+                        + (failure.getMessage() == null ? "" : ": " + failure.getMessage())),
+                redactedCopy(failure.getCause(), seen));
+        copy.setStackTrace(failure.getStackTrace());
+        for (Throwable suppressed : failure.getSuppressed()) {
+            Throwable redacted = redactedCopy(suppressed, seen);
+            if (redacted != null) {
+                copy.addSuppressed(redacted);
+            }
+        }
+        return copy;
+    }
+
+    /** An upstream exception's redacted copy: its message starts with the original exception's class name. */
+    static final class RedactedFailure extends RuntimeException {
+        RedactedFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**
@@ -211,6 +246,7 @@ public final class UpstreamErrors {
         if (t instanceof SocketTimeoutException
                 || t instanceof ConnectionRequestTimeoutException
                 || t instanceof HttpTimeoutException
+                || t instanceof java.util.concurrent.TimeoutException
                 || t instanceof dev.langchain4j.exception.TimeoutException) {
             return new BackendException(Action.ESCALATE, prefixed("timed out"), 0, "timeout", null, failure);
         }

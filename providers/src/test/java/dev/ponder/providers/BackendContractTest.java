@@ -18,6 +18,8 @@ import dev.ponder.cascade.ToolSpec;
 import dev.ponder.providers.testing.FakeLlmServer;
 import dev.ponder.providers.testing.FakeLlmServer.Reply;
 import dev.ponder.providers.testing.WireProtocol;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,6 +152,33 @@ class BackendContractTest {
                     .doesNotContain(KEY);
         });
         assertThat(server.requestCount()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void aKeyTheUpstreamEchoesIsInNothingALogLinePrintsOfTheFailure(WireProtocol protocol) {
+        GuardedBackend backend = backend(protocol, fast());
+        String echo = protocol.errorBody(401, "authentication_error", "Incorrect API key provided: " + KEY);
+        server.failNext(401, echo);
+        server.failNext(401, echo);
+
+        assertThatThrownBy(() -> backend.chat(ask("x"))).satisfies(e -> assertThat(asLogged(e))
+                .contains("Incorrect API key provided")
+                .doesNotContain(KEY));
+        assertThatThrownBy(() -> backend.stream(ask("x"), delta -> {})).satisfies(e -> assertThat(asLogged(e))
+                .contains("Incorrect API key provided")
+                .doesNotContain(KEY));
+    }
+
+    /** What a logger prints of a failure: its stack trace and the toString and message of each exception in it. */
+    private static String asLogged(Throwable failure) {
+        StringWriter trace = new StringWriter();
+        failure.printStackTrace(new PrintWriter(trace));
+        StringBuilder out = new StringBuilder(trace.toString());
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            out.append('\n').append(t).append('\n').append(t.getMessage());
+        }
+        return out.toString();
     }
 
     @ParameterizedTest
@@ -318,6 +347,7 @@ class BackendContractTest {
                         null,
                         timeouts,
                         resilience,
+                        null,
                         null,
                         null));
     }

@@ -8,7 +8,7 @@ class BackendSpecTest {
 
     @Test
     void aBackendWithoutATypeIsToldEveryTypeThereIs() {
-        assertThatThrownBy(() -> new BackendSpec(null, null, null, "m", null, null, null, null, null, null))
+        assertThatThrownBy(() -> new BackendSpec(null, null, null, "m", null, null, null, null, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("a backend needs a type (openai, ollama, anthropic, gemini or replay)");
     }

@@ -17,7 +17,7 @@ class HealthProberTest {
                 .create(
                         "local",
                         new BackendSpec(
-                                "ollama", server.baseUrl(), null, "llama3", null, null, null, null, null, null));
+                                "ollama", server.baseUrl(), null, "llama3", null, null, null, null, null, null, null));
 
         try (HealthProber prober = new HealthProber(List.of(backend), Duration.ofMillis(20))) {
             awaitProbe(backend, true);

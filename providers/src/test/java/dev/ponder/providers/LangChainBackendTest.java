@@ -163,6 +163,43 @@ class LangChainBackendTest {
     }
 
     @Test
+    void anthropicGetsTheBackendsDefaultCapOnlyWhenTheClientSetsNone() {
+        try (FakeAnthropicServer server = FakeAnthropicServer.start()) {
+            GuardedBackend unconfigured = backend("anthropic", server);
+            GuardedBackend configured = backend("anthropic", server, 8000);
+
+            unconfigured.chat(ask("hi"));
+            configured.chat(ask("hi"));
+            configured.stream(ask("hi"), delta -> {});
+            configured.chat(ask("hi").withOptions(maxTokens(100)));
+
+            assertThat(server.requestBodies())
+                    .extracting(body -> JsonMapper.shared()
+                            .readTree(body)
+                            .path("max_tokens")
+                            .asInt())
+                    .containsExactly(4096, 8000, 8000, 100);
+        }
+    }
+
+    @Test
+    void openAiGetsNoCapTheClientDidNotSetUnlessTheBackendConfiguresOne() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            backend("openai", server).chat(ask("hi"));
+            backend("openai", server, 500).chat(ask("hi"));
+
+            assertThat(server.requestBodies())
+                    .extracting(body -> JsonMapper.shared().readTree(body).get("max_tokens"))
+                    .extracting(cap -> cap == null ? null : cap.asInt())
+                    .containsExactly(null, 500);
+        }
+    }
+
+    private static SamplingOptions maxTokens(int cap) {
+        return new SamplingOptions(null, null, cap, null, null, null, null, null, null, null, false);
+    }
+
+    @Test
     void ollamaAndAnthropicAnswerRequestsCarryingPenaltiesTheyHaveNoPlaceFor() {
         // Chat front ends send presence_penalty and frequency_penalty, often 0, with every request: refused, each
         // request would skip the cheap tier.
@@ -437,6 +474,7 @@ class LangChainBackendTest {
                             new BackendSpec.Timeouts(null, Duration.ofSeconds(3), Duration.ofSeconds(3)),
                             null,
                             null,
+                            null,
                             null));
             server.reply(prompt -> "word ".repeat(200));
             server.paceChunks(Duration.ofMillis(50));
@@ -460,13 +498,32 @@ class LangChainBackendTest {
     }
 
     private GuardedBackend backend(String type, FakeLlmServer server) {
-        return backend(type, server, null);
+        return backend(type, server, null, null);
     }
 
     private GuardedBackend backend(String type, FakeLlmServer server, Price price) {
+        return backend(type, server, price, null);
+    }
+
+    private GuardedBackend backend(String type, FakeLlmServer server, Integer defaultMaxTokens) {
+        return backend(type, server, null, defaultMaxTokens);
+    }
+
+    private GuardedBackend backend(String type, FakeLlmServer server, Price price, Integer defaultMaxTokens) {
         return factory.create(
                 type,
-                new BackendSpec(type, server.baseUrl(), "sk-test", "model-a", price, null, null, null, null, null));
+                new BackendSpec(
+                        type,
+                        server.baseUrl(),
+                        "sk-test",
+                        "model-a",
+                        price,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        defaultMaxTokens));
     }
 
     private static ChatRequest withWeather(ToolChoice choice, ChatMessage... messages) {

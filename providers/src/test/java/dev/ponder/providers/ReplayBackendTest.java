@@ -116,7 +116,8 @@ class ReplayBackendTest {
                         null,
                         new BackendSpec.Resilience(1, null, null, null, null, null, 50, 2, 2, null, null),
                         null,
-                        DATASET));
+                        DATASET,
+                        null));
         for (int i = 0; i < 4; i++) {
             assertThatThrownBy(() -> small.chat(ask("unknown"))).isInstanceOf(BackendException.class);
         }
@@ -147,7 +148,7 @@ class ReplayBackendTest {
     }
 
     private static BackendSpec spec(String dataset, String model, BackendSpec.Replay replay, Price price) {
-        return new BackendSpec("replay", null, null, model, price, null, null, null, replay, dataset);
+        return new BackendSpec("replay", null, null, model, price, null, null, null, replay, dataset, null);
     }
 
     static ChatRequest ask(String prompt) {

@@ -59,7 +59,8 @@ public record PonderProperties(
                         "This is Ponder's demo replay backend: it only knows the prompts of its bundled dataset."
                                 + " Configure ponder.backends to reach real models.",
                         null),
-                DEMO_DATASET);
+                DEMO_DATASET,
+                null);
     }
 
     /**

@@ -107,7 +107,7 @@ public class ReplayBenchmark {
     }
 
     private BackendSpec spec(String model) {
-        return new BackendSpec("replay", null, null, model, null, null, null, null, null, file.toString());
+        return new BackendSpec("replay", null, null, model, null, null, null, null, null, file.toString(), null);
     }
 
     private static String prompt(int row) {

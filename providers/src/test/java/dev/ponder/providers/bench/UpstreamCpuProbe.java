@@ -75,6 +75,7 @@ public final class UpstreamCpuProbe {
                                 new BackendSpec.Resilience(
                                         null, null, 100_000, null, null, null, null, null, null, null, null),
                                 null,
+                                null,
                                 null));
         ChatRequest request = ChatRequest.of(List.of(
                 ChatMessage.of(Role.SYSTEM, "You are a helpful assistant."),
