@@ -398,6 +398,9 @@ class ConsoleBrowserTest extends GatewayTest {
         browser.findElement(By.name("username")).sendKeys("admin");
         browser.findElement(By.name("password")).sendKeys("console-test-password");
         browser.findElement(By.cssSelector("form button[type=submit]")).click();
+        // The click returns before the login's POST is answered; a navigation now would abort it (seen under load:
+        // the next page found no session and showed the login form). The console rendering a page proves the session.
+        await(By.cssSelector("#page[data-page]"));
     }
 
     /** A candidate version as the retraining job stores it (the console lists it; nothing loads its artifact). */
