@@ -260,17 +260,7 @@ class RouterCliTest {
         assertThat(run("eval", "--data", data + "," + data, "--weak", "weak", "--strong", "strong"))
                 .isEqualTo(2);
         assertThat(err()).contains("--data takes one file, got 2");
-        assertThat(run(
-                        "eval",
-                        "--data",
-                        data.toString(),
-                        "--weak",
-                        "weak",
-                        "--strong",
-                        "strong",
-                        "--out",
-                        file.toString()))
-                .isEqualTo(2);
+        assertThat(evalWeakStrong(data, "--out", file.toString())).isEqualTo(2);
         assertThat(err()).contains("--out must name a directory", file.toString());
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
@@ -377,16 +367,15 @@ class RouterCliTest {
 
     /** {@code eval} of the weak/strong pair of the synthetic files with the given router. */
     private int evalWeakStrong(Path data, Path router, String... more) {
-        List<String> args = new ArrayList<>(List.of(
-                "eval",
-                "--data",
-                data.toString(),
-                "--weak",
-                "weak",
-                "--strong",
-                "strong",
-                "--router",
-                router.toString()));
+        List<String> args = new ArrayList<>(List.of("--router", router.toString()));
+        args.addAll(List.of(more));
+        return evalWeakStrong(data, args.toArray(String[]::new));
+    }
+
+    /** {@code eval} of the weak/strong pair of the synthetic files with the bundled router. */
+    private int evalWeakStrong(Path data, String... more) {
+        List<String> args =
+                new ArrayList<>(List.of("eval", "--data", data.toString(), "--weak", "weak", "--strong", "strong"));
         args.addAll(List.of(more));
         return run(args.toArray(String[]::new));
     }
