@@ -384,13 +384,23 @@ async function act(action) {
   }
 }
 
+// Counts the pages asked for: a slow page (the overview under load) that answers after a later one was asked for
+// must not replace it, or the URL says one page while another is shown.
+let asked = 0;
+
 async function show(name, args = [], extra) {
+  const mine = ++asked;
   document.querySelectorAll("#nav a").forEach(a => a.classList.toggle("active", a.hash === "#" + name));
   try {
-    page.replaceChildren(...(await pages[name](args, extra)).flat());
-    page.dataset.page = name;
+    const children = (await pages[name](args, extra)).flat();
+    if (mine === asked) {
+      page.replaceChildren(...children);
+      page.dataset.page = name;
+    }
   } catch (err) {
-    page.replaceChildren(h("p", { class: "error" }, err.message));
+    if (mine === asked) {
+      page.replaceChildren(h("p", { class: "error" }, err.message));
+    }
   }
 }
 

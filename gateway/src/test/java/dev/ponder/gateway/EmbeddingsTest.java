@@ -57,8 +57,8 @@ class EmbeddingsTest extends GatewayTest {
                         .path("usage")
                         .path("prompt_tokens")
                         .asInt())
-                .as("the usage is the server's")
-                .isZero();
+                .as("the usage is what the key is charged and the cost header says")
+                .isEqualTo(2);
     }
 
     @Test

@@ -45,23 +45,12 @@ class ShutdownDrainTest {
         try (FakeOllamaServer small = FakeOllamaServer.start()) {
             small.reply(prompt -> "Small says: " + prompt);
             small.delayFirstByte(Duration.ofSeconds(3));
-            ConfigurableApplicationContext context = start(
-                    database,
-                    "spring.lifecycle.timeout-per-shutdown-phase=20s",
-                    "ponder.backends.small.type=ollama",
-                    "ponder.backends.small.base-url=" + small.baseUrl(),
-                    "ponder.backends.small.model=llama3.2:3b",
-                    "ponder.policies.default.tiers=small");
+            ConfigurableApplicationContext context = start(database, small, Duration.ofSeconds(20));
             int port = ((WebServerApplicationContext) context).getWebServer().getPort();
             try (Socket kept = new Socket("127.0.0.1", port)) {
                 assertThat(exchange(kept, "GET /v1/models HTTP/1.1\r\nHost: ponder\r\n\r\n"))
                         .startsWith("HTTP/1.1 200");
-                CompletableFuture<HttpResponse<String>> slow = http.sendAsync(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(BODY))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+                CompletableFuture<HttpResponse<String>> slow = chat(port);
                 awaitUntil("the slow request to reach its backend", () -> small.requestCount() > 0);
 
                 CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
@@ -87,6 +76,42 @@ class ShutdownDrainTest {
             } finally {
                 context.close();
             }
+        }
+    }
+
+    /**
+     * A whole answer longer than the drain is cut before the server stops, as a stream is: its client is told that
+     * the replica is shutting down and to retry (503, as a request arriving during the drain), and so is the outcome
+     * log; before, it got the interrupted backend call's error.
+     */
+    @Test
+    void aWholeAnswerCutAtTheEndOfTheDrainIsToldTheReplicaIsShuttingDown() throws Exception {
+        String database = TestDatabase.create();
+        try (FakeOllamaServer small = FakeOllamaServer.start()) {
+            small.reply(prompt -> "Small says: " + prompt);
+            small.delayFirstByte(Duration.ofSeconds(20));
+            ConfigurableApplicationContext context = start(database, small, Duration.ofSeconds(1));
+            int port = ((WebServerApplicationContext) context).getWebServer().getPort();
+            HttpResponse<String> cut;
+            try {
+                CompletableFuture<HttpResponse<String>> slow = chat(port);
+                awaitUntil("the request to reach its backend", () -> small.requestCount() > 0);
+
+                context.close();
+                cut = slow.get(30, TimeUnit.SECONDS);
+            } finally {
+                context.close();
+            }
+
+            assertThat(cut.statusCode()).as(cut.body()).isEqualTo(503);
+            assertThat(cut.body())
+                    .contains("\"code\":\"server_shutting_down\"")
+                    .contains("This Ponder replica is shutting down");
+            assertThat(cut.headers().firstValue("retry-after")).contains("1");
+            Map<String, Object> row = loggedRow(
+                    database, cut.headers().firstValue("x-ponder-request-id").orElseThrow());
+            assertThat(row.get("http_status")).isEqualTo(503);
+            assertThat((String) row.get("error")).startsWith("this Ponder replica is shutting down");
         }
     }
 
@@ -162,6 +187,17 @@ class ShutdownDrainTest {
             args.add("--" + property);
         }
         return new SpringApplicationBuilder(PonderApplication.class).run(args.toArray(String[]::new));
+    }
+
+    /** A gateway whose one policy has one tier, Ollama backend {@code small}, and whose drain lasts {@code drain}. */
+    private static ConfigurableApplicationContext start(String database, FakeOllamaServer small, Duration drain) {
+        return start(
+                database,
+                "spring.lifecycle.timeout-per-shutdown-phase=" + drain.toSeconds() + "s",
+                "ponder.backends.small.type=ollama",
+                "ponder.backends.small.base-url=" + small.baseUrl(),
+                "ponder.backends.small.model=llama3.2:3b",
+                "ponder.policies.default.tiers=small");
     }
 
     private static void readAll(InputStream body, StringBuilder into) {
@@ -256,5 +292,14 @@ class ShutdownDrainTest {
             assertThat(System.nanoTime()).as("waited 10 s for %s", what).isLessThan(deadline);
             Thread.sleep(20);
         }
+    }
+
+    private static CompletableFuture<HttpResponse<String>> chat(int port) {
+        return http.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(BODY))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -15,6 +15,7 @@ import dev.langchain4j.model.ollama.OllamaStreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.langchain4j.model.openai.internal.OpenAiJsonSettings;
 import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.Capabilities;
 import dev.ponder.cascade.ChatRequest;
@@ -50,6 +51,11 @@ public final class BackendFactory {
     private static final Capabilities OLLAMA = new Capabilities(false, true, false, 8_192);
     private static final Capabilities ANTHROPIC = new Capabilities(true, true, false, 200_000);
     private static final Capabilities GEMINI = new Capabilities(true, true, false, 1_000_000);
+
+    static {
+        // Before any OpenAI model exists: compact requests, pooled Jackson buffers.
+        OpenAiJsonSettings.apply();
+    }
 
     private final Clock clock;
     private final ConcurrentMap<String, ReplayDataset> datasets = new ConcurrentHashMap<>();
@@ -311,7 +317,12 @@ public final class BackendFactory {
 
     private static BackendInfo info(String name, String type, BackendSpec spec, Capabilities defaults) {
         return new BackendInfo(
-                name, type, spec.model(), spec.capabilities() == null ? defaults : spec.capabilities(), spec.price());
+                name,
+                type,
+                spec.model(),
+                spec.capabilities() == null ? defaults : spec.capabilities(),
+                spec.price(),
+                spec.defaultMaxTokens());
     }
 
     private static String baseUrl(BackendSpec spec, String fallback) {

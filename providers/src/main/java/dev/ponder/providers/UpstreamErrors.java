@@ -209,7 +209,8 @@ public final class UpstreamErrors {
     }
 
     /**
-     * A 200 whose body cannot be read as an answer (malformed or empty JSON, no choices): the upstream answered
+     * A 200 whose body cannot be read as an answer (malformed or empty JSON, no choices, an encoding Ponder cannot
+     * decode): the upstream answered
      * wrongly, so it is a bad upstream answer, not an unavailable one, and the same request would get the same. The
      * adapters parse with Jackson 2, whose parse errors are IOExceptions: they must not pass for a broken connection.
      */
@@ -219,6 +220,8 @@ public final class UpstreamErrors {
             what = t.getClass().getSimpleName() + ": " + json.getOriginalMessage();
         } else if (t instanceof JacksonException json) {
             what = t.getClass().getSimpleName() + ": " + json.getOriginalMessage();
+        } else if (t instanceof UpstreamHttpClient.UnreadableEncoding) {
+            what = t.getMessage();
         } else if (t instanceof dev.langchain4j.exception.InternalServerException && !hasHttpCause(t)) {
             // LangChain4j's own complaint about a 200 (its 5xx carry the HttpException as their cause)
             what = describe(t);

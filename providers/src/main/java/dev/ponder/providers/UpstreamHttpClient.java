@@ -20,15 +20,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
 import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.entity.DeflateInputStream;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
@@ -58,7 +61,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Its pool holds at most as many connections as the backend's bulkhead lets calls run. It retries nothing but a
  * request a kept-alive connection dropped unanswered ({@link StaleConnectionRetry}: the guard's Resilience4j retry
  * owns retries) and a stream refused for its {@code stream_options} ({@link #refusesStreamOptions}), never follows
- * redirects, keeps no cookies, asks for no compression; HTTPS trusts the JDK's trust store, and proxies come from the
+ * redirects, keeps no cookies, asks for no compression (but reads a gzip or deflate answer sent unasked); HTTPS trusts the JDK's trust store, and proxies come from the
  * default {@link ProxySelector} ({@code https.proxyHost} and the like), as with the JDK client it replaced.
  */
 final class UpstreamHttpClient implements HttpClient {
@@ -276,12 +279,59 @@ final class UpstreamHttpClient implements HttpClient {
             return InputStream.nullInputStream();
         }
         InputStream in = entity.getContent();
-        return in instanceof EofSensorInputStream sensor ? new Abortable(sensor) : in;
+        in = in instanceof EofSensorInputStream sensor ? new Abortable(sensor) : in;
+        return entity.getContentLength() == 0 ? in : decoded(in, entity.getContentEncoding());
     }
 
+    /**
+     * The body before the {@code Content-Encoding} a server applied although this client asks for none (some servers
+     * and proxies compress whatever they send): gzip and deflate are read; another encoding is an answer it cannot
+     * read, which says so rather than failing as malformed JSON.
+     */
+    private static InputStream decoded(InputStream in, String encoding) throws IOException {
+        if (identity(encoding)) {
+            return in;
+        }
+        return switch (encoding.strip().toLowerCase(Locale.ROOT)) {
+            case "gzip", "x-gzip" -> new GZIPInputStream(in);
+            // zlib-wrapped, as HTTP says, or raw, as some servers send it
+            case "deflate" -> new DeflateInputStream(in);
+            default -> {
+                closeQuietly(in);
+                throw new UnreadableEncoding(encoding);
+            }
+        };
+    }
+
+    private static boolean identity(String encoding) {
+        return encoding == null || encoding.isBlank() || encoding.strip().equalsIgnoreCase("identity");
+    }
+
+    /** An answer in a {@code Content-Encoding} this client cannot decode. */
+    static final class UnreadableEncoding extends RuntimeException {
+        UnreadableEncoding(String encoding) {
+            super("it came in Content-Encoding '" + encoding + "', which Ponder did not ask for and cannot decode");
+        }
+    }
+
+    /**
+     * The whole body. With a Content-Length, into an array of that size: {@code readAllBytes()} reads into 16 KiB
+     * chunks and copies them, for answers of a few hundred bytes (the largest allocation of a call). A bogus length
+     * costs nothing up front: {@code readNBytes} still allocates as the bytes arrive, 16 KiB at a time. A decoded
+     * answer's length counts the compressed bytes, so it is read whole.
+     */
     private static byte[] readAll(HttpEntity entity) throws IOException {
         try (InputStream in = content(entity)) {
-            return in.readAllBytes();
+            long length = entity == null ? -1 : entity.getContentLength();
+            if (length < 0 || length > Integer.MAX_VALUE || !identity(entity.getContentEncoding())) {
+                return in.readAllBytes();
+            }
+            byte[] body = in.readNBytes((int) length);
+            // Reading the end releases the connection to the pool; closing before it would drop the connection.
+            if (in.read() != -1) {
+                throw new IOException("the answer is longer than its Content-Length " + length);
+            }
+            return body;
         }
     }
 

@@ -69,6 +69,18 @@ class BackendContractTest {
                 .isEqualTo((answer.usage().inputTokens() + 2.0 * answer.usage().outputTokens()) / 1_000_000);
     }
 
+    /** A streamed answer names the model the server reported, as a whole one does, not the configured one. */
+    @ParameterizedTest
+    @EnumSource(WireProtocol.class)
+    void aStreamedAnswerNamesTheReportedModelAsAWholeOneDoes(WireProtocol protocol) {
+        GuardedBackend backend = backend(protocol, fast());
+        server.reportModel("model-2026-01-01");
+
+        ChatAnswer answer = backend.stream(ask("hello there"), delta -> {});
+
+        assertThat(answer.model()).isEqualTo("model-2026-01-01");
+    }
+
     @ParameterizedTest
     @EnumSource(WireProtocol.class)
     void streamsDeltasThatAssembleToTheAnswer(WireProtocol protocol) {

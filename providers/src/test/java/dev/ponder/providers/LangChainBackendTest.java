@@ -73,6 +73,21 @@ class LangChainBackendTest {
     }
 
     @Test
+    void openAiRequestsAreSentCompactNotPrettyPrinted() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            backend("openai", server).chat(ChatRequest.of(List.of(ChatMessage.of(Role.USER, "hello there"))));
+
+            String sent = server.requestBodies().getLast();
+            assertThat(sent).doesNotContain("\n").startsWith("{\"model\":");
+            assertThat(JsonMapper.shared()
+                            .readTree(sent)
+                            .at("/messages/0/content")
+                            .asString())
+                    .isEqualTo("hello there");
+        }
+    }
+
+    @Test
     void openAiGetsToolChoiceResponseFormatImagesTheSpeakersNameAndBookkeepingVerbatim() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
             GuardedBackend backend = backend("openai", server);
@@ -179,19 +194,27 @@ class LangChainBackendTest {
                             .path("max_tokens")
                             .asInt())
                     .containsExactly(4096, 8000, 8000, 100);
+            // what a key's reservation reads to bound such a request
+            assertThat(unconfigured.info().defaultMaxTokens()).isEqualTo(4096);
+            assertThat(configured.info().defaultMaxTokens()).isEqualTo(8000);
         }
     }
 
     @Test
     void openAiGetsNoCapTheClientDidNotSetUnlessTheBackendConfiguresOne() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
-            backend("openai", server).chat(ask("hi"));
-            backend("openai", server, 500).chat(ask("hi"));
+            GuardedBackend unconfigured = backend("openai", server);
+            GuardedBackend configured = backend("openai", server, 500);
+
+            unconfigured.chat(ask("hi"));
+            configured.chat(ask("hi"));
 
             assertThat(server.requestBodies())
                     .extracting(body -> JsonMapper.shared().readTree(body).get("max_tokens"))
                     .extracting(cap -> cap == null ? null : cap.asInt())
                     .containsExactly(null, 500);
+            assertThat(unconfigured.info().defaultMaxTokens()).isNull();
+            assertThat(configured.info().defaultMaxTokens()).isEqualTo(500);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.langchain4j.http.client.sse.DefaultServerSentEventParser;
 import dev.langchain4j.http.client.sse.ServerSentEvent;
 import dev.langchain4j.http.client.sse.ServerSentEventContext;
 import dev.langchain4j.http.client.sse.ServerSentEventListener;
+import dev.ponder.cascade.BackendException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,6 +44,8 @@ import org.junit.jupiter.api.Test;
 class UpstreamHttpClientTest {
 
     private static final String ANSWER = "{\"ok\":true}";
+    /** Longer than its compressed form, as real answers are: a Content-Length then counts fewer bytes than it holds. */
+    private static final String COMPRESSIBLE_ANSWER = "{\"content\":\"" + "the same words ".repeat(40) + "\"}";
 
     @Test
     void reusesOneKeptAliveConnectionForCallsInTurn() throws Exception {
@@ -86,6 +92,71 @@ class UpstreamHttpClientTest {
             // Each call on a fresh connection: a request sent on a closed one never reaches the server.
             assertThat(server.requests.get()).isEqualTo(5);
             assertThat(server.connections.get()).isEqualTo(5);
+        }
+    }
+
+    /**
+     * Some servers and proxies compress whatever they send, asked or not. Ponder asks for no compression (a
+     * compressing proxy may hold back a stream's tokens), but reads a gzip or deflate answer it gets; it was a 502.
+     */
+    @Test
+    void aCompressedAnswerItDidNotAskForIsDecoded() throws Exception {
+        for (Behaviour compressed : List.of(Behaviour.GZIP, Behaviour.DEFLATE)) {
+            try (RawServer server = new RawServer(compressed)) {
+                assertThat(client(4).execute(post(server)).body())
+                        .as("%s", compressed)
+                        .isEqualTo(COMPRESSIBLE_ANSWER);
+                assertThat(server.acceptedEncodings).as("what Ponder asked for").containsOnly("");
+            }
+        }
+    }
+
+    @Test
+    void aGzipStreamItDidNotAskForIsDecoded() throws Exception {
+        try (RawServer server = new RawServer(Behaviour.GZIP_STREAM)) {
+            List<String> events = new CopyOnWriteArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch closed = new CountDownLatch(1);
+
+            new UpstreamCall().run(() -> {
+                client(4).execute(post(server), new DefaultServerSentEventParser(), new ServerSentEventListener() {
+                    @Override
+                    public void onEvent(ServerSentEvent event, ServerSentEventContext context) {
+                        events.add(event.data());
+                    }
+
+                    @Override
+                    public void onError(Throwable error) {
+                        failure.set(error);
+                        closed.countDown();
+                    }
+
+                    @Override
+                    public void onClose() {
+                        closed.countDown();
+                    }
+                });
+                return null;
+            });
+
+            assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(failure.get()).isNull();
+            assertThat(events).containsExactly("{\"word\":\"one\"}", "{\"word\":\"two\"}", "[DONE]");
+        }
+    }
+
+    @Test
+    void anAnswerInAnEncodingItCannotDecodeIsAnUnreadableAnswerThatSaysSo() throws Exception {
+        try (RawServer server = new RawServer(Behaviour.BROTLI)) {
+            assertThatThrownBy(() -> client(4).execute(post(server)))
+                    .isInstanceOfSatisfying(RuntimeException.class, e -> assertThat(
+                                    new UpstreamErrors("b", null, java.time.Clock.systemUTC()).map(e))
+                            .satisfies(mapped -> {
+                                assertThat(mapped.failure()).isEqualTo(BackendException.Failure.BAD_UPSTREAM);
+                                assertThat(mapped.getMessage())
+                                        .isEqualTo("backend 'b': unreadable answer: it came in Content-Encoding"
+                                                + " 'br', which Ponder did not ask for and cannot decode");
+                            }));
         }
     }
 
@@ -179,7 +250,15 @@ class UpstreamHttpClientTest {
         /** A chunked SSE answer that never ends. */
         ENDLESS_STREAM,
         /** A 200-byte answer sent a byte every 50 ms. */
-        TRICKLE
+        TRICKLE,
+        /** The answer gzipped, with Content-Encoding: gzip, whatever the request asked. */
+        GZIP,
+        /** The answer in zlib's deflate format, with Content-Encoding: deflate. */
+        DEFLATE,
+        /** Bytes said to be Brotli, which Ponder cannot decode. */
+        BROTLI,
+        /** A chunked SSE answer of two events and [DONE], gzipped. */
+        GZIP_STREAM
     }
 
     /** One virtual thread per connection; requests are read whole (headers, then Content-Length bytes). */
@@ -191,6 +270,8 @@ class UpstreamHttpClientTest {
         final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
         volatile Behaviour behaviour;
         volatile Duration answerDelay = Duration.ZERO;
+        /** The Accept-Encoding header of each request, "" when it had none. */
+        final List<String> acceptedEncodings = new CopyOnWriteArrayList<>();
 
         RawServer(Behaviour behaviour) throws IOException {
             this.behaviour = behaviour;
@@ -209,7 +290,7 @@ class UpstreamHttpClientTest {
             try (connection) {
                 InputStream in = connection.getInputStream();
                 OutputStream out = connection.getOutputStream();
-                while (readRequest(in)) {
+                while (readRequest(in, acceptedEncodings)) {
                     requests.incrementAndGet();
                     Thread.sleep(answerDelay);
                     if (behaviour == Behaviour.ENDLESS_STREAM) {
@@ -219,6 +300,16 @@ class UpstreamHttpClientTest {
                     if (behaviour == Behaviour.TRICKLE) {
                         trickle(out);
                         return null;
+                    }
+                    if (behaviour == Behaviour.GZIP_STREAM) {
+                        gzipStream(out);
+                        return null;
+                    }
+                    if (behaviour == Behaviour.GZIP
+                            || behaviour == Behaviour.DEFLATE
+                            || behaviour == Behaviour.BROTLI) {
+                        compressed(out, behaviour);
+                        continue;
                     }
                     byte[] body = ANSWER.getBytes(StandardCharsets.UTF_8);
                     out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
@@ -252,6 +343,40 @@ class UpstreamHttpClientTest {
             }
         }
 
+        private static void compressed(OutputStream out, Behaviour behaviour) throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            String encoding;
+            if (behaviour == Behaviour.BROTLI) {
+                encoding = "br";
+                bytes.write(new byte[] {0x1b, 0x0a, 0x00, (byte) 0xf8});
+            } else {
+                encoding = behaviour == Behaviour.GZIP ? "gzip" : "deflate";
+                try (OutputStream zip =
+                        behaviour == Behaviour.GZIP ? new GZIPOutputStream(bytes) : new DeflaterOutputStream(bytes)) {
+                    zip.write(COMPRESSIBLE_ANSWER.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: " + encoding
+                            + "\r\nContent-Length: " + bytes.size() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            bytes.writeTo(out);
+            out.flush();
+        }
+
+        private static void gzipStream(OutputStream out) throws IOException {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (OutputStream zip = new GZIPOutputStream(bytes)) {
+                zip.write("data: {\"word\":\"one\"}\n\ndata: {\"word\":\"two\"}\n\ndata: [DONE]\n\n"
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(bytes.size()) + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            bytes.writeTo(out);
+            out.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+
         private static void trickle(OutputStream out) throws InterruptedException {
             try {
                 out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n"
@@ -267,7 +392,7 @@ class UpstreamHttpClientTest {
         }
 
         /** False at the end of the connection. */
-        private static boolean readRequest(InputStream in) throws IOException {
+        private static boolean readRequest(InputStream in, List<String> acceptedEncodings) throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             int matched = 0;
             while (matched < 4) {
@@ -279,11 +404,16 @@ class UpstreamHttpClientTest {
                 matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
             }
             int length = 0;
+            String accepted = "";
             for (String line : head.toString(StandardCharsets.US_ASCII).split("\r\n")) {
-                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                String lower = line.toLowerCase(java.util.Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
                     length = Integer.parseInt(line.substring(15).strip());
+                } else if (lower.startsWith("accept-encoding:")) {
+                    accepted = line.substring(16).strip();
                 }
             }
+            acceptedEncodings.add(accepted);
             in.readNBytes(length);
             return true;
         }

@@ -55,6 +55,7 @@ class CascadeCalls {
     private final Clock clock;
     private final ObjectWriter writer;
     private final boolean logContent;
+    private final ShutdownDrain drain;
 
     CascadeCalls(
             Routes routes,
@@ -62,13 +63,15 @@ class CascadeCalls {
             List<OutcomeListener> outcomeListeners,
             Clock clock,
             JsonMapper json,
-            PonderProperties properties) {
+            PonderProperties properties,
+            ShutdownDrain drain) {
         this.routes = routes;
         this.engine = engine;
         this.outcomeListeners = List.copyOf(outcomeListeners);
         this.clock = clock;
         this.writer = json.writer();
         this.logContent = properties.outcomes().logContent();
+        this.drain = drain;
     }
 
     /** A request ready to run: the policy it runs with (its routing controls applied) and what backends get. */
@@ -131,16 +134,9 @@ class CascadeCalls {
                         format.completion(id, received.getEpochSecond(), answered.choices(), prepared.logprobs()));
             }
             case CascadeResult.Failed failed -> {
-                ApiException error = ErrorResponses.fromBackend(failed.error());
-                publish(failed(
-                        id,
-                        received,
-                        prepared,
-                        false,
-                        error.status(),
-                        trail,
-                        totalMs,
-                        failed.error().getMessage()));
+                boolean cut = drain.cutThisRequest();
+                ApiException error = clientError(failed, cut);
+                publish(failed(id, received, prepared, false, error.status(), trail, totalMs, reason(failed, cut)));
                 throw error;
             }
         }
@@ -222,23 +218,13 @@ class CascadeCalls {
                     return;
                 }
                 case CascadeResult.Failed failed -> {
-                    ApiException error = ErrorResponses.fromBackend(failed.error());
+                    ApiException error = clientError(failed, cut);
+                    String reason = reason(failed, cut);
                     double totalMs = millisSince(startNanos);
                     if (out == null && !clientGone) {
-                        publish(failed(
-                                id,
-                                received,
-                                prepared,
-                                true,
-                                error.status(),
-                                failed.trail(),
-                                totalMs,
-                                failed.error().getMessage()));
+                        publish(failed(id, received, prepared, true, error.status(), failed.trail(), totalMs, reason));
                         throw error;
                     }
-                    String reason = cut
-                            ? SHUT_DOWN + failed.error().getMessage()
-                            : failed.error().getMessage();
                     if (!clientGone) {
                         // Headers and a 200 are gone already: OpenAI ends such a stream with an error event. A
                         // backend did answer in part, so "no backend could answer" would mislead.
@@ -254,6 +240,19 @@ class CascadeCalls {
                 default -> throw new IllegalStateException("unexpected stream event " + event);
             }
         }
+    }
+
+    /**
+     * What the client of a failed cascade is told: the backends' failure, or, when the shutdown drain cut it, that
+     * this replica is shutting down (the backend call failed only as interrupted).
+     */
+    private static ApiException clientError(CascadeResult.Failed failed, boolean cut) {
+        return cut ? ShutdownDrain.CUT : ErrorResponses.fromBackend(failed.error());
+    }
+
+    /** The failure as the outcome log records it. */
+    private static String reason(CascadeResult.Failed failed, boolean cut) {
+        return cut ? SHUT_DOWN + failed.error().getMessage() : failed.error().getMessage();
     }
 
     /** A failure of ours, rethrown for the error response; a stream already begun ends with an error event. */

@@ -1,7 +1,6 @@
 package dev.ponder.gateway.api;
 
 import dev.ponder.cascade.BackendException;
-import dev.ponder.cascade.TokenUsage;
 import dev.ponder.gateway.security.SecurityAttributes;
 import dev.ponder.providers.embedding.EmbeddingBackend;
 import jakarta.servlet.http.HttpServletRequest;
@@ -59,11 +58,8 @@ class EmbeddingsController {
         } catch (BackendException e) {
             throw ErrorResponses.fromBackend(e);
         }
-        // A server that does not say what it read (Ollama's, through LangChain4j) is counted by the usual estimate,
-        // so that a priced backend is never free by omission; the key pays what the cost header says.
-        int tokens = result.inputTokens() > 0
-                ? result.inputTokens()
-                : inputs.stream().mapToInt(TokenUsage::estimate).sum();
+        // one count (the server's, or the adapter's estimate) for the key's charge, the cost header and the usage
+        int tokens = result.inputTokens();
         if (request.getAttribute(SecurityAttributes.EMBEDDING_TOKENS) instanceof IntConsumer charge) {
             charge.accept(tokens);
         }
@@ -80,7 +76,7 @@ class EmbeddingsController {
         response.put("object", "list");
         response.put("data", data);
         response.put("model", backend.model());
-        response.put("usage", Map.of("prompt_tokens", result.inputTokens(), "total_tokens", result.inputTokens()));
+        response.put("usage", Map.of("prompt_tokens", tokens, "total_tokens", tokens));
         return ResponseEntity.ok()
                 .header("x-ponder-backend", backend.name())
                 .header(

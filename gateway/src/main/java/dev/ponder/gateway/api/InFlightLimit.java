@@ -15,7 +15,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import org.springframework.web.util.UrlPathHelper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -64,7 +63,7 @@ class InFlightLimit extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         // The decoded path, as the controllers' mapping sees it: by the raw URI, /%761/chat/completions was unbounded.
-        return !UrlPathHelper.defaultInstance.getPathWithinApplication(request).startsWith("/v1/");
+        return !RequestIds.path(request).startsWith("/v1/");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.ponder.gateway.api;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -24,12 +25,15 @@ public class RequestIds extends OncePerRequestFilter {
 
     public static final String ATTRIBUTE = "ponder.requestId";
     public static final String MDC_KEY = "requestId";
+    private static final String PATH_ATTRIBUTE = "ponder.path";
     static final String HEADER = "x-ponder-request-id";
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String id = prefix(request) + UUID.randomUUID().toString().replace("-", "");
+        String path = decodedPath(request);
+        request.setAttribute(PATH_ATTRIBUTE, path);
+        String id = prefix(path) + UUID.randomUUID().toString().replace("-", "");
         request.setAttribute(ATTRIBUTE, id);
         MDC.put(MDC_KEY, id);
         response.setHeader(HEADER, id);
@@ -48,12 +52,37 @@ public class RequestIds extends OncePerRequestFilter {
     }
 
     /**
-     * OpenAI's id prefixes: {@code cmpl-} for legacy text completions, {@code chatcmpl-} for everything else. The path
-     * is decoded as Spring MVC's mapping decodes it, so that an encoded path to the same endpoint gets the same kind.
+     * The request's path decoded as Spring MVC's mapping decodes it (by the raw URI, {@code /%761/chat/completions}
+     * would pass for another path than the one it reaches). Decoded once, here, for every filter that asks
+     * (three did, each decoding it again).
      */
-    private static String prefix(HttpServletRequest request) {
-        return "/v1/completions".equals(UrlPathHelper.defaultInstance.getPathWithinApplication(request))
-                ? "cmpl-"
-                : "chatcmpl-";
+    public static String path(HttpServletRequest request) {
+        return request.getAttribute(PATH_ATTRIBUTE) instanceof String path ? path : decodedPath(request);
+    }
+
+    /**
+     * {@link UrlPathHelper#getPathWithinApplication}, whose decoding (the request's character encoding parsed from
+     * its Content-Type, then the URI decoded) is a no-op on the paths clients send: with no escape, no
+     * {@code ;parameter}, no doubled slash and no context path, the raw URI is already that path.
+     */
+    static String decodedPath(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        if (request.getDispatcherType() == DispatcherType.REQUEST
+                && request.getContextPath().isEmpty()
+                && uri.startsWith("/")
+                && uri.indexOf('%') < 0
+                && uri.indexOf(';') < 0
+                && !uri.contains("//")) {
+            return uri;
+        }
+        return UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+    }
+
+    /**
+     * OpenAI's id prefixes: {@code cmpl-} for legacy text completions, {@code chatcmpl-} for everything else. By the
+     * decoded path, so that an encoded path to the same endpoint gets the same kind.
+     */
+    private static String prefix(String path) {
+        return "/v1/completions".equals(path) ? "cmpl-" : "chatcmpl-";
     }
 }

@@ -46,11 +46,24 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             "This Ponder replica is shutting down; retry, and another one will answer.",
             Duration.ofSeconds(1));
 
+    /** What a request cut at the end of the drain is answered, unless its answer had begun (a stream's). */
+    static final ApiException CUT = new ApiException(
+            503,
+            "server_error",
+            null,
+            "server_shutting_down",
+            "This Ponder replica is shutting down and the answer outlived its drain; retry, and another one will"
+                    + " answer.",
+            Duration.ofSeconds(1));
+
     /** How long requests cut at the end of the drain get to end their answers and hand over their outcomes. */
     static final Duration CUT_GRACE = Duration.ofSeconds(3);
 
     /** The threads serving requests now: each serves one request at a time through this filter. */
     private final Set<Thread> inProgress = ConcurrentHashMap.newKeySet();
+
+    /** Those of them the drain cut: their backend calls fail as interrupted, which is not what their clients hear. */
+    private final Set<Thread> cut = ConcurrentHashMap.newKeySet();
 
     private final Object idle = new Object();
     private final Duration timeout;
@@ -85,6 +98,7 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             chain.doFilter(request, response);
         } finally {
             inProgress.remove(Thread.currentThread());
+            cut.remove(Thread.currentThread());
             if (inProgress.isEmpty() && draining) {
                 synchronized (idle) {
                     idle.notifyAll();
@@ -101,10 +115,18 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
     public void stop() {
         draining = true;
         if (!awaitIdle(timeout)) {
-            inProgress.forEach(Thread::interrupt);
+            inProgress.forEach(thread -> {
+                cut.add(thread);
+                thread.interrupt();
+            });
             awaitIdle(CUT_GRACE);
         }
         running = false;
+    }
+
+    /** Whether the drain cut the request the calling thread serves. */
+    boolean cutThisRequest() {
+        return cut.contains(Thread.currentThread());
     }
 
     /** Whether no request was in progress any more within {@code wait}. */

@@ -1,8 +1,6 @@
 package dev.ponder.gateway.console;
 
 import dev.ponder.cascade.CascadePolicy;
-import dev.ponder.cascade.Price;
-import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.api.ApiException;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.providers.GuardedBackend;
@@ -46,39 +44,13 @@ class ConsoleApi {
         Duration span = range(range);
         Instant from = clock.instant().minus(span);
         Map<String, Object> body = new LinkedHashMap<>(queries.totals(from));
-        double counterfactual = counterfactualCost(from);
+        double counterfactual = queries.topTierCost(from, routes.policies());
         double cost = ((Number) body.get("cost_usd")).doubleValue();
         body.put("range", range);
         body.put("top_tier_cost_usd", counterfactual);
         body.put("savings_usd", counterfactual - cost);
         body.put("series", queries.series(from, span.dividedBy(48)));
         return body;
-    }
-
-    /**
-     * What the same traffic would have cost had every request gone straight to its policy's top tier: one attempt's
-     * tokens at the top tier's price, or, where that price is 0 (replay, local), the mean cost of the requests the
-     * top tier answered in the range. A request that no policy routed (sent straight to a backend, logged under its
-     * name, or under a policy no longer configured) costs there what it cost, so that it moves no savings.
-     */
-    private double counterfactualCost(Instant from) {
-        Map<String, Double> meanCost = queries.meanCostByBackend(from);
-        double total = 0;
-        for (Map<String, Object> row : queries.tokensByPolicy(from)) {
-            CascadePolicy policy = routes.policies().get((String) row.get("policy"));
-            if (policy == null) {
-                total += ((Number) row.get("cost_usd")).doubleValue();
-                continue;
-            }
-            Tier top = policy.tiers().getLast();
-            Price price = top.backend().info().price();
-            long requests = ((Number) row.get("requests")).longValue();
-            double priced = price.cost(
-                    ((Number) row.get("input_tokens")).doubleValue(),
-                    ((Number) row.get("output_tokens")).doubleValue());
-            total += priced > 0 ? priced : requests * meanCost.getOrDefault(top.name(), 0.0);
-        }
-        return total;
     }
 
     /**

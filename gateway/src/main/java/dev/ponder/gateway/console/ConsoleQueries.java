@@ -1,5 +1,8 @@
 package dev.ponder.gateway.console;
 
+import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.Price;
+import dev.ponder.cascade.Tier;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -86,13 +89,44 @@ class ConsoleQueries {
     }
 
     /**
-     * Per policy: requests, the tokens of one attempt each and the cost, to price the "always the top tier"
-     * counterfactual.
+     * What the same traffic would have cost had every request gone straight to its policy's top tier: one attempt's
+     * tokens at the top tier's price, or, where that price is 0 (replay, local), the mean cost of the requests the
+     * top tier answered in the range. A request that no policy routed (sent straight to a backend, logged under its
+     * name, or under a policy no longer configured), and a request that failed (no tier answered it, or its client
+     * went away), cost there what they cost, so that they move no savings.
+     */
+    double topTierCost(Instant from, Map<String, CascadePolicy> policies) {
+        Map<String, Double> meanCost = meanCostByBackend(from);
+        double total = 0;
+        for (Map<String, Object> row : tokensByPolicy(from)) {
+            CascadePolicy policy = policies.get((String) row.get("policy"));
+            if (policy == null) {
+                total += ((Number) row.get("cost_usd")).doubleValue();
+                continue;
+            }
+            total += ((Number) row.get("failed_cost_usd")).doubleValue();
+            Tier top = policy.tiers().getLast();
+            Price price = top.backend().info().price();
+            long requests = ((Number) row.get("requests")).longValue();
+            double priced = price.cost(
+                    ((Number) row.get("input_tokens")).doubleValue(),
+                    ((Number) row.get("output_tokens")).doubleValue());
+            total += priced > 0 ? priced : requests * meanCost.getOrDefault(top.name(), 0.0);
+        }
+        return total;
+    }
+
+    /**
+     * Per policy: the requests that did not fail and the tokens of one attempt each, the cost of all and the cost of
+     * the failed ones, to price the "always the top tier" counterfactual.
      */
     List<Map<String, Object>> tokensByPolicy(Instant from) {
         return jdbc.queryForList("""
-                SELECT policy, sum(requests)::bigint AS requests, sum(input_tokens) AS input_tokens,
-                       sum(output_tokens) AS output_tokens, coalesce(sum(cost_usd), 0) AS cost_usd
+                SELECT policy, coalesce(sum(requests) FILTER (WHERE status <> 'failed'), 0)::bigint AS requests,
+                       coalesce(sum(input_tokens) FILTER (WHERE status <> 'failed'), 0) AS input_tokens,
+                       coalesce(sum(output_tokens) FILTER (WHERE status <> 'failed'), 0) AS output_tokens,
+                       coalesce(sum(cost_usd), 0) AS cost_usd,
+                       coalesce(sum(cost_usd) FILTER (WHERE status = 'failed'), 0) AS failed_cost_usd
                 FROM """ + USAGE + " GROUP BY policy", window(from).args());
     }
 

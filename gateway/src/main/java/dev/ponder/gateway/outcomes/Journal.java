@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,7 +18,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +34,12 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Each journal owns one {@code slot-N} of its directory for its lifetime, through an exclusive lock on
  * {@code slot-N/lock} that the OS releases when the process dies: two gateways on one directory never append to,
  * cut or replay the same file, and a restarted gateway takes the free slot its predecessor left, with its records.
+ *
+ * <p>A journal closed with nothing left to replay removes its slot, and the directory when that leaves it empty:
+ * before, every database a gateway ever ran against (each test's, each embedded data dir) left its directory and
+ * slot behind for good. It removes them only while it holds the slot's lock, and a journal taking a slot checks,
+ * through a token it writes, that the lock it holds is still the file the path names, so that a slot removed under
+ * a journal opening it is taken again rather than owned by two.
  */
 final class Journal implements AutoCloseable {
 
@@ -39,10 +48,12 @@ final class Journal implements AutoCloseable {
     private static final String FILE_NAME = "outcomes.journal";
 
     private final FileLock lock;
+    private final Path dir;
     private final Path file;
     private long replayed;
 
     Journal(Path dir) {
+        this.dir = dir;
         try {
             Files.createDirectories(dir);
             Path slot;
@@ -70,23 +81,51 @@ final class Journal implements AutoCloseable {
 
     /** Locks {@code slot/lock} for good, or returns null when another journal, in any process, holds it. */
     private static FileLock tryLock(Path slot) throws IOException {
-        Files.createDirectories(slot);
-        ownerOnly(slot);
-        FileChannel channel =
-                FileChannel.open(slot.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        try {
-            FileLock taken = channel.tryLock();
-            if (taken != null) {
-                return taken;
+        Path lockFile = slot.resolve("lock");
+        while (true) {
+            FileChannel channel;
+            try {
+                Files.createDirectories(slot);
+                ownerOnly(slot);
+                channel = FileChannel.open(
+                        lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (NoSuchFileException removed) {
+                continue; // a journal closing removed the slot, or the directory, meanwhile
             }
-        } catch (OverlappingFileLockException e) {
-            // Another journal of this JVM holds it: the slot is taken like one another process holds.
-        } catch (IOException | RuntimeException e) {
+            try {
+                FileLock taken = channel.tryLock();
+                if (taken != null && namesLocked(lockFile, channel)) {
+                    return taken;
+                }
+                if (taken == null) {
+                    channel.close();
+                    return null;
+                }
+            } catch (OverlappingFileLockException e) {
+                // Another journal of this JVM holds it: the slot is taken like one another process holds.
+                channel.close();
+                return null;
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            // The file locked was removed by a journal closing before it released it: take the slot's new one.
             channel.close();
-            throw e;
         }
-        channel.close();
-        return null;
+    }
+
+    /**
+     * Whether {@code lockFile} still names the file {@code locked} has open: it carries the token just written
+     * there. A journal removes its slot's lock file only while it holds the lock, so once this holds, it stays.
+     */
+    static boolean namesLocked(Path lockFile, FileChannel locked) throws IOException {
+        byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
+        locked.truncate(0).write(ByteBuffer.wrap(token), 0);
+        try {
+            return Arrays.equals(Files.readAllBytes(lockFile), token);
+        } catch (NoSuchFileException removed) {
+            return false;
+        }
     }
 
     /**
@@ -227,9 +266,25 @@ final class Journal implements AutoCloseable {
         return aside;
     }
 
-    /** Releases the slot: the next journal opened on this directory may take it, and replay what is left in it. */
+    /**
+     * Releases the slot: the next journal opened on this directory may take it, and replay what is left in it. With
+     * nothing left (no records to replay, no journal set aside), the slot is removed first, and the directory too
+     * when no other slot or file is left in it.
+     */
     @Override
     public void close() throws IOException {
-        lock.channel().close();
+        try {
+            if (isEmpty()) {
+                Files.deleteIfExists(file);
+                Files.delete(file.resolveSibling("lock"));
+                Files.delete(file.getParent());
+                Files.delete(dir);
+            }
+        } catch (FileSystemException kept) {
+            // A journal set aside, another slot, someone else's file, or a directory that cannot go (a mount point:
+            // the chart's emptyDir): what is left stays.
+        } finally {
+            lock.channel().close();
+        }
     }
 }

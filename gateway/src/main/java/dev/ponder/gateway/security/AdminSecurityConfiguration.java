@@ -21,8 +21,11 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy;
+import org.springframework.security.web.savedrequest.NullRequestCache;
 import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.servlet.HandlerExceptionResolver;
@@ -110,9 +113,15 @@ class AdminSecurityConfiguration {
     }
 
     @Bean
+    LoginThrottle loginThrottle(SecurityProperties security, Clock clock) {
+        return new LoginThrottle(security.login(), clock);
+    }
+
+    @Bean
     SecurityFilterChain adminChain(
             HttpSecurity http,
             SecurityProperties security,
+            LoginThrottle loginThrottle,
             @Qualifier("handlerExceptionResolver") HandlerExceptionResolver errors)
             throws Exception {
         AuthenticationEntryPoint apiUnauthorized = (request, response, e) -> errors.resolveException(
@@ -138,6 +147,14 @@ class AdminSecurityConfiguration {
                         "forbidden",
                         "Forbidden: a change through a session needs its CSRF token (see GET /admin/api/session).",
                         null));
+        LoginThrottleFilter throttle = new LoginThrottleFilter(loginThrottle);
+        // No session before a login succeeds (each would hold heap for a visitor who never logs in): the failed
+        // login is told by ?error, not a session attribute; nothing anonymous is saved to return to (the console is
+        // one page, its routes in the fragment, which no request carries); the login form's CSRF token is a cookie.
+        SimpleUrlAuthenticationFailureHandler failed = new SimpleUrlAuthenticationFailureHandler("/admin/login?error");
+        failed.setAllowSessionCreation(false);
+        SimpleUrlAuthenticationSuccessHandler succeeded = new SimpleUrlAuthenticationSuccessHandler("/admin/");
+        succeeded.setAlwaysUseDefaultTargetUrl(true);
         http.securityMatcher("/admin/**")
                 .headers(h -> h.contentSecurityPolicy(c -> c.policyDirectives(CONTENT_SECURITY_POLICY))
                         // Request ids and search terms in console URLs stay on this origin.
@@ -148,11 +165,13 @@ class AdminSecurityConfiguration {
                         .hasRole("ADMIN"))
                 .formLogin(f -> f.loginPage("/admin/login")
                         .loginProcessingUrl("/admin/login")
-                        .defaultSuccessUrl("/admin/", false)
-                        .failureUrl("/admin/login?error")
+                        .successHandler(throttle.clearingOnSuccess(succeeded))
+                        .failureHandler(failed)
                         .permitAll())
+                .requestCache(r -> r.requestCache(new NullRequestCache()))
                 .logout(l -> l.logoutUrl("/admin/logout").logoutSuccessUrl("/admin/login"))
-                .csrf(c -> c.ignoringRequestMatchers(AdminTokenFilter::carriesBearer))
+                .csrf(c -> c.csrfTokenRepository(new SessionOrCookieCsrfTokens())
+                        .ignoringRequestMatchers(AdminTokenFilter::carriesBearer))
                 .httpBasic(b -> b.disable())
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(apiUnauthorized, API)
                         .defaultAuthenticationEntryPointFor(
@@ -165,7 +184,8 @@ class AdminSecurityConfiguration {
                                 request -> true))
                 .addFilterBefore(
                         new AdminTokenFilter(security.admin().resolvedToken(), apiUnauthorized),
-                        UsernamePasswordAuthenticationFilter.class);
+                        UsernamePasswordAuthenticationFilter.class)
+                .addFilterBefore(throttle, UsernamePasswordAuthenticationFilter.class);
         return http.build();
     }
 }

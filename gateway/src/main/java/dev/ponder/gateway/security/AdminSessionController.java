@@ -19,10 +19,15 @@ class AdminSessionController {
 
     @GetMapping(path = "/admin/login", produces = MediaType.TEXT_HTML_VALUE)
     String login(HttpServletRequest request) {
-        CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
         String alert = request.getParameter("error") != null
                 ? "Wrong user or password."
                 : request.getParameter("expired") != null ? "Your session had expired: log in again." : null;
+        return loginPage(alert, request);
+    }
+
+    /** The login form, with {@code alert} (text, escaped here) above it when not null. */
+    static String loginPage(String alert, HttpServletRequest request) {
+        CsrfToken csrf = (CsrfToken) request.getAttribute(CsrfToken.class.getName());
         return """
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><title>Ponder admin</title></head>
@@ -37,7 +42,7 @@ class AdminSessionController {
                 </form>
                 </main></body></html>
                 """.formatted(
-                        alert == null ? "" : "<p role=\"alert\">" + alert + "</p>",
+                        alert == null ? "" : "<p role=\"alert\">" + HtmlUtils.htmlEscape(alert) + "</p>",
                         HtmlUtils.htmlEscape(csrf.getParameterName()),
                         HtmlUtils.htmlEscape(csrf.getToken()));
     }

@@ -15,8 +15,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param openMode no keys required; null means: open only for the embedded default (nothing configured)
  * @param syncInterval how often usage is reconciled with the other replicas and keys are reloaded
- * @param defaultMaxOutputTokens the output a request without {@code max_tokens} is assumed to need when its cost is
- *     reserved
+ * @param defaultMaxOutputTokens the output a request without {@code max_tokens} is assumed to need at a tier whose
+ *     backend sends no cap of its own ({@code ponder.backends.<name>.default-max-tokens}) when its cost is reserved
+ * @param login how failed console logins are throttled
  */
 @ConfigurationProperties("ponder.security")
 public record SecurityProperties(
@@ -26,7 +27,8 @@ public record SecurityProperties(
         Path keySecretFile,
         Admin admin,
         Map<String, PolicyRules> policies,
-        Integer defaultMaxOutputTokens) {
+        Integer defaultMaxOutputTokens,
+        Login login) {
 
     public SecurityProperties {
         syncInterval = syncInterval == null ? Duration.ofSeconds(1) : syncInterval;
@@ -40,6 +42,7 @@ public record SecurityProperties(
             throw new IllegalArgumentException(
                     "ponder.security.default-max-output-tokens must be >= 1 but was " + defaultMaxOutputTokens);
         }
+        login = login == null ? new Login(null, null, null, null) : login;
     }
 
     /** The configured key-hashing secret, from the value or else the file; null when neither is set. */
@@ -69,6 +72,39 @@ public record SecurityProperties(
 
         String resolvedToken() {
             return secret(token, tokenFile);
+        }
+    }
+
+    /**
+     * The console login's throttle: after {@code maxFailures} attempts in a row that did not succeed, from one client
+     * address or for one user name, the next attempt waits {@code lockout}, doubling with each further failure up to
+     * {@code maxLockout}; an address or name is forgotten {@code maxLockout} after its last failure or lock.
+     *
+     * @param maxFailures attempts let through before the first lockout (5)
+     * @param lockout the first lockout (30 s)
+     * @param maxLockout the longest lockout (15 min)
+     * @param tracked how many addresses and how many user names are remembered at most, each (10,000)
+     */
+    public record Login(Integer maxFailures, Duration lockout, Duration maxLockout, Integer tracked) {
+        public Login {
+            maxFailures = maxFailures == null ? 5 : maxFailures;
+            lockout = lockout == null ? Duration.ofSeconds(30) : lockout;
+            maxLockout = maxLockout == null ? Duration.ofMinutes(15) : maxLockout;
+            tracked = tracked == null ? 10_000 : tracked;
+            if (maxFailures < 1) {
+                throw new IllegalArgumentException(
+                        "ponder.security.login.max-failures must be >= 1 but was " + maxFailures);
+            }
+            if (lockout.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("ponder.security.login.lockout must be >= 1s but was " + lockout);
+            }
+            if (maxLockout.compareTo(lockout) < 0) {
+                throw new IllegalArgumentException(
+                        "ponder.security.login.max-lockout must be >= lockout (" + lockout + ") but was " + maxLockout);
+            }
+            if (tracked < 1) {
+                throw new IllegalArgumentException("ponder.security.login.tracked must be >= 1 but was " + tracked);
+            }
         }
     }
 

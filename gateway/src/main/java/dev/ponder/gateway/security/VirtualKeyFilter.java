@@ -1,5 +1,6 @@
 package dev.ponder.gateway.security;
 
+import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.CascadePolicy;
 import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
@@ -22,10 +23,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntConsumer;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerExceptionResolver;
-import org.springframework.web.util.UrlPathHelper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -85,7 +86,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
             if ("POST".equals(request.getMethod())) {
                 CachedBodyRequest cached = CachedBodyRequest.read(request);
                 forward = cached;
-                peek = RequestPeek.of(json, cached.body(), properties.defaultMaxOutputTokens());
+                peek = RequestPeek.of(json, cached.body());
                 if (peek.body() != null) {
                     request.setAttribute(JsonBodies.PARSED, peek.body());
                 }
@@ -93,8 +94,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
             // On /v1/embeddings, model names an embedding backend, never a policy or chat backend. The path is
             // decoded as the controllers' mapping sees it: by the raw URI, /v1/%65mbeddings reached the embeddings
             // controller unchecked and uncharged.
-            boolean embedding =
-                    EmbeddingBackends.PATH.equals(UrlPathHelper.defaultInstance.getPathWithinApplication(request));
+            boolean embedding = EmbeddingBackends.PATH.equals(RequestIds.path(request));
             String model = peek == null ? null : peek.model();
             Optional<CascadePolicy> policy = model == null || embedding ? Optional.empty() : routes.resolve(model);
             Optional<EmbeddingBackend> embedder =
@@ -110,7 +110,7 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                                 && !mayNameBackend(key, embedder.get().name())) {
                     throw ApiException.modelNotAllowed(model);
                 }
-                Usage estimate = estimate(peek, embedding, policy, embedder);
+                Usage estimate = estimate(peek, embedding, policy, embedder, properties.defaultMaxOutputTokens());
                 metering.begin(requestId, admit(request, key, estimate, policy));
                 reserved = true;
                 embedder.ifPresent(backend ->
@@ -187,22 +187,37 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
 
     /**
      * The most the request can use. An embedding reads its input and writes nothing; a completion may read its
-     * input and write its maximum at every tier of its policy, as if each were tried.
+     * input and write its maximum at every tier of its policy, as if each were tried. A tier's maximum is the
+     * request's cap or, without one, the cap the tier's backend sends itself ({@code default-max-tokens}: 4096 to
+     * Anthropic), else {@code defaultMaxOutputTokens}: reserving only the latter let an answer cost more than was
+     * reserved.
      */
-    private static Usage estimate(
-            RequestPeek peek, boolean embedding, Optional<CascadePolicy> policy, Optional<EmbeddingBackend> embedder) {
-        long inputTokens = peek == null ? 0 : peek.inputTokens();
+    static Usage estimate(
+            RequestPeek peek,
+            boolean embedding,
+            Optional<CascadePolicy> policy,
+            Optional<EmbeddingBackend> embedder,
+            int defaultMaxOutputTokens) {
+        if (peek == null) {
+            return new Usage(1, 0, 0);
+        }
+        long inputTokens = peek.inputTokens();
         if (embedding) {
             return new Usage(
                     1,
                     inputTokens,
                     embedder.map(b -> b.price().cost(inputTokens, 0)).orElse(0.0));
         }
-        long outputTokens = peek == null ? 0 : peek.maxOutputTokens();
-        double cost = policy.map(p -> p.tiers().stream()
-                        .mapToDouble(t -> t.backend().info().price().cost(inputTokens, outputTokens))
-                        .sum())
-                .orElse(0.0);
+        long capped = peek.maxOutputTokens() != null ? peek.maxOutputTokens() : defaultMaxOutputTokens;
+        ToLongFunction<BackendInfo> output = info ->
+                peek.maxOutputTokens() == null && info.defaultMaxTokens() != null ? info.defaultMaxTokens() : capped;
+        List<BackendInfo> tiers = policy.map(
+                        p -> p.tiers().stream().map(t -> t.backend().info()).toList())
+                .orElse(List.of());
+        long outputTokens = tiers.stream().mapToLong(output).max().orElse(capped);
+        double cost = tiers.stream()
+                .mapToDouble(info -> info.price().cost(inputTokens, output.applyAsLong(info)))
+                .sum();
         return new Usage(1, inputTokens + outputTokens, cost);
     }
 

@@ -41,7 +41,8 @@ class CascadeCallsTest {
                 List.of(),
                 Clock.systemUTC(),
                 JsonMapper.shared(),
-                new PonderProperties(null, null, null, null));
+                new PonderProperties(null, null, null, null),
+                new ShutdownDrain(Duration.ofSeconds(1), JsonMapper.shared()));
         CascadeCalls.Prepared prepared = new CascadeCalls.Prepared(
                 "broken",
                 policy,

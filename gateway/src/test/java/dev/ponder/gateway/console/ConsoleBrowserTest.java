@@ -447,7 +447,11 @@ class ConsoleBrowserTest extends GatewayTest {
     }
 
     private static void await(By locator) {
-        new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(locator));
+        new WebDriverWait(browser, WAIT)
+                // What the browser showed instead, for a timeout seen only in CI.
+                .withMessage(() -> "at " + browser.getCurrentUrl() + ", showing: "
+                        + browser.findElement(By.tagName("body")).getText())
+                .until(ExpectedConditions.presenceOfElementLocated(locator));
     }
 
     private static String text(String css) {

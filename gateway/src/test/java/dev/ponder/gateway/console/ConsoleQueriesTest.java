@@ -3,7 +3,10 @@ package dev.ponder.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.ponder.cascade.CascadePolicy;
+import dev.ponder.cascade.Price;
 import dev.ponder.gateway.TestDatabase;
+import dev.ponder.gateway.TestTiers;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -120,7 +123,8 @@ class ConsoleQueriesTest {
         ConsoleQueries queries = new ConsoleQueries(jdbc, Clock.fixed(NOW, ZoneOffset.UTC));
         Instant from = NOW.minus(Duration.ofDays(2));
         Map<String, Object> exact = jdbc.queryForMap("""
-                SELECT sum(input_tokens::double precision / attempts) AS input_tokens FROM requests WHERE created_at >= ? AND created_at < ? AND policy = 'hard'
+                SELECT sum(input_tokens::double precision / attempts) AS input_tokens FROM requests
+                WHERE created_at >= ? AND created_at < ? AND policy = 'hard' AND status <> 'failed'
                 """, Timestamp.from(from), Timestamp.from(NOW));
         Map<String, Object> hard = queries.tokensByPolicy(from).stream()
                 .filter(row -> "hard".equals(row.get("policy")))
@@ -134,6 +138,60 @@ class ConsoleQueriesTest {
                 Timestamp.from(from),
                 Timestamp.from(NOW));
         assertThat(queries.meanCostByBackend(from).get("large")).isCloseTo(largeCost, within(1e-12));
+    }
+
+    /**
+     * A failed request was counted in the "always the top tier" counterfactual as if the top tier had answered it:
+     * at one attempt's tokens at its price, or at the top tier's mean cost where that price is 0. It counts at what
+     * its attempts cost, so that failures move no savings.
+     */
+    @Test
+    void aFailedRequestCostsWhatItsAttemptsCostInTheCounterfactualAndMovesNoSavings() {
+        JdbcTemplate own = new JdbcTemplate(TestDatabase.migrated());
+        own.queryForList("SELECT ponder_ensure_partitions(?, 2)", LocalDate.ofInstant(NOW, ZoneOffset.UTC));
+        // request, policy, status, answered_by, attempts, input and output tokens (all attempts), cost
+        Object[][] rows = {
+            {"a1", "priced", "answered", "small", 1, 1000, 500, 0.0},
+            {"a2", "priced", "answered", "large", 2, 2000, 1000, 0.025},
+            {"a3", "priced", "failed", null, 2, 1000, 500, 0.0}, // small doubted, large failed: free
+            {"a4", "priced", "failed", null, 2, 3000, 1500, 0.05}, // cut by the client after large's answer
+            {"b1", "replayed", "answered", "big", 1, 10, 10, 0.03},
+            {"b2", "replayed", "answered", "big", 1, 10, 10, 0.05},
+            {"b3", "replayed", "answered", "tiny", 1, 10, 10, 0.001},
+            {"b4", "replayed", "failed", null, 2, 10, 0, 0.002},
+        };
+        for (Object[] row : rows) {
+            own.update("""
+                    INSERT INTO requests (request_id, created_at, policy, requested_model, status, http_status,
+                                          answered_by, attempts, escalations, total_ms, backend_ms, input_tokens,
+                                          output_tokens, cost_usd)
+                    VALUES (?, ?::timestamptz - interval '10 minutes', ?, 'ponder', ?, 200, ?, ?, 0, 10, 10, ?, ?, ?)
+                    """, row[0], Timestamp.from(NOW), row[1], row[2], row[3], row[4], row[5], row[6], row[7]);
+        }
+        Map<String, CascadePolicy> policies = Map.of(
+                "priced",
+                new CascadePolicy(
+                        "priced",
+                        List.of(TestTiers.of("small", Price.FREE), TestTiers.of("large", new Price(10, 30))),
+                        null,
+                        null),
+                "replayed",
+                new CascadePolicy(
+                        "replayed",
+                        List.of(TestTiers.of("tiny", Price.FREE), TestTiers.of("big", Price.FREE)),
+                        null,
+                        null));
+        ConsoleQueries queries = new ConsoleQueries(own, Clock.fixed(NOW, ZoneOffset.UTC));
+        Instant from = NOW.minus(Duration.ofHours(1));
+
+        double counterfactual = queries.topTierCost(from, policies);
+        double cost = ((Number) queries.totals(from).get("cost_usd")).doubleValue();
+
+        // priced: a1 and a2 at one attempt's 1,000 in and 500 out at large's price, $0.025 each; a3 and a4 at
+        // their own cost. replayed: b1 to b3 at big's mean cost, $0.04 each; b4 at its own cost.
+        assertThat(counterfactual).isCloseTo(0.025 + 0.025 + 0.0 + 0.05 + 3 * 0.04 + 0.002, within(1e-12));
+        // the savings are the answered requests' alone: priced 0.05 - 0.025, replayed 0.12 - 0.081
+        assertThat(counterfactual - cost).isCloseTo(0.025 + 0.039, within(1e-12));
     }
 
     @Test

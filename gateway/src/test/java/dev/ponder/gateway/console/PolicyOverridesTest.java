@@ -3,13 +3,11 @@ package dev.ponder.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import dev.ponder.cascade.BackendInfo;
 import dev.ponder.cascade.CascadePolicy;
-import dev.ponder.cascade.ChatAnswer;
-import dev.ponder.cascade.ChatRequest;
-import dev.ponder.cascade.ModelBackend;
+import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.TestDatabase;
+import dev.ponder.gateway.TestTiers;
 import dev.ponder.gateway.routing.Routes;
 import java.time.Clock;
 import java.util.List;
@@ -113,17 +111,7 @@ class PolicyOverridesTest {
 
     private static List<Tier> tiers(String... names) {
         return java.util.Arrays.stream(names)
-                .map(name -> new Tier(name, new ModelBackend() {
-                    @Override
-                    public BackendInfo info() {
-                        return new BackendInfo(name, "test", name, null, null);
-                    }
-
-                    @Override
-                    public ChatAnswer chat(ChatRequest request) {
-                        throw new UnsupportedOperationException("no calls");
-                    }
-                }))
+                .map(name -> TestTiers.of(name, Price.FREE))
                 .toList();
     }
 }

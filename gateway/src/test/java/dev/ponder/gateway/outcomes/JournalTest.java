@@ -4,8 +4,10 @@ import static dev.ponder.gateway.outcomes.Outcomes.replay;
 import static dev.ponder.gateway.outcomes.Outcomes.spill;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,55 @@ class JournalTest {
             assertThat(after.file()).isEqualTo(file);
             assertThat(replay(after)).containsExactly("spilled-before-the-restart");
         }
+    }
+
+    /** Before, every database a gateway ever ran against left its directory and slot behind for good. */
+    @Test
+    void aJournalClosedWithNothingLeftToReplayRemovesItsSlotAndItsEmptyDirectory() throws Exception {
+        Path database = dir.resolve("0123456789ab");
+        try (Journal journal = new Journal(database)) {
+            spill(journal, "spilled-while-the-database-was-down");
+            assertThat(replay(journal)).containsExactly("spilled-while-the-database-was-down");
+        }
+
+        assertThat(database).doesNotExist();
+    }
+
+    @Test
+    void aDrainedJournalLeavesTheSlotsOfOthersAndWhatIsSetAside() throws Exception {
+        Path database = dir.resolve("0123456789ab");
+        Path aside;
+        try (Journal other = new Journal(database)) {
+            try (Journal drained = new Journal(database)) {
+                spill(drained, "stored-later");
+                replay(drained);
+            }
+            assertThat(database.resolve("slot-1")).doesNotExist();
+            assertThat(database.resolve("slot-0/lock")).exists();
+            spill(other, "refused");
+            aside = other.setAside();
+        }
+
+        assertThat(aside).exists();
+    }
+
+    /** A journal closing removes its slot's lock file while one opening the slot may already have it open. */
+    @Test
+    void aLockWhoseFileWasRemovedOrReplacedIsNotTheSlots() throws Exception {
+        Path lockFile = dir.resolve("lock");
+        try (FileChannel kept = open(lockFile)) {
+            assertThat(Journal.namesLocked(lockFile, kept)).isTrue();
+        }
+        try (FileChannel removed = open(lockFile)) {
+            Files.delete(lockFile);
+            assertThat(Journal.namesLocked(lockFile, removed)).isFalse();
+            Files.createFile(lockFile);
+            assertThat(Journal.namesLocked(lockFile, removed)).isFalse();
+        }
+    }
+
+    private static FileChannel open(Path file) throws Exception {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     @Test

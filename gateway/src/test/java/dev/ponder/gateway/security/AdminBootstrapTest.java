@@ -13,7 +13,14 @@ class AdminBootstrapTest {
         // 96 characters, as a generated passphrase may have: BCrypt hashes at most 72 bytes.
         String password = "Long-Passphrase-".repeat(6);
         SecurityProperties security = new SecurityProperties(
-                null, null, null, null, new SecurityProperties.Admin(null, password, null, null, null), null, null);
+                null,
+                null,
+                null,
+                null,
+                new SecurityProperties.Admin(null, password, null, null, null),
+                null,
+                null,
+                null);
         AdminSecurityConfiguration configuration = new AdminSecurityConfiguration();
 
         // Refused before the database is touched.

@@ -535,20 +535,84 @@ class SecurityTest {
     }
 
     @Test
+    void noSessionExistsUntilALoginSucceeds() {
+        HttpClient browser = browser();
+        CookieManager cookies = (CookieManager) browser.cookieHandler().orElseThrow();
+        List<HttpResponse<String>> anonymous = new ArrayList<>();
+        anonymous.add(send(HttpRequest.newBuilder(uri("/admin/")), browser));
+        anonymous.add(send(HttpRequest.newBuilder(uri("/admin/api/keys")), browser));
+        anonymous.add(send(
+                HttpRequest.newBuilder(uri("/admin/api/keys"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")),
+                browser));
+        HttpResponse<String> loginPage = send(HttpRequest.newBuilder(uri("/admin/login")), browser);
+        anonymous.add(loginPage);
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(loginPage.body());
+        assertThat(csrf.find()).isTrue();
+        anonymous.add(form(browser, "username=admin&password=nope&_csrf=" + enc(csrf.group(1))));
+        anonymous.add(form(browser, "username=admin&password=" + ADMIN_PASSWORD + "&_csrf=wrong"));
+        anonymous.add(send(HttpRequest.newBuilder(uri("/admin/login?error")), browser));
+
+        for (HttpResponse<String> response : anonymous) {
+            assertThat(response.headers().allValues("Set-Cookie"))
+                    .as("%s %s", response.request().method(), response.uri())
+                    .noneMatch(cookie -> cookie.startsWith("JSESSIONID="));
+        }
+        assertThat(cookies.getCookieStore().getCookies())
+                .noneMatch(c -> c.getName().equals("JSESSIONID"));
+        // The form shown after a failure still logs in (its token is not bound to a session either).
+        Matcher again = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"")
+                .matcher(anonymous.getLast().body());
+        assertThat(again.find()).isTrue();
+        HttpResponse<String> login =
+                form(browser, "username=admin&password=" + ADMIN_PASSWORD + "&_csrf=" + enc(again.group(1)));
+        assertThat(login.headers().firstValue("Location").orElseThrow()).endsWith("/admin/");
+        assertThat(login.headers().allValues("Set-Cookie")).anyMatch(cookie -> cookie.startsWith("JSESSIONID="));
+        assertThat(send(HttpRequest.newBuilder(uri("/admin/api/session")), browser)
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void afterFiveFailedLoginsTheAddressAndTheUserGet429WithRetryAfterOnTheLoginForm() {
+        HttpClient browser = browser();
+        String token = csrfOfLoginPage(browser);
+        // Five guesses for one user from one client, as forwarded by a proxy (its address is the client's).
+        for (int i = 0; i < 5; i++) {
+            assertThat(loginFrom(browser, "203.0.113.7", "guessed", "guess-" + i, token)
+                            .headers()
+                            .firstValue("Location"))
+                    .hasValueSatisfying(location -> assertThat(location).endsWith("/admin/login?error"));
+        }
+
+        HttpResponse<String> sameClient = loginFrom(browser, "203.0.113.7", "admin", ADMIN_PASSWORD, token);
+        HttpResponse<String> sameUser = loginFrom(browser, "198.51.100.4", "guessed", "guess-5", token);
+        HttpResponse<String> neither = loginFrom(browser, "198.51.100.4", "admin", ADMIN_PASSWORD, token);
+
+        for (HttpResponse<String> refused : List.of(sameClient, sameUser)) {
+            assertThat(refused.statusCode()).isEqualTo(429);
+            // The clock stands still in this test: the first lockout, whole.
+            assertThat(refused.headers().firstValue("Retry-After")).contains("30");
+            assertThat(refused.body()).contains("Too many failed logins").contains("name=\"password\"");
+        }
+        assertThat(neither.headers().firstValue("Location").orElseThrow()).endsWith("/admin/");
+    }
+
+    @Test
     void behindATlsProxyTheSessionCookieIsSecureAndTheLoginStaysOnHttps() {
         // As an ingress that ends TLS forwards it (from a cluster-internal address, as 127.0.0.1 is here).
         HttpResponse<String> viaTls = logIn(browser(), "https");
         HttpResponse<String> plain = logIn(browser(), null);
 
         assertThat(viaTls.headers().firstValue("Location").orElseThrow()).startsWith("https://");
-        assertThat(viaTls.headers().firstValue("Set-Cookie").orElseThrow())
-                .contains("JSESSIONID=")
+        assertThat(sessionCookie(viaTls))
                 .contains("; Secure")
                 .contains("; HttpOnly")
                 .contains("; SameSite=Lax");
         // Plain HTTP on a laptop still logs in: a Secure cookie would never come back.
         assertThat(plain.headers().firstValue("Location").orElseThrow()).startsWith("http://");
-        assertThat(plain.headers().firstValue("Set-Cookie").orElseThrow())
+        assertThat(sessionCookie(plain))
                 .contains("; HttpOnly")
                 .contains("; SameSite=Lax")
                 .doesNotContain("Secure");
@@ -844,15 +908,46 @@ class SecurityTest {
             page.header("X-Forwarded-Proto", forwardedProto);
             login.header("X-Forwarded-Proto", forwardedProto);
         }
-        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"")
-                .matcher(send(page, browser).body());
+        HttpResponse<String> form = send(page, browser);
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(form.body());
         assertThat(csrf.find()).isTrue();
+        if (forwardedProto != null) {
+            // Over https the form's CSRF cookie is Secure, which a cookie jar sends only over https, as a browser
+            // behind the proxy does: this client talks plain http to the gateway, so it is sent by hand.
+            form.headers().allValues("Set-Cookie").forEach(cookie -> login.header("Cookie", cookie.split(";")[0]));
+        }
         HttpResponse<String> response = send(
                 login.POST(HttpRequest.BodyPublishers.ofString(
                         "username=admin&password=" + ADMIN_PASSWORD + "&_csrf=" + enc(csrf.group(1)))),
                 browser);
-        assertThat(response.headers().firstValue("Location").orElseThrow()).doesNotContain("error");
+        assertThat(response.headers().firstValue("Location").orElseThrow()).endsWith("/admin/");
         return response;
+    }
+
+    private static String sessionCookie(HttpResponse<String> response) {
+        return response.headers().allValues("Set-Cookie").stream()
+                .filter(cookie -> cookie.startsWith("JSESSIONID="))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private String csrfOfLoginPage(HttpClient browser) {
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"")
+                .matcher(send(HttpRequest.newBuilder(uri("/admin/login")), browser)
+                        .body());
+        assertThat(csrf.find()).isTrue();
+        return csrf.group(1);
+    }
+
+    private HttpResponse<String> loginFrom(
+            HttpClient browser, String forwardedFor, String user, String password, String csrf) {
+        return send(
+                HttpRequest.newBuilder(uri("/admin/login"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("X-Forwarded-For", forwardedFor)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "username=" + enc(user) + "&password=" + enc(password) + "&_csrf=" + enc(csrf))),
+                browser);
     }
 
     private static String enc(String value) {

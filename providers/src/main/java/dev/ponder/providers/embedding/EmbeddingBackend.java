@@ -22,7 +22,10 @@ public interface EmbeddingBackend {
     /** One vector per input, in input order. */
     Embeddings embed(List<String> inputs);
 
-    /** The vectors of one call and the input tokens it used (0 when the server does not say). */
+    /**
+     * The vectors of one call and the input tokens it used: as the server counted them, or estimated at about four
+     * characters a token when it does not say.
+     */
     record Embeddings(List<float[]> vectors, int inputTokens) {
         public Embeddings {
             vectors = List.copyOf(vectors);

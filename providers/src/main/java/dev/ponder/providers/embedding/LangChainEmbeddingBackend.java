@@ -8,6 +8,7 @@ import dev.langchain4j.model.openai.OpenAiEmbeddingModel;
 import dev.langchain4j.model.output.Response;
 import dev.ponder.cascade.BackendException;
 import dev.ponder.cascade.Price;
+import dev.ponder.cascade.TokenUsage;
 import dev.ponder.providers.UpstreamErrors;
 import java.time.Clock;
 import java.util.List;
@@ -94,8 +95,15 @@ public final class LangChainEmbeddingBackend implements EmbeddingBackend {
                     null,
                     null);
         }
+        // As for a chat answer: a server that does not say what it read (Ollama's, through LangChain4j) is counted by
+        // the usual estimate, so that a priced backend is never free by omission. Inputs are never empty, so 0 is
+        // no count either.
         Integer tokens =
                 response.tokenUsage() == null ? null : response.tokenUsage().inputTokenCount();
-        return new Embeddings(vectors, tokens == null ? 0 : tokens);
+        return new Embeddings(
+                vectors,
+                tokens == null || tokens == 0
+                        ? inputs.stream().mapToInt(TokenUsage::estimate).sum()
+                        : tokens);
     }
 }

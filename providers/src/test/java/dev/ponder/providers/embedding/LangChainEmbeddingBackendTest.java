@@ -24,7 +24,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The OpenAI and Ollama embedding adapters against a local server speaking both wire protocols: each input's vector
- * is {@code [length, index]}, so that order and content can be checked; an input "refuse" gets a 400.
+ * is {@code [length, index]}, so that order and content can be checked; an input "refuse" gets a 400, and an input
+ * "uncounted" an answer without usage.
  */
 class LangChainEmbeddingBackendTest {
 
@@ -69,12 +70,13 @@ class LangChainEmbeddingBackendTest {
                         : vectors.addArray();
                 vector.add((double) inputs.get(i).length()).add((double) i);
             }
+            boolean counted = !inputs.contains("uncounted"); // else no usage at all, as some servers answer
             if (openAi) {
-                body.put("object", "list")
-                        .putObject("usage")
-                        .put("prompt_tokens", 7)
-                        .put("total_tokens", 7);
-            } else {
+                body.put("object", "list");
+                if (counted) {
+                    body.putObject("usage").put("prompt_tokens", 7).put("total_tokens", 7);
+                }
+            } else if (counted) {
                 body.put("prompt_eval_count", 7);
             }
             send(exchange, 200, body.toString());
@@ -112,6 +114,17 @@ class LangChainEmbeddingBackendTest {
         assertThat(result.vectors().get(1)).containsExactly(3f, 1f);
         assertThat(result.inputTokens()).isEqualTo(7);
         assertThat(received.getLast().path("model").asString()).isEqualTo("embed-model");
+    }
+
+    /** As a chat answer's: the backend charged for those tokens, and a key's budget and the client must see them. */
+    @Test
+    void anAnswerWithoutUsageCountsItsInputsAtAboutFourCharactersAToken() {
+        for (String type : List.of("openai", "ollama")) {
+            // 9 characters: 3 tokens; 8: 2
+            assertThat(backend(type).embed(List.of("uncounted", "abcdefgh")).inputTokens())
+                    .as(type)
+                    .isEqualTo(5);
+        }
     }
 
     @Test
