@@ -120,6 +120,8 @@ class CascadeCalls {
         Instant received = clock.instant();
         long startNanos = System.nanoTime();
         CascadeResult result = engine.run(prepared.request(), prepared.policy());
+        // Asked whatever the result, as it also clears a cut's interrupt, which the answer must not be written with.
+        boolean cut = drain.cutThisRequest();
         double totalMs = millisSince(startNanos);
         Trail trail = result.trail();
         switch (result) {
@@ -134,7 +136,6 @@ class CascadeCalls {
                         format.completion(id, received.getEpochSecond(), answered.choices(), prepared.logprobs()));
             }
             case CascadeResult.Failed failed -> {
-                boolean cut = drain.cutThisRequest();
                 ApiException error = clientError(failed, cut);
                 publish(failed(id, received, prepared, false, error.status(), trail, totalMs, reason(failed, cut)));
                 throw error;

@@ -96,6 +96,11 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
                 return;
             }
             chain.doFilter(request, response);
+            if (draining && !request.isAsyncStarted()) {
+                // The server stops as soon as the last request leaves this filter: its answer must be on the wire
+                // by then, not in the container's buffer, which it writes only after the filters return.
+                finish(response);
+            }
         } finally {
             inProgress.remove(Thread.currentThread());
             cut.remove(Thread.currentThread());
@@ -124,9 +129,26 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
         running = false;
     }
 
-    /** Whether the drain cut the request the calling thread serves. */
+    /**
+     * Whether the drain cut the request the calling thread serves. If so, the thread's interrupt is cleared: it has
+     * stopped the backend call, and left set it would close the connection the answer is written to (an NIO channel
+     * closes under an interrupted writer), so that the client got no answer at all.
+     */
     boolean cutThisRequest() {
-        return cut.contains(Thread.currentThread());
+        if (!cut.contains(Thread.currentThread())) {
+            return false;
+        }
+        Thread.interrupted();
+        return true;
+    }
+
+    /** Sends what is left of the answer and ends it, as the container does once the filters return. */
+    private static void finish(HttpServletResponse response) throws IOException {
+        try {
+            response.getOutputStream().close();
+        } catch (IllegalStateException writerInUse) {
+            response.getWriter().close();
+        }
     }
 
     /** Whether no request was in progress any more within {@code wait}. */
