@@ -98,7 +98,9 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             chain.doFilter(request, response);
             if (draining && !request.isAsyncStarted()) {
                 // The server stops as soon as the last request leaves this filter: its answer must be on the wire
-                // by then, not in the container's buffer, which it writes only after the filters return.
+                // by then, not in the container's buffer, which it writes only after the filters return. Written
+                // without a cut's interrupt, which no one else may have cleared (a request cut while queued).
+                cutThisRequest();
                 finish(response);
             }
         } finally {

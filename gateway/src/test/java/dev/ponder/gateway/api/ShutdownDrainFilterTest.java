@@ -77,6 +77,30 @@ class ShutdownDrainFilterTest {
     }
 
     @Test
+    void aCutRequestThatNeverAskedLeavesTheDrainWithoutTheInterrupt() throws Exception {
+        drain.start();
+        AtomicBoolean interruptedAfter = new AtomicBoolean(true);
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<Void> request = onItsOwnThread(() -> {
+            serve(new MockHttpServletResponse(), (r, s) -> {
+                entered.countDown();
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.onSpinWait();
+                }
+            });
+            interruptedAfter.set(Thread.currentThread().isInterrupted());
+        });
+        entered.await(5, TimeUnit.SECONDS);
+
+        drain.stop();
+
+        request.get(5, TimeUnit.SECONDS);
+        assertThat(interruptedAfter)
+                .as("the container would write the answer with the interrupt set")
+                .isFalse();
+    }
+
+    @Test
     void aRequestNotCutIsNotToldItWas() throws Exception {
         drain.start();
         AtomicBoolean toldCut = new AtomicBoolean(true);
