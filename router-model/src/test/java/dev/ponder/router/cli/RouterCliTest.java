@@ -76,6 +76,34 @@ class RouterCliTest {
         assertThat(run("train", "--data", data.toString(), "--weak", "w", "--strong", "s", "--out", "m.model"))
                 .isEqualTo(2);
         assertThat(err()).contains("NAME.bin");
+        assertThat(run(
+                        "train",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "w",
+                        "--strong",
+                        "s",
+                        "--out",
+                        "m.bin",
+                        "--fit",
+                        "exact"))
+                .isEqualTo(2);
+        assertThat(err()).contains("--fit must be sgd or newton");
+        assertThat(run(
+                        "train",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "w",
+                        "--strong",
+                        "s",
+                        "--out",
+                        "m.bin",
+                        "--newton-l2",
+                        "1e-3"))
+                .isEqualTo(2);
+        assertThat(err()).contains("--newton-l2 applies only to --fit newton");
     }
 
     @ParameterizedTest
