@@ -61,9 +61,9 @@ record NewtonTrainer(double l2) implements LinearTrainer {
         float[] weights = new float[dimension];
         double bias = v[dimension];
         for (int j = 0; j < dimension; j++) {
-            double w = v[j] / columns.scale()[j];
-            weights[j] = (float) w;
-            bias -= w * columns.mean()[j];
+            weights[j] = (float) (v[j] / columns.scale()[j]);
+            // With the stored (float) weight, the rounding error scales with x - mean, not with x.
+            bias -= weights[j] * columns.mean()[j];
         }
         return new LinearModel(weights, bias);
     }
