@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
  * Logistic regression with soft labels, fitted by AdaGrad SGD over a seeded shuffle. Single-threaded and in a fixed
  * order, so one seed always gives bit-identical weights.
  */
-record LogisticTrainer(long seed, int epochs, double learningRate, double l2) {
+record LogisticTrainer(long seed, int epochs, double learningRate, double l2) implements LinearTrainer {
     LogisticTrainer {
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
@@ -29,7 +29,8 @@ record LogisticTrainer(long seed, int epochs, double learningRate, double l2) {
         }
     }
 
-    LinearModel fit(List<Example> examples, int dimension) {
+    @Override
+    public LinearModel fit(List<Example> examples, int dimension) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("cannot train on 0 examples");
         }

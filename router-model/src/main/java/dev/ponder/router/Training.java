@@ -43,8 +43,27 @@ public final class Training {
     }
 
     /**
-     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model, grouped by source, and
-     * {@code embeddingCache} (nullable) names a file that keeps embeddings between runs.
+     * How the difficulty model is fitted. The answer scorer's hashed n-grams are too wide for a Newton fit, so it is
+     * always fitted by SGD with the config's epochs, learning rate and L2.
+     */
+    public sealed interface Fit {
+        /** AdaGrad SGD over a seeded shuffle for the config's epochs, with its learning rate and per-example L2. */
+        record Sgd() implements Fit {}
+
+        /** Newton's method to convergence, {@code l2} on the mean loss, every column standardized (dense only). */
+        record Newton(double l2) implements Fit {
+            public Newton {
+                if (!(l2 > 0 && Double.isFinite(l2))) {
+                    throw new IllegalArgumentException("newton l2 must be > 0, got " + l2);
+                }
+            }
+        }
+    }
+
+    /**
+     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model, grouped by source,
+     * {@code embeddingCache} (nullable) names a file that keeps embeddings between runs, and {@code outOfFold}
+     * (nullable, needs {@code cvFolds} > 1) a JSONL file for each training row's out-of-fold score.
      */
     public record Config(
             List<Path> data,
@@ -56,13 +75,15 @@ public final class Training {
             int epochs,
             double learningRate,
             double l2,
+            Fit fit,
             double testFraction,
             String version,
             Path out,
             String attribution,
             Label label,
             int cvFolds,
-            Path embeddingCache) {
+            Path embeddingCache,
+            Path outOfFold) {
         public Config {
             data = List.copyOf(data);
             weak = List.copyOf(weak);
@@ -83,6 +104,13 @@ public final class Training {
             }
             if (cvFolds == 1 || cvFolds < 0) {
                 throw new IllegalArgumentException("cross-validation needs 0 (off) or >= 2 folds, got " + cvFolds);
+            }
+            if (outOfFold != null && cvFolds < 2) {
+                throw new IllegalArgumentException("out-of-fold scores need cross-validation (>= 2 folds)");
+            }
+            if (fit instanceof Fit.Newton && features.ngramBits() > 0) {
+                throw new IllegalArgumentException("a newton fit takes dense features only, not " + features
+                        + ": hashed n-grams need the sgd fit");
             }
         }
     }
@@ -132,8 +160,7 @@ public final class Training {
         }
         List<DataPart> parts = read(c, log);
         Supplier<SentenceEncoder> encoder = c.features().encoder() ? memoized(c, Encoders::miniLm) : Encoders::miniLm;
-        LogisticTrainer trainer = new LogisticTrainer(c.seed(), c.epochs(), c.learningRate(), c.l2());
-        return crossValidate(c, parts, labelled(c, parts), trainer, encoder, log);
+        return crossValidate(c, parts, labelled(c, parts), difficultyTrainer(c), encoder, log);
     }
 
     private static List<DataPart> read(Config c, PrintStream log) throws IOException {
@@ -174,7 +201,7 @@ public final class Training {
         List<OutcomeRow> train = parts.stream().flatMap(p -> p.train().stream()).toList();
         Supplier<SentenceEncoder> encoder = c.features().encoder() ? memoized(c, baseEncoder) : baseEncoder;
         List<OutcomeRow> labelled = labelled(c, parts);
-        LogisticTrainer trainer = new LogisticTrainer(c.seed(), c.epochs(), c.learningRate(), c.l2());
+        LinearTrainer trainer = difficultyTrainer(c);
         ArrayNode cv = c.cvFolds() > 1 ? crossValidate(c, parts, labelled, trainer, encoder, log) : null;
         Difficulty fit = Difficulty.fit(labelled, c, trainer, encoder);
         Standardizer lexical = fit.lexical();
@@ -223,7 +250,7 @@ public final class Training {
                 answerExamples.add(
                         new LogisticTrainer.Example(answerFeatures.features(a[0], a[1]), answerLabels.get(i)));
             }
-            answer = trainer.fit(answerExamples, answerFeatures.dimension());
+            answer = sgd(c).fit(answerExamples, answerFeatures.dimension());
             log.printf("answer scorer: %d examples%n", answerExamples.size());
         }
 
@@ -279,6 +306,17 @@ public final class Training {
         return new Result(c.out(), cardPath, sha, RouterModel.fromBytes(bin, cardJson, baseEncoder));
     }
 
+    private static LogisticTrainer sgd(Config c) {
+        return new LogisticTrainer(c.seed(), c.epochs(), c.learningRate(), c.l2());
+    }
+
+    private static LinearTrainer difficultyTrainer(Config c) {
+        return switch (c.fit()) {
+            case Fit.Sgd s -> sgd(c);
+            case Fit.Newton n -> new NewtonTrainer(n.l2());
+        };
+    }
+
     private record DataPart(Path file, String sha256, List<OutcomeRow> train, List<OutcomeRow> test) {}
 
     /** 1 - mean score of the listed weak models the row holds, or -1 if it holds none. */
@@ -319,7 +357,7 @@ public final class Training {
     /** The difficulty model fitted on some rows: the lexical standardizer, the featurizer and the weights. */
     private record Difficulty(Standardizer lexical, PromptFeaturizer featurizer, LinearModel model) {
         static Difficulty fit(
-                List<OutcomeRow> rows, Config c, LogisticTrainer trainer, Supplier<SentenceEncoder> encoder) {
+                List<OutcomeRow> rows, Config c, LinearTrainer trainer, Supplier<SentenceEncoder> encoder) {
             Standardizer lexical = Standardizer.fit(
                     rows.stream().map(r -> LexicalFeatures.of(r.prompt())).toList());
             PromptFeaturizer prompts = new PromptFeaturizer(c.features(), lexical, encoder);
@@ -343,9 +381,10 @@ public final class Training {
             Config c,
             List<DataPart> parts,
             List<OutcomeRow> labelled,
-            LogisticTrainer trainer,
+            LinearTrainer trainer,
             Supplier<SentenceEncoder> encoder,
-            PrintStream log) {
+            PrintStream log)
+            throws IOException {
         Map<OutcomeRow, Double> outOfFold = new IdentityHashMap<>();
         for (int k = 0; k < c.cvFolds(); k++) {
             int fold = k;
@@ -362,6 +401,9 @@ public final class Training {
                     }
                 }
             }
+        }
+        if (c.outOfFold() != null) {
+            writeOutOfFold(c.outOfFold(), parts, outOfFold);
         }
         ArrayNode out = JsonMapper.shared().createArrayNode();
         for (DataPart p : parts) {
@@ -385,6 +427,26 @@ public final class Training {
             }
         }
         return out;
+    }
+
+    /** One JSON line per scored training row, in file order: its file, id, source and out-of-fold score. */
+    private static void writeOutOfFold(Path file, List<DataPart> parts, Map<OutcomeRow, Double> scores)
+            throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (DataPart p : parts) {
+            for (OutcomeRow r : p.train()) {
+                Double score = scores.get(r);
+                if (score != null) {
+                    ObjectNode line = JsonMapper.shared().createObjectNode();
+                    line.put("data", p.file().getFileName().toString());
+                    line.put("id", r.id());
+                    line.put("source", r.source());
+                    line.put("score", score);
+                    lines.append(line).append('\n');
+                }
+            }
+        }
+        Files.writeString(file, lines);
     }
 
     /** One (file, weak model) evaluation as the card reports it. */
@@ -460,7 +522,17 @@ public final class Training {
                         : "none: no responses in the training rows, a constant prior (mean score of their outcomes)");
         a.put("training_rows", answerRows);
         ObjectNode t = card.putObject("training");
-        t.put("algorithm", "logistic regression, AdaGrad SGD, lazy L2");
+        switch (c.fit()) {
+            case Fit.Sgd s -> t.put("algorithm", "logistic regression, AdaGrad SGD, lazy L2");
+            case Fit.Newton n -> {
+                t.put(
+                        "algorithm",
+                        "difficulty: logistic regression to convergence by Newton's method, L2 on the mean loss,"
+                                + " columns standardized and folded into the weights; answer scorer: AdaGrad SGD,"
+                                + " lazy L2");
+                t.put("difficulty_l2", n.l2());
+            }
+        }
         t.put("seed", c.seed());
         t.put("epochs", c.epochs());
         t.put("learning_rate", c.learningRate());

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ponder.router.eval.Outcome;
+import dev.ponder.router.eval.OutcomeFile;
 import dev.ponder.router.eval.OutcomeRow;
+import dev.ponder.router.eval.RoutingCurve;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -16,6 +18,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -35,23 +38,37 @@ class TrainingTest {
     }
 
     private Training.Config config(Path data, long seed, String name, Training.Label label, int folds) {
+        return config(data, seed, name, label, folds, "lexical,ngrams:10", new Training.Fit.Sgd(), null);
+    }
+
+    private Training.Config config(
+            Path data,
+            long seed,
+            String name,
+            Training.Label label,
+            int folds,
+            String features,
+            Training.Fit fit,
+            Path outOfFold) {
         return new Training.Config(
                 List.of(data),
                 List.of("weak"),
                 "strong",
-                FeatureSpec.parse("lexical,ngrams:10"),
+                FeatureSpec.parse(features),
                 10,
                 seed,
                 3,
                 0.1,
                 1e-4,
+                fit,
                 0.5,
                 "test-" + seed,
                 dir.resolve(name + ".bin"),
                 "synthetic data",
                 label,
                 folds,
-                null);
+                null,
+                outOfFold);
     }
 
     @Test
@@ -72,6 +89,70 @@ class TrainingTest {
         assertThat(JsonMapper.shared().readTree(r.card().toFile()).path("cross_validation"))
                 .isEqualTo(cv);
         assertThat(Files.exists(dir.resolve("cv.bin"))).isTrue();
+    }
+
+    @Test
+    void outOfFoldScoresGoToTheirFileOneLinePerTrainingRowAndGiveTheCvFigure() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 200);
+        Path oof = dir.resolve("oof.jsonl");
+        Training.Config config =
+                config(data, 1, "oof", Training.Label.WEAK, 2, "lexical", new Training.Fit.Newton(1e-3), oof);
+
+        JsonNode cv = Training.crossValidate(config, QUIET);
+
+        Map<String, OutcomeRow> rows =
+                OutcomeFile.read(data).stream().collect(Collectors.toMap(OutcomeRow::id, r -> r));
+        List<JsonNode> lines = Files.readAllLines(oof).stream()
+                .map(JsonMapper.shared()::readTree)
+                .toList();
+        assertThat(lines).hasSize(150).allSatisfy(l -> assertThat(l.path("data").asString())
+                .isEqualTo("outcomes.jsonl"));
+        double[] score =
+                lines.stream().mapToDouble(l -> l.path("score").asDouble()).toArray();
+        double[] weak = lines.stream()
+                .mapToDouble(
+                        l -> rows.get(l.path("id").asString()).outcome("weak").score())
+                .toArray();
+        double[] strong = lines.stream()
+                .mapToDouble(
+                        l -> rows.get(l.path("id").asString()).outcome("strong").score())
+                .toArray();
+        assertThat(RoutingCurve.unitCost(score, weak, strong).apgr())
+                .isCloseTo(cv.get(0).path("apgr").asDouble(), within(1e-4));
+    }
+
+    @Test
+    void aNewtonFitTrainsALoadableDifficultyModelOnDenseFeaturesOnly() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 200);
+
+        Training.Result r = Training.run(
+                config(data, 1, "newton", Training.Label.WEAK, 0, "lexical", new Training.Fit.Newton(1e-3), null),
+                CLOCK,
+                QUIET,
+                () -> {
+                    throw new AssertionError("no encoder in this feature spec");
+                });
+
+        assertThat(RouterModel.load(r.artifact())
+                        .difficulty("Prove step by step that the integral of x^3 * sin(x)"
+                                + " over [0, 9] equals the derived closed form; justify each equation for Peru."))
+                .isGreaterThan(r.model().difficulty("What is the capital of Peru?"));
+        JsonNode training = JsonMapper.shared().readTree(r.card().toFile()).path("training");
+        assertThat(training.path("algorithm").asString()).contains("Newton");
+        assertThat(training.path("difficulty_l2").asDouble()).isEqualTo(1e-3);
+        assertThatThrownBy(() -> config(
+                        data,
+                        1,
+                        "wide",
+                        Training.Label.WEAK,
+                        0,
+                        "lexical,ngrams:10",
+                        new Training.Fit.Newton(1e-3),
+                        null))
+                .hasMessageContaining("hashed n-grams need the sgd fit");
+        assertThatThrownBy(() -> config(
+                        data, 1, "oof", Training.Label.WEAK, 0, "lexical", new Training.Fit.Sgd(), dir.resolve("o")))
+                .hasMessageContaining("need cross-validation");
     }
 
     @Test

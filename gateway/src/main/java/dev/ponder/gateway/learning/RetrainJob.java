@@ -229,6 +229,8 @@ final class RetrainJob {
                         settings.epochs(),
                         0.05,
                         1e-4,
+                        // SGD: the loop's hashed n-grams are too wide for a Newton fit (docs/router.md, sixth round).
+                        new Training.Fit.Sgd(),
                         0.5,
                         version,
                         work.resolve(version + ".bin"),
@@ -236,6 +238,7 @@ final class RetrainJob {
                                 + (settings.seedData().isEmpty() ? "" : " and seed data " + settings.seedData()),
                         Training.Label.WEAK,
                         0,
+                        null,
                         null),
                 clock,
                 out);

@@ -18,8 +18,8 @@ import java.util.Set;
 final class TrainCommand {
     static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
             + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 100]"
-            + " [--learning-rate 0.05] [--l2 1e-4] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]"
-            + " [--label weak|all|gap] [--cv FOLDS] [--cv-only true] [--embedding-cache FILE]";
+            + " [--learning-rate 0.05] [--l2 1e-4] [--fit sgd|newton] [--newton-l2 1e-3] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]"
+            + " [--label weak|all|gap] [--cv FOLDS] [--cv-only true] [--oof FILE] [--embedding-cache FILE]";
     private static final Set<String> OPTIONS = Set.of(
             "data",
             "weak",
@@ -31,12 +31,15 @@ final class TrainCommand {
             "epochs",
             "learning-rate",
             "l2",
+            "fit",
+            "newton-l2",
             "test-fraction",
             "version",
             "attribution",
             "label",
             "cv",
             "cv-only",
+            "oof",
             "embedding-cache");
 
     private TrainCommand() {}
@@ -66,13 +69,15 @@ final class TrainCommand {
                 (int) a.number("epochs", 100, 1, 1000),
                 a.number("learning-rate", 0.05, 1e-9, 100),
                 a.number("l2", 1e-4, 0, 100),
+                fit(a),
                 a.number("test-fraction", 0.5, 0, 0.99),
                 version,
                 artifact,
                 attribution(a.get("attribution", "")),
                 label(a.get("label", "weak")),
                 (int) a.number("cv", 0, 0, 100),
-                a.get("embedding-cache", "").isEmpty() ? null : Path.of(a.get("embedding-cache", "")));
+                optionalPath(a, "embedding-cache"),
+                optionalPath(a, "oof"));
         if (Boolean.parseBoolean(a.get("cv-only", "false"))) {
             Training.crossValidate(config, out);
             return 0;
@@ -80,6 +85,25 @@ final class TrainCommand {
         Training.Result r = Training.run(config, clock, out);
         out.println("wrote " + r.artifact() + " and " + r.card() + " (sha256 " + r.sha256() + ")");
         return 0;
+    }
+
+    private static Training.Fit fit(Args a) {
+        return switch (a.get("fit", "sgd")) {
+            case "sgd" -> {
+                if (!a.get("newton-l2", "").isEmpty()) {
+                    throw new Args.UsageException("train: --newton-l2 applies only to --fit newton");
+                }
+                yield new Training.Fit.Sgd();
+            }
+            case "newton" -> new Training.Fit.Newton(a.number("newton-l2", 1e-3, 1e-12, 100));
+            default ->
+                throw new Args.UsageException("train: --fit must be sgd or newton, got '" + a.get("fit", "") + "'");
+        };
+    }
+
+    private static Path optionalPath(Args a, String option) {
+        String value = a.get(option, "");
+        return value.isEmpty() ? null : Path.of(value);
     }
 
     private static Training.Label label(String name) {

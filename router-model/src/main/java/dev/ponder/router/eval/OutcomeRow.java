@@ -1,6 +1,9 @@
 package dev.ponder.router.eval;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A prompt and how each model did on it (one line of an outcome file). The id is "" when the file gives none: it
@@ -14,7 +17,11 @@ public record OutcomeRow(String id, String source, String split, String prompt, 
         if (prompt == null) {
             throw new IllegalArgumentException("prompt must not be null (row " + id + ")");
         }
-        outcomes = Map.copyOf(outcomes);
+        // In the file's order, not Map.copyOf's, which is salted per JVM: training iterates the outcomes (the answer
+        // scorer's examples), so that order would give another artifact, and another SHA-256, in every process.
+        Map<String, Outcome> copy = new LinkedHashMap<>();
+        outcomes.forEach((model, o) -> copy.put(Objects.requireNonNull(model), Objects.requireNonNull(o)));
+        outcomes = Collections.unmodifiableMap(copy);
     }
 
     public boolean has(String... models) {

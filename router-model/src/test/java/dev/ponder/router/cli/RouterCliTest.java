@@ -76,6 +76,11 @@ class RouterCliTest {
         assertThat(run("train", "--data", data.toString(), "--weak", "w", "--strong", "s", "--out", "m.model"))
                 .isEqualTo(2);
         assertThat(err()).contains("NAME.bin");
+        String train = "train --data " + data + " --weak w --strong s --out m.bin ";
+        assertThat(run((train + "--fit exact").split(" "))).isEqualTo(2);
+        assertThat(err()).contains("--fit must be sgd or newton");
+        assertThat(run((train + "--newton-l2 1e-3").split(" "))).isEqualTo(2);
+        assertThat(err()).contains("--newton-l2 applies only to --fit newton");
     }
 
     @ParameterizedTest

@@ -35,6 +35,18 @@ class OutcomeFileTest {
         assertThat(rows.getFirst().split()).isEqualTo("all");
     }
 
+    @Test
+    void outcomesKeepTheFilesOrderSoThatTrainingSeesThemInTheSameOrderInEveryProcess() throws IOException {
+        List<String> models = List.of("m", "c", "x", "a", "q", "b", "z", "k", "e", "t", "g", "o");
+        String outcomes = String.join(
+                ",", models.stream().map(m -> "\"" + m + "\":{\"score\":1}").toList());
+
+        OutcomeRow row = OutcomeFile.read(file("{\"id\":\"a\",\"prompt\":\"Hi?\",\"outcomes\":{" + outcomes + "}}"))
+                .getFirst();
+
+        assertThat(row.outcomes().keySet()).containsExactlyElementsOf(models);
+    }
+
     @ParameterizedTest
     @CsvSource(
             delimiter = '|',
