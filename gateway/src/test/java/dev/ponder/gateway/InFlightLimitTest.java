@@ -27,7 +27,7 @@ class InFlightLimitTest extends GatewayTest {
             int before = small.requestCount();
             CompletableFuture<HttpResponse<String>> slow =
                     CompletableFuture.supplyAsync(() -> post("/v1/chat/completions", "application/json", BODY));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (small.requestCount() == before && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }

@@ -291,9 +291,9 @@ class ShutdownDrainTest {
 
     private static void awaitUntil(String what, java.util.function.BooleanSupplier condition)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited 10 s for %s", what).isLessThan(deadline);
+            assertThat(System.nanoTime()).as("waited 30 s for %s", what).isLessThan(deadline);
             Thread.sleep(20);
         }
     }

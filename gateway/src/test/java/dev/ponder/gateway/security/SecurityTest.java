@@ -169,7 +169,7 @@ class SecurityTest {
                 java.sql.Timestamp.from(NOW.minusSeconds(1)),
                 key.get("id"));
         HttpResponse<String> response = Awaitility.await()
-                .atMost(Duration.ofSeconds(10))
+                .atMost(Duration.ofSeconds(30))
                 .until(() -> chat(secret(key), "ponder", "hello"), r -> r.statusCode() != 200);
 
         assertThat(response.statusCode()).isEqualTo(401);
@@ -997,7 +997,7 @@ class SecurityTest {
     /** Polls until the asynchronous outcome writer has written the row. */
     private Map<String, Object> awaitRow(String sql, Object... args) {
         return Awaitility.await()
-                .atMost(Duration.ofSeconds(10))
+                .atMost(Duration.ofSeconds(30))
                 .until(() -> jdbc.queryForList(sql, args), rows -> !rows.isEmpty())
                 .getFirst();
     }
