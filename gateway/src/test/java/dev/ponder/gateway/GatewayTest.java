@@ -113,7 +113,7 @@ public abstract class GatewayTest {
 
     /** Polls until the asynchronous outcome writer has written the row. */
     protected Map<String, Object> awaitRow(String sql, Object... args) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             List<Map<String, Object>> rows = jdbc.queryForList(sql, args);
             if (!rows.isEmpty() || System.nanoTime() > deadline) {

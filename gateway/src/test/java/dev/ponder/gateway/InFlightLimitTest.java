@@ -21,12 +21,13 @@ class InFlightLimitTest extends GatewayTest {
 
     @Test
     void aRequestBeyondTheLimitIsRefusedAtOnceAndTheNextOneAfterTheSlowOneIsServed() throws Exception {
-        small.delayFirstByte(Duration.ofSeconds(2));
+        // Held, not delayed: the refusals must come while it is in progress, however long they take to be sent.
+        small.holdAnswers();
         try {
             int before = small.requestCount();
             CompletableFuture<HttpResponse<String>> slow =
                     CompletableFuture.supplyAsync(() -> post("/v1/chat/completions", "application/json", BODY));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (small.requestCount() == before && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
@@ -45,9 +46,10 @@ class InFlightLimitTest extends GatewayTest {
                             .path("code")
                             .asString())
                     .isEqualTo("server_overloaded");
+            small.releaseAnswers();
             assertThat(slow.get().statusCode()).isEqualTo(200);
         } finally {
-            small.delayFirstByte(Duration.ZERO);
+            small.releaseAnswers();
         }
         assertThat(post("/v1/chat/completions", "application/json", BODY).statusCode())
                 .isEqualTo(200);

@@ -65,6 +65,9 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
     /** Those of them the drain cut: their backend calls fail as interrupted, which is not what their clients hear. */
     private final Set<Thread> cut = ConcurrentHashMap.newKeySet();
 
+    /** Those of them answering 503 to a request that came during the drain: waited for, never cut. */
+    private final Set<Thread> refusing = ConcurrentHashMap.newKeySet();
+
     private final Object idle = new Object();
     private final Duration timeout;
     private final JsonMapper json;
@@ -91,8 +94,7 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
         inProgress.add(Thread.currentThread());
         try {
             if (draining) {
-                response.setHeader(HttpHeaders.CONNECTION, "close");
-                ErrorResponses.write(response, SHUTTING_DOWN, json);
+                refuse(response);
                 return;
             }
             chain.doFilter(request, response);
@@ -106,12 +108,30 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
         } finally {
             inProgress.remove(Thread.currentThread());
             cut.remove(Thread.currentThread());
+            refusing.remove(Thread.currentThread());
             if (inProgress.isEmpty() && draining) {
                 synchronized (idle) {
                     idle.notifyAll();
                 }
             }
         }
+    }
+
+    /**
+     * Answers a request that came during the drain. It stays counted, so that the drain waits for its answer, but the
+     * cut passes it by: interrupted, it wrote its 503 on a connection that the interrupt closed (the cut came while
+     * it was being refused, seen under load).
+     */
+    private void refuse(HttpServletResponse response) throws IOException {
+        synchronized (idle) {
+            refusing.add(Thread.currentThread());
+            if (cut.remove(Thread.currentThread())) {
+                // The cut came between the count and the check.
+                Thread.interrupted();
+            }
+        }
+        response.setHeader(HttpHeaders.CONNECTION, "close");
+        ErrorResponses.write(response, SHUTTING_DOWN, json);
     }
 
     /**
@@ -122,10 +142,15 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
     public void stop() {
         draining = true;
         if (!awaitIdle(timeout)) {
-            inProgress.forEach(thread -> {
-                cut.add(thread);
-                thread.interrupt();
-            });
+            // Under the lock a request being refused takes: each one is either passed by or has its interrupt cleared.
+            synchronized (idle) {
+                inProgress.forEach(thread -> {
+                    if (!refusing.contains(thread)) {
+                        cut.add(thread);
+                        thread.interrupt();
+                    }
+                });
+            }
             awaitIdle(CUT_GRACE);
         }
         running = false;

@@ -76,6 +76,49 @@ class ShutdownDrainFilterTest {
         assertThat(interruptedAfter).as("the thread is still interrupted").isFalse();
     }
 
+    /**
+     * A request refused while the drain ends is not cut with those in progress: interrupted, its 503 was written on a
+     * closing connection, and the test thread refusing one was left interrupted (seen under load).
+     */
+    @Test
+    void aRequestRefusedWhenTheDrainCutsIsNotInterrupted() throws Exception {
+        drain.start();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch wasCut = new CountDownLatch(1);
+        CompletableFuture<Void> inProgress = onItsOwnThread(() -> serve(new MockHttpServletResponse(), (r, s) -> {
+            entered.countDown();
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.onSpinWait();
+            }
+            drain.cutThisRequest();
+            wasCut.countDown();
+        }));
+        entered.await(5, TimeUnit.SECONDS);
+        CompletableFuture<Void> stop = onItsOwnThread(drain::stop);
+        while (refusalOfANewRequest() != 503) {
+            Thread.onSpinWait();
+        }
+
+        // Still writing its 503 when the drain runs out and cuts.
+        AtomicBoolean interruptedWhileRefused = new AtomicBoolean();
+        MockHttpServletResponse refused = new MockHttpServletResponse() {
+            @Override
+            public void setHeader(String name, String value) {
+                while (wasCut.getCount() > 0) {
+                    Thread.onSpinWait();
+                }
+                interruptedWhileRefused.set(Thread.currentThread().isInterrupted());
+                super.setHeader(name, value);
+            }
+        };
+        onItsOwnThread(() -> serve(refused, (r, s) -> {})).get(5, TimeUnit.SECONDS);
+
+        assertThat(refused.getStatus()).isEqualTo(503);
+        assertThat(interruptedWhileRefused).isFalse();
+        inProgress.get(5, TimeUnit.SECONDS);
+        stop.get(5, TimeUnit.SECONDS);
+    }
+
     @Test
     void aCutRequestThatNeverAskedLeavesTheDrainWithoutTheInterrupt() throws Exception {
         drain.start();

@@ -77,7 +77,9 @@ class LoadGeneratorTest {
 
             assertThat(result.ok()).isEqualTo(20);
             assertThat(result.errors()).isEmpty();
-            assertThat(result.connectionsOpened()).isLessThan(5);
+            // Not a fixed number: on a loaded machine the generator catches up after a stall by sending the requests
+            // then due at once (open loop), and each of those needs a connection of its own.
+            assertThat(result.connectionsOpened()).isLessThanOrEqualTo(result.maxInFlight());
             assertThat(result.harnessCpuMs()).isPositive();
         }
     }

@@ -18,8 +18,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -29,8 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A scriptable model server on 127.0.0.1 (a random port) that speaks one provider's real wire protocol; the
  * subclasses are the protocols. By default it answers {@code "echo: <last user message>"}. Script it with
- * {@link #reply}, {@link #replyWith} (tool calls), {@link #failNext}, {@link #delayFirstByte} and
- * {@link #cutNextStreamAfter}; inspect what it received with {@link #requestBodies()}. Usage is counted as one
+ * {@link #reply}, {@link #replyWith} (tool calls), {@link #failNext}, {@link #delayFirstByte}, {@link #holdAnswers}
+ * and {@link #cutNextStreamAfter}; inspect what it received with {@link #requestBodies()}. Usage is counted as one
  * token per 4 characters. A GET under the same prefix (a health probe, e.g. {@code /v1/models}) answers 200
  * {@code {}} and is not recorded. Thread-safe; close it to stop it (a closed server refuses connections).
  */
@@ -77,6 +79,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
     private final AtomicInteger abandoned = new AtomicInteger();
     private volatile Function<String, Reply> replies = prompt -> Reply.text("echo: " + prompt);
     private volatile Duration firstByteDelay = Duration.ZERO;
+    private volatile CountDownLatch answersHeld = new CountDownLatch(0);
     private volatile Duration chunkPace = Duration.ZERO;
     private volatile String reportedModel;
 
@@ -147,6 +150,20 @@ public abstract class FakeLlmServer implements AutoCloseable {
     /** Every later request waits this long before the response starts. */
     public void delayFirstByte(Duration delay) {
         this.firstByteDelay = Objects.requireNonNull(delay, "delay");
+    }
+
+    /**
+     * Every later request waits before its response starts until {@link #releaseAnswers}: a request kept in progress
+     * for exactly as long as a test needs, where a fixed delay could end before a loaded machine got there. At most a
+     * minute, so that a test that fails before releasing them does not hang.
+     */
+    public void holdAnswers() {
+        answersHeld = new CountDownLatch(1);
+    }
+
+    /** The held requests, and every later one, answer. */
+    public void releaseAnswers() {
+        answersHeld.countDown();
     }
 
     /** Every later streamed answer waits this long between chunks. */
@@ -345,6 +362,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
             }
             bodies.add(body);
             pause(firstByteDelay);
+            awaitRelease(answersHeld);
             Failure failure = failures.poll();
             if (failure != null) {
                 failure.headers()
@@ -393,6 +411,14 @@ public abstract class FakeLlmServer implements AutoCloseable {
                 // Closing would end the chunked body cleanly; a cut must leave it broken.
                 exchange.close();
             }
+        }
+    }
+
+    private static void awaitRelease(CountDownLatch held) {
+        try {
+            held.await(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
