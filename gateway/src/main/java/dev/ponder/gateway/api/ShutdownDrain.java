@@ -132,6 +132,8 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
         }
         response.setHeader(HttpHeaders.CONNECTION, "close");
         ErrorResponses.write(response, SHUTTING_DOWN, json);
+        // Ended here, as an answer finished during the drain: the server may stop as soon as this one leaves.
+        finish(response);
     }
 
     /**

@@ -37,10 +37,7 @@ class ShutdownDrainFilterTest {
         }));
         entered.await(5, TimeUnit.SECONDS);
 
-        CompletableFuture<Void> stop = onItsOwnThread(drain::stop);
-        while (refusalOfANewRequest() != 503) {
-            Thread.onSpinWait();
-        }
+        CompletableFuture<Void> stop = beginDrain();
         release.countDown();
         stop.get(5, TimeUnit.SECONDS);
 
@@ -94,10 +91,7 @@ class ShutdownDrainFilterTest {
             wasCut.countDown();
         }));
         entered.await(5, TimeUnit.SECONDS);
-        CompletableFuture<Void> stop = onItsOwnThread(drain::stop);
-        while (refusalOfANewRequest() != 503) {
-            Thread.onSpinWait();
-        }
+        CompletableFuture<Void> stop = beginDrain();
 
         // Still writing its 503 when the drain runs out and cuts.
         AtomicBoolean interruptedWhileRefused = new AtomicBoolean();
@@ -144,6 +138,28 @@ class ShutdownDrainFilterTest {
     }
 
     @Test
+    void aRequestRefusedDuringTheDrainHasItsAnswerEndedBeforeItLeaves() throws Exception {
+        drain.start();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> held = onItsOwnThread(() -> serve(new MockHttpServletResponse(), (r, s) -> {
+            entered.countDown();
+            await(release);
+        }));
+        entered.await(5, TimeUnit.SECONDS);
+        CompletableFuture<Void> stop = beginDrain();
+        EndingResponse refused = new EndingResponse();
+
+        serve(refused, (r, s) -> {});
+
+        assertThat(refused.getStatus()).isEqualTo(503);
+        assertThat(refused.ended).as("the refusal left the container's buffer").isTrue();
+        release.countDown();
+        stop.get(5, TimeUnit.SECONDS);
+        held.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aRequestNotCutIsNotToldItWas() throws Exception {
         drain.start();
         AtomicBoolean toldCut = new AtomicBoolean(true);
@@ -151,6 +167,15 @@ class ShutdownDrainFilterTest {
         serve(new MockHttpServletResponse(), (r, s) -> toldCut.set(drain.cutThisRequest()));
 
         assertThat(toldCut).isFalse();
+    }
+
+    /** Starts the drain on a thread of its own and returns once it refuses new requests. */
+    private CompletableFuture<Void> beginDrain() {
+        CompletableFuture<Void> stop = onItsOwnThread(drain::stop);
+        while (refusalOfANewRequest() != 503) {
+            Thread.onSpinWait();
+        }
+        return stop;
     }
 
     /** The status a new request gets now: 503 once the drain has begun. */
