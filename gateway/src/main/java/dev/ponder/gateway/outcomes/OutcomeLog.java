@@ -39,6 +39,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
     private final int batchSize;
     private final Duration probeInterval;
     private final Duration linger;
+    private final Duration closeWriteTime;
     private final Thread writer;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
@@ -68,6 +69,18 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
             int batchSize,
             Duration probeInterval,
             Duration linger) {
+        this(jdbc, journalDir, queueCapacity, batchSize, probeInterval, linger, CLOSE_WRITE_TIME);
+    }
+
+    /** As above, with how long {@link #close()} goes on writing before it journals the rest. */
+    OutcomeLog(
+            JdbcTemplate jdbc,
+            Path journalDir,
+            int queueCapacity,
+            int batchSize,
+            Duration probeInterval,
+            Duration linger,
+            Duration closeWriteTime) {
         this.jdbc = jdbc;
         this.store = new OutcomeStore(jdbc);
         this.journal = new Journal(journalDir);
@@ -75,6 +88,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
         this.batchSize = batchSize;
         this.probeInterval = probeInterval;
         this.linger = linger;
+        this.closeWriteTime = closeWriteTime;
         this.journalBytes = journal.size();
         this.writer = Thread.ofPlatform().name("ponder-outcome-writer").daemon().start(this::drain);
     }
@@ -289,7 +303,7 @@ public final class OutcomeLog implements OutcomeListener, AutoCloseable {
      */
     @Override
     public void close() {
-        closeDeadlineNanos = System.nanoTime() + CLOSE_WRITE_TIME.toNanos();
+        closeDeadlineNanos = System.nanoTime() + closeWriteTime.toNanos();
         running = false;
         try {
             writer.join(CLOSE_TIMEOUT);

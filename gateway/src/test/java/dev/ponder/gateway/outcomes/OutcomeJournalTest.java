@@ -72,7 +72,10 @@ class OutcomeJournalTest {
         JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.migrated());
         int backlog = 50_000;
         Instant now = Instant.now();
-        OutcomeLog stopping = new OutcomeLog(jdbc, dir, backlog, 500, Duration.ofMillis(50), Duration.ZERO);
+        // A close that writes for 200 ms, not the product's 5 s: no machine stores 50,000 rows in that, while a
+        // machine three times as fast as the build machines stores them in 5 s, and nothing would be journalled.
+        OutcomeLog stopping =
+                new OutcomeLog(jdbc, dir, backlog, 500, Duration.ofMillis(50), Duration.ZERO, Duration.ofMillis(200));
         for (int i = 0; i < backlog; i++) {
             stopping.onOutcome(Outcomes.escalated("backlog-" + i, now));
         }
@@ -87,7 +90,7 @@ class OutcomeJournalTest {
             journalled = lines.count();
         }
         assertThat(stored + journalled).as("stored now or at the next start").isEqualTo(backlog);
-        assertThat(journalled).as("more than a few seconds of writing").isPositive();
+        assertThat(journalled).as("more than the close's writing time").isPositive();
     }
 
     @Test
