@@ -210,9 +210,9 @@ public final class UpstreamErrors {
 
     /**
      * A 200 whose body cannot be read as an answer (malformed or empty JSON, no choices, an encoding Ponder cannot
-     * decode): the upstream answered
-     * wrongly, so it is a bad upstream answer, not an unavailable one, and the same request would get the same. The
-     * adapters parse with Jackson 2, whose parse errors are IOExceptions: they must not pass for a broken connection.
+     * decode): the upstream answered wrongly, so it is a bad upstream answer, not an unavailable one, and the same
+     * request would get the same. The adapters parse with Jackson 2, whose parse errors are IOExceptions: they must
+     * not pass for a broken connection.
      */
     private BackendException unreadableAnswer(Throwable t, Throwable failure) {
         String what;

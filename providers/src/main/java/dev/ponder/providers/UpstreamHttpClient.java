@@ -61,8 +61,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Its pool holds at most as many connections as the backend's bulkhead lets calls run. It retries nothing but a
  * request a kept-alive connection dropped unanswered ({@link StaleConnectionRetry}: the guard's Resilience4j retry
  * owns retries) and a stream refused for its {@code stream_options} ({@link #refusesStreamOptions}), never follows
- * redirects, keeps no cookies, asks for no compression (but reads a gzip or deflate answer sent unasked); HTTPS trusts the JDK's trust store, and proxies come from the
- * default {@link ProxySelector} ({@code https.proxyHost} and the like), as with the JDK client it replaced.
+ * redirects, keeps no cookies, asks for no compression (but reads a gzip or deflate answer sent unasked); HTTPS
+ * trusts the JDK's trust store, and proxies come from the default {@link ProxySelector} ({@code https.proxyHost} and
+ * the like), as with the JDK client it replaced.
  */
 final class UpstreamHttpClient implements HttpClient {
 

@@ -125,10 +125,7 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
     private void refuse(HttpServletResponse response) throws IOException {
         synchronized (idle) {
             refusing.add(Thread.currentThread());
-            if (cut.remove(Thread.currentThread())) {
-                // The cut came between the count and the check.
-                Thread.interrupted();
-            }
+            cutThisRequest(); // clears the interrupt of a cut that came between the count and the check
         }
         response.setHeader(HttpHeaders.CONNECTION, "close");
         ErrorResponses.write(response, SHUTTING_DOWN, json);
