@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
@@ -113,10 +117,26 @@ class OutcomeLogOutageTest {
                 .start();
     }
 
+    /**
+     * A free port below the kernel's ephemeral range: the database is stopped and started again on it, and in between
+     * an outgoing connection (this JVM's pool keeps trying) could be given a free ephemeral port as its own.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        int ephemeralLow = 32768;
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        if (Files.isReadable(range)) {
+            ephemeralLow = Integer.parseInt(Files.readAllLines(range).getFirst().trim().split("\\s+")[0]);
         }
+        int low = Math.max(1024, ephemeralLow - 10_000);
+        for (int tries = 0; tries < 100; tries++) {
+            int port = ThreadLocalRandom.current().nextInt(low, ephemeralLow);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (BindException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port in [" + low + ", " + ephemeralLow + ")");
     }
 
     private static void sleep(long millis) {
