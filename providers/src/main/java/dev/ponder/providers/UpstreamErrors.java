@@ -82,6 +82,20 @@ public final class UpstreamErrors {
                 return byCause;
             }
         }
+        // Only when nothing more specific is in the chain: an IOException often wraps the timeout that caused it.
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException) {
+                // Reset or half-read connections, a kept-alive connection the server closed as it was reused ("The
+                // target server failed to respond"), a stream cut mid-way: transient, worth another try.
+                return new BackendException(
+                        Action.RETRY,
+                        prefixed("connection failed: " + describe(t)),
+                        0,
+                        "connection_error",
+                        null,
+                        cause);
+            }
+        }
         return new BackendException(Action.ESCALATE, prefixed("failed: " + describe(failure)), 0, null, null, cause);
     }
 
@@ -261,12 +275,6 @@ public final class UpstreamErrors {
         }
         if (t instanceof UpstreamCall.Interrupted || t instanceof InterruptedException) {
             return new BackendException(Action.ESCALATE, prefixed("interrupted"), 0, "cancelled", null, failure);
-        }
-        if (t instanceof IOException) {
-            // Reset or half-read connections, a kept-alive connection the server closed as it was reused ("The
-            // target server failed to respond"), a stream cut mid-way: transient, worth another try.
-            return new BackendException(
-                    Action.RETRY, prefixed("connection failed: " + describe(t)), 0, "connection_error", null, failure);
         }
         return null;
     }

@@ -58,6 +58,16 @@ class UpstreamErrorsTest {
     }
 
     @Test
+    void aTimeoutWrappedInAPlainIOExceptionIsStillATimeout() {
+        // HTTP clients wrap the socket's timeout in an IOException of their own ("Read failed: ...").
+        BackendException e = errors.map(
+                new UncheckedIOException(new IOException("Read failed", new SocketTimeoutException("Read timed out"))));
+
+        assertThat(e.action()).isEqualTo(Action.ESCALATE);
+        assertThat(e.errorType()).isEqualTo("timeout");
+    }
+
+    @Test
     void escalatesWhenTheServerCannotBeReached() {
         assertThat(errors.map(new ConnectException("Connection refused")).action())
                 .isEqualTo(Action.ESCALATE);
