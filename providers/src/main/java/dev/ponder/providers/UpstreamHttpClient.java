@@ -12,6 +12,7 @@ import dev.langchain4j.http.client.sse.ServerSentEventParser;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ProxySelector;
 import java.net.SocketTimeoutException;
@@ -294,14 +295,45 @@ final class UpstreamHttpClient implements HttpClient {
             return in;
         }
         return switch (encoding.strip().toLowerCase(Locale.ROOT)) {
-            case "gzip", "x-gzip" -> new GZIPInputStream(in);
+            case "gzip", "x-gzip" -> new SourceReadToItsEnd(new GZIPInputStream(in), in);
             // zlib-wrapped, as HTTP says, or raw, as some servers send it
-            case "deflate" -> new DeflateInputStream(in);
+            case "deflate" -> new SourceReadToItsEnd(new DeflateInputStream(in), in);
             default -> {
                 closeQuietly(in);
                 throw new UnreadableEncoding(encoding);
             }
         };
+    }
+
+    /**
+     * A decoder whose source is read to its end when the decoder has ended: a decoder stops after its trailer, and
+     * the connection goes back to the pool only once its body's end has been read (closing before drops it).
+     */
+    private static final class SourceReadToItsEnd extends FilterInputStream {
+        private final InputStream source;
+
+        SourceReadToItsEnd(InputStream decoder, InputStream source) {
+            super(decoder);
+            this.source = source;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b == -1) {
+                source.transferTo(OutputStream.nullOutputStream());
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n == -1) {
+                source.transferTo(OutputStream.nullOutputStream());
+            }
+            return n;
+        }
     }
 
     private static boolean identity(String encoding) {
