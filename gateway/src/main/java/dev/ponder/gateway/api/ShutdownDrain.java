@@ -38,26 +38,23 @@ import tools.jackson.databind.json.JsonMapper;
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
 
-    private static final ApiException SHUTTING_DOWN = new ApiException(
-            503,
-            "server_error",
-            null,
-            "server_shutting_down",
-            "This Ponder replica is shutting down; retry, and another one will answer.",
-            Duration.ofSeconds(1));
+    private static final ApiException SHUTTING_DOWN = shuttingDown("");
 
     /** What a request cut at the end of the drain is answered, unless its answer had begun (a stream's). */
-    static final ApiException CUT = new ApiException(
-            503,
-            "server_error",
-            null,
-            "server_shutting_down",
-            "This Ponder replica is shutting down and the answer outlived its drain; retry, and another one will"
-                    + " answer.",
-            Duration.ofSeconds(1));
+    static final ApiException CUT = shuttingDown(" and the answer outlived its drain");
 
     /** How long requests cut at the end of the drain get to end their answers and hand over their outcomes. */
     static final Duration CUT_GRACE = Duration.ofSeconds(3);
+
+    private static ApiException shuttingDown(String why) {
+        return new ApiException(
+                503,
+                "server_error",
+                null,
+                "server_shutting_down",
+                "This Ponder replica is shutting down" + why + "; retry, and another one will answer.",
+                Duration.ofSeconds(1));
+    }
 
     /** The threads serving requests now: each serves one request at a time through this filter. */
     private final Set<Thread> inProgress = ConcurrentHashMap.newKeySet();

@@ -125,7 +125,8 @@ class OutcomeLogOutageTest {
         int ephemeralLow = 32768;
         Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
         if (Files.isReadable(range)) {
-            ephemeralLow = Integer.parseInt(Files.readAllLines(range).getFirst().trim().split("\\s+")[0]);
+            ephemeralLow =
+                    Integer.parseInt(Files.readAllLines(range).getFirst().trim().split("\\s+")[0]);
         }
         int low = Math.max(1024, ephemeralLow - 10_000);
         for (int tries = 0; tries < 100; tries++) {
