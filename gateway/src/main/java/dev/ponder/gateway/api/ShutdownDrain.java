@@ -62,8 +62,11 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
     /** Those of them the drain cut: their backend calls fail as interrupted, which is not what their clients hear. */
     private final Set<Thread> cut = ConcurrentHashMap.newKeySet();
 
-    /** Those of them answering 503 to a request that came during the drain: waited for, never cut. */
-    private final Set<Thread> refusing = ConcurrentHashMap.newKeySet();
+    /**
+     * Those of them writing a whole answer, or the 503 of a request that came during the drain: waited for, never
+     * cut (an interrupt would close the connection under the write).
+     */
+    private final Set<Thread> ending = ConcurrentHashMap.newKeySet();
 
     private final Object idle = new Object();
     private final Duration timeout;
@@ -99,13 +102,13 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
                 // The server stops as soon as the last request leaves this filter: its answer must be on the wire
                 // by then, not in the container's buffer, which it writes only after the filters return. Written
                 // without a cut's interrupt, which no one else may have cleared (a request cut while queued).
-                cutThisRequest();
+                passByTheCut();
                 finish(response);
             }
         } finally {
             inProgress.remove(Thread.currentThread());
             cut.remove(Thread.currentThread());
-            refusing.remove(Thread.currentThread());
+            ending.remove(Thread.currentThread());
             if (inProgress.isEmpty() && draining) {
                 synchronized (idle) {
                     idle.notifyAll();
@@ -120,10 +123,7 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
      * it was being refused, seen under load).
      */
     private void refuse(HttpServletResponse response) throws IOException {
-        synchronized (idle) {
-            refusing.add(Thread.currentThread());
-            cutThisRequest(); // clears the interrupt of a cut that came between the count and the check
-        }
+        passByTheCut();
         response.setHeader(HttpHeaders.CONNECTION, "close");
         ErrorResponses.write(response, SHUTTING_DOWN, json);
         // Ended here, as an answer finished during the drain: the server may stop as soon as this one leaves.
@@ -138,10 +138,11 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
     public void stop() {
         draining = true;
         if (!awaitIdle(timeout)) {
-            // Under the lock a request being refused takes: each one is either passed by or has its interrupt cleared.
+            // Under the lock a request ending its answer takes: each one is either passed by or has its interrupt
+            // cleared.
             synchronized (idle) {
                 inProgress.forEach(thread -> {
-                    if (!refusing.contains(thread)) {
+                    if (!ending.contains(thread)) {
                         cut.add(thread);
                         thread.interrupt();
                     }
@@ -150,6 +151,14 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             awaitIdle(CUT_GRACE);
         }
         running = false;
+    }
+
+    /** From now on the cut passes the calling thread by, and the interrupt of a cut that came before is cleared. */
+    private void passByTheCut() {
+        synchronized (idle) {
+            ending.add(Thread.currentThread());
+            cutThisRequest();
+        }
     }
 
     /**

@@ -82,14 +82,7 @@ class ShutdownDrainFilterTest {
         drain.start();
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch wasCut = new CountDownLatch(1);
-        CompletableFuture<Void> inProgress = onItsOwnThread(() -> serve(new MockHttpServletResponse(), (r, s) -> {
-            entered.countDown();
-            while (!Thread.currentThread().isInterrupted()) {
-                Thread.onSpinWait();
-            }
-            drain.cutThisRequest();
-            wasCut.countDown();
-        }));
+        CompletableFuture<Void> inProgress = runsUntilCut(entered, wasCut);
         entered.await(5, TimeUnit.SECONDS);
         CompletableFuture<Void> stop = beginDrain();
 
@@ -111,6 +104,45 @@ class ShutdownDrainFilterTest {
         assertThat(interruptedWhileRefused).isFalse();
         inProgress.get(5, TimeUnit.SECONDS);
         stop.get(5, TimeUnit.SECONDS);
+    }
+
+    /** A whole answer still being written when the drain runs out is passed by, as a refusal is. */
+    @Test
+    void anAnswerBeingEndedWhenTheDrainCutsIsNotInterrupted() throws Exception {
+        drain.start();
+        CountDownLatch entered = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch wasCut = new CountDownLatch(1);
+        CompletableFuture<Void> slow = runsUntilCut(entered, wasCut);
+        AtomicBoolean interruptedWhileEnding = new AtomicBoolean();
+        MockHttpServletResponse ending = new MockHttpServletResponse() {
+            @Override
+            public ServletOutputStream getOutputStream() {
+                return new DelegatingServletOutputStream(super.getOutputStream()) {
+                    @Override
+                    public void close() throws IOException {
+                        while (wasCut.getCount() > 0) {
+                            Thread.onSpinWait();
+                        }
+                        interruptedWhileEnding.set(Thread.currentThread().isInterrupted());
+                        super.close();
+                    }
+                };
+            }
+        };
+        CompletableFuture<Void> answered = onItsOwnThread(() -> serve(ending, (r, s) -> {
+            entered.countDown();
+            await(release);
+        }));
+        entered.await(5, TimeUnit.SECONDS);
+        CompletableFuture<Void> stop = beginDrain();
+
+        release.countDown();
+
+        slow.get(5, TimeUnit.SECONDS);
+        answered.get(5, TimeUnit.SECONDS);
+        stop.get(5, TimeUnit.SECONDS);
+        assertThat(interruptedWhileEnding).isFalse();
     }
 
     @Test
@@ -167,6 +199,18 @@ class ShutdownDrainFilterTest {
         serve(new MockHttpServletResponse(), (r, s) -> toldCut.set(drain.cutThisRequest()));
 
         assertThat(toldCut).isFalse();
+    }
+
+    /** A request whose backend call runs until the drain cuts it; it counts down {@code wasCut} once it knows. */
+    private CompletableFuture<Void> runsUntilCut(CountDownLatch entered, CountDownLatch wasCut) {
+        return onItsOwnThread(() -> serve(new MockHttpServletResponse(), (r, s) -> {
+            entered.countDown();
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.onSpinWait();
+            }
+            drain.cutThisRequest();
+            wasCut.countDown();
+        }));
     }
 
     /** Starts the drain on a thread of its own and returns once it refuses new requests. */
