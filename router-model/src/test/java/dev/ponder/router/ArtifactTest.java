@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -65,6 +66,16 @@ class ArtifactTest {
         assertThat(formatOf(bge)).isEqualTo(3);
         assertThat(formatOf(artifact(40))).isEqualTo(2);
         assertThat(formatOf(artifact(0))).isEqualTo(2);
+    }
+
+    @Test
+    void theBundledDefaultIsWrittenBackToItsOwnBytes() throws IOException {
+        byte[] bundled;
+        try (InputStream in = RouterModel.class.getResourceAsStream(RouterModel.DEFAULT_RESOURCE + ".bin")) {
+            bundled = in.readAllBytes();
+        }
+
+        assertThat(Artifact.fromBytes(bundled).toBytes()).isEqualTo(bundled);
     }
 
     private static int formatOf(Artifact a) throws IOException {
