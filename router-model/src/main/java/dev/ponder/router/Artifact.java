@@ -24,15 +24,19 @@ record Artifact(
         Standardizer answerDense,
         LinearModel answer) {
     static final String MAGIC = "ponder-router";
-    static final int FORMAT = 2;
+    /** Format 3 names the encoder; a MiniLM (or encoder-less) model is still written as format 2, byte for byte. */
+    static final int FORMAT = 3;
 
     byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(bytes))) {
             out.writeUTF(MAGIC);
-            out.writeInt(FORMAT);
+            out.writeInt(format(promptSpec));
             out.writeBoolean(promptSpec.lexical());
             out.writeInt(promptSpec.encoderTokens());
+            if (format(promptSpec) == 3) {
+                out.writeUTF(promptSpec.encoderModel().id());
+            }
             out.writeInt(promptSpec.ngramBits());
             write(out, promptLexical);
             write(out, difficulty);
@@ -43,6 +47,11 @@ record Artifact(
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** The format weights with these features are written in: the oldest that can say which encoder they need. */
+    static int format(FeatureSpec promptSpec) {
+        return promptSpec.encoderModel() == EncoderModel.MINILM ? 2 : FORMAT;
     }
 
     /** @throws IllegalArgumentException if the bytes are not a router artifact of a known format */
@@ -56,8 +65,9 @@ record Artifact(
             }
             boolean lexicalOn = in.readBoolean();
             // Format 1 had an on/off encoder over a word window; its nearest equivalent is the network's full window.
-            int encoderTokens = format == 1 ? (in.readBoolean() ? MiniLmEncoder.MAX_TOKENS : 0) : in.readInt();
-            FeatureSpec spec = new FeatureSpec(lexicalOn, encoderTokens, in.readInt());
+            int encoderTokens = format == 1 ? (in.readBoolean() ? OnnxEncoder.MAX_TOKENS : 0) : in.readInt();
+            EncoderModel encoder = format >= 3 ? EncoderModel.of(in.readUTF()) : EncoderModel.MINILM;
+            FeatureSpec spec = new FeatureSpec(lexicalOn, encoder, encoderTokens, in.readInt());
             Standardizer lexical = readStandardizer(in);
             LinearModel difficulty = readModel(in);
             int answerBits = in.readInt();

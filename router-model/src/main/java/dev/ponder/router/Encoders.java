@@ -1,14 +1,15 @@
 package dev.ponder.router;
 
-/** The process-wide MiniLM encoder, loaded on first use (about half a second) and shared by all models. */
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The process-wide sentence encoders, each loaded on first use (about half a second) and shared by all models. */
 final class Encoders {
+    private static final Map<EncoderModel, SentenceEncoder> LOADED = new ConcurrentHashMap<>();
+
     private Encoders() {}
 
-    private static final class Holder {
-        static final SentenceEncoder MINI_LM = MiniLmEncoder.load();
-    }
-
-    static SentenceEncoder miniLm() {
-        return Holder.MINI_LM;
+    static SentenceEncoder of(EncoderModel model) {
+        return LOADED.computeIfAbsent(model, OnnxEncoder::load);
     }
 }

@@ -20,7 +20,7 @@ final class PromptFeaturizer {
         this.lexical = lexical;
         this.encoder = encoder;
         this.encoderOffset = spec.lexical() ? LexicalFeatures.SIZE : 0;
-        this.ngramOffset = encoderOffset + (spec.encoder() ? MiniLmEncoder.DIMENSION : 0);
+        this.ngramOffset = encoderOffset + (spec.encoder() ? OnnxEncoder.DIMENSION : 0);
         this.dimension = ngramOffset + (spec.ngramBits() > 0 ? 1 << spec.ngramBits() : 0);
     }
 

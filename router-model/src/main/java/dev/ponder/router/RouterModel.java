@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,8 +38,14 @@ public final class RouterModel {
 
     private record PromptKey(long high, long low) {}
 
-    private RouterModel(Artifact a, String version, String checksum, String card, Supplier<SentenceEncoder> encoder) {
-        this.featurizer = new PromptFeaturizer(a.promptSpec(), a.promptLexical(), encoder);
+    private RouterModel(
+            Artifact a,
+            String version,
+            String checksum,
+            String card,
+            Function<EncoderModel, SentenceEncoder> encoders) {
+        EncoderModel encoder = a.promptSpec().encoderModel();
+        this.featurizer = new PromptFeaturizer(a.promptSpec(), a.promptLexical(), () -> encoders.apply(encoder));
         if (a.difficulty().weights().length != featurizer.dimension()) {
             throw new IllegalArgumentException("difficulty model has "
                     + a.difficulty().weights().length + " weights, its features need " + featurizer.dimension());
@@ -97,10 +103,11 @@ public final class RouterModel {
     }
 
     static RouterModel fromBytes(byte[] bin, String cardJson) {
-        return fromBytes(bin, cardJson, Encoders::miniLm);
+        return fromBytes(bin, cardJson, Encoders::of);
     }
 
-    static RouterModel fromBytes(byte[] bin, String cardJson, Supplier<SentenceEncoder> encoder) {
+    /** {@code encoders} gives the encoder network the artifact's features name (asked on first use only). */
+    static RouterModel fromBytes(byte[] bin, String cardJson, Function<EncoderModel, SentenceEncoder> encoders) {
         String sha = Artifact.sha256(bin);
         JsonNode card;
         try {
@@ -114,7 +121,7 @@ public final class RouterModel {
                     "artifact checksum " + sha + " does not match its model card's sha256 '" + expected + "'");
         }
         return new RouterModel(
-                Artifact.fromBytes(bin), card.path("version").asString("unversioned"), sha, cardJson, encoder);
+                Artifact.fromBytes(bin), card.path("version").asString("unversioned"), sha, cardJson, encoders);
     }
 
     /** In [0,1]: the probability that the cheap tier's answer to {@code prompt} is not good enough. */

@@ -147,7 +147,12 @@ public final class Training {
     }
 
     public static Result run(Config c, Clock clock, PrintStream log) throws IOException {
-        return run(c, clock, log, Encoders::miniLm);
+        return run(c, clock, log, network(c));
+    }
+
+    /** The process-wide encoder the features name, loaded on first use. */
+    private static Supplier<SentenceEncoder> network(Config c) {
+        return () -> Encoders.of(c.features().encoderModel());
     }
 
     /**
@@ -159,7 +164,7 @@ public final class Training {
             throw new IllegalArgumentException("cross-validation needs >= 2 folds, got " + c.cvFolds());
         }
         List<DataPart> parts = read(c, log);
-        Supplier<SentenceEncoder> encoder = c.features().encoder() ? memoized(c, Encoders::miniLm) : Encoders::miniLm;
+        Supplier<SentenceEncoder> encoder = c.features().encoder() ? memoized(c, network(c)) : network(c);
         return crossValidate(c, parts, labelled(c, parts), difficultyTrainer(c), encoder, log);
     }
 
@@ -261,7 +266,7 @@ public final class Training {
             card.set("cross_validation", cv);
         }
         String cardJson = JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(card);
-        RouterModel model = RouterModel.fromBytes(bin, cardJson, encoder);
+        RouterModel model = RouterModel.fromBytes(bin, cardJson, m -> encoder.get());
         ArrayNode heldOut = card.putArray("held_out");
         for (DataPart p : parts) {
             for (String weak : c.weak()) {
@@ -303,7 +308,7 @@ public final class Training {
         Files.write(c.out(), bin);
         Files.writeString(cardPath, cardJson + "\n");
         // The returned model may live on (the gateway serves retrained models): not with this run's embedding memo.
-        return new Result(c.out(), cardPath, sha, RouterModel.fromBytes(bin, cardJson, baseEncoder));
+        return new Result(c.out(), cardPath, sha, RouterModel.fromBytes(bin, cardJson, m -> baseEncoder.get()));
     }
 
     private static LogisticTrainer sgd(Config c) {
@@ -466,16 +471,17 @@ public final class Training {
 
     /** Each prompt is embedded once per run (and once across runs with an embedding cache file). */
     private static Supplier<SentenceEncoder> memoized(Config c, Supplier<SentenceEncoder> encoder) {
+        EncoderModel model = c.features().encoderModel();
         SentenceEncoder cached = c.embeddingCache() == null
-                ? EmbeddingCache.inMemory(encoder.get())
-                : EmbeddingCache.onDisk(encoder.get(), c.embeddingCache());
+                ? EmbeddingCache.inMemory(model, encoder.get())
+                : EmbeddingCache.onDisk(model, encoder.get(), c.embeddingCache());
         return () -> cached;
     }
 
     private static ObjectNode card(
             Config c, Clock clock, String sha, List<DataPart> parts, int difficultyRows, int answerRows) {
         ObjectNode card = JsonMapper.shared().createObjectNode();
-        card.put("format", Artifact.MAGIC + "/" + Artifact.FORMAT);
+        card.put("format", Artifact.MAGIC + "/" + Artifact.format(c.features()));
         card.put("version", c.version());
         card.put("sha256", sha);
         card.put("created", clock.instant().toString());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -16,10 +17,14 @@ class ArtifactTest {
     private static final int HEADER = 2 + Artifact.MAGIC.length() + 4 + 1; // UTF string, format, lexical flag
 
     private static Artifact artifact(int encoderTokens) {
-        int dimension = LexicalFeatures.SIZE + (encoderTokens > 0 ? MiniLmEncoder.DIMENSION : 0);
+        return artifact(EncoderModel.MINILM, encoderTokens);
+    }
+
+    private static Artifact artifact(EncoderModel encoder, int encoderTokens) {
+        int dimension = LexicalFeatures.SIZE + (encoderTokens > 0 ? OnnxEncoder.DIMENSION : 0);
         Standardizer answerDense = new Standardizer(new double[] {0}, new double[] {1});
         return new Artifact(
-                new FeatureSpec(true, encoderTokens, 0),
+                new FeatureSpec(true, encoder, encoderTokens, 0),
                 LEXICAL,
                 new LinearModel(new float[dimension], 0.5),
                 0,
@@ -53,10 +58,36 @@ class ArtifactTest {
     }
 
     @Test
+    void anotherEncoderIsNamedInFormat3AndMiniLmStaysFormat2() throws IOException {
+        Artifact bge = artifact(EncoderModel.BGE, 20);
+
+        assertThat(Artifact.fromBytes(bge.toBytes()).promptSpec())
+                .isEqualTo(new FeatureSpec(true, EncoderModel.BGE, 20, 0));
+        assertThat(formatOf(bge)).isEqualTo(3);
+        assertThat(formatOf(artifact(40))).isEqualTo(2);
+        assertThat(formatOf(artifact(0))).isEqualTo(2);
+    }
+
+    @Test
+    void theBundledDefaultIsWrittenBackToItsOwnBytes() throws IOException {
+        byte[] bundled;
+        try (InputStream in = RouterModel.class.getResourceAsStream(RouterModel.DEFAULT_RESOURCE + ".bin")) {
+            bundled = in.readAllBytes();
+        }
+
+        assertThat(Artifact.fromBytes(bundled).toBytes()).isEqualTo(bundled);
+    }
+
+    private static int formatOf(Artifact a) throws IOException {
+        byte[] raw = new GZIPInputStream(new ByteArrayInputStream(a.toBytes())).readAllBytes();
+        return ByteBuffer.wrap(raw).getInt(HEADER - 5);
+    }
+
+    @Test
     void format1ArtifactsStillLoadWithTheNetworksFullWindow() throws IOException {
-        assertThat(Artifact.fromBytes(asFormat1(artifact(MiniLmEncoder.MAX_TOKENS)))
+        assertThat(Artifact.fromBytes(asFormat1(artifact(OnnxEncoder.MAX_TOKENS)))
                         .promptSpec())
-                .isEqualTo(new FeatureSpec(true, MiniLmEncoder.MAX_TOKENS, 0));
+                .isEqualTo(new FeatureSpec(true, OnnxEncoder.MAX_TOKENS, 0));
         assertThat(Artifact.fromBytes(asFormat1(artifact(0))).promptSpec()).isEqualTo(new FeatureSpec(true, 0, 0));
     }
 

@@ -31,7 +31,7 @@ class EmbeddingCacheTest {
     void aTextIsEmbeddedOncePerWindowAndTheFileServesTheNextRun() {
         Path file = dir.resolve("minilm.cache");
         CountingEncoder first = new CountingEncoder();
-        EmbeddingCache cache = EmbeddingCache.onDisk(first, file);
+        EmbeddingCache cache = EmbeddingCache.onDisk(EncoderModel.MINILM, first, file);
 
         assertThat(cache.embed("hello", 40)).containsExactly(5, 40);
         assertThat(cache.embed("hello", 40)).containsExactly(5, 40);
@@ -39,10 +39,24 @@ class EmbeddingCacheTest {
         assertThat(first.calls).hasValue(2);
 
         CountingEncoder second = new CountingEncoder();
-        EmbeddingCache reloaded = EmbeddingCache.onDisk(second, file);
+        EmbeddingCache reloaded = EmbeddingCache.onDisk(EncoderModel.MINILM, second, file);
 
         assertThat(reloaded.embed("hello", 128)).containsExactly(5, 128);
         assertThat(reloaded.embed("hello", 40)).containsExactly(5, 40);
         assertThat(second.calls).hasValue(0);
+    }
+
+    @Test
+    void anotherEncoderDoesNotReadTheVectorsOfTheFirst() {
+        Path file = dir.resolve("shared.cache");
+        EmbeddingCache.onDisk(EncoderModel.MINILM, new CountingEncoder(), file).embed("hello", 40);
+        CountingEncoder bge = new CountingEncoder();
+
+        EmbeddingCache.onDisk(EncoderModel.BGE, bge, file).embed("hello", 40);
+        CountingEncoder miniLm = new CountingEncoder();
+        EmbeddingCache.onDisk(EncoderModel.MINILM, miniLm, file).embed("hello", 40);
+
+        assertThat(bge.calls).hasValue(1);
+        assertThat(miniLm.calls).hasValue(0);
     }
 }

@@ -18,9 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Latency of scoring one prompt, uncached: the lexical path (lexical descriptors + hashed n-grams) and the encoder
- * path (plus the MiniLM embedding of the default window, or of the network's full window), for a 30-token and a
- * 300-token prompt; and a cache hit on the default model. All variants run in one JMH run, so that their ratios hold on
- * a noisy machine. Run:
+ * path (plus the embedding of a window by each encoder, or MiniLM's of the network's full window), for a 30-token and
+ * a 300-token prompt; and a cache hit on the default model. All variants run in one JMH run, so that their ratios hold
+ * on a noisy machine. Run:
  * {@code ./mvnw -q -pl router-model test-compile exec:exec@jmh} (sample mode: read the p0.50 lines).
  */
 @State(Scope.Benchmark)
@@ -37,8 +37,6 @@ public class RouterBenchmark {
     private String prompt;
     private PromptFeaturizer lexicalFeatures;
     private LinearModel lexicalModel;
-    private PromptFeaturizer encoderFeatures;
-    private LinearModel encoderModel;
     private PromptFeaturizer fullWindowFeatures;
     private LinearModel fullWindowModel;
     private RouterModel defaultModel;
@@ -47,14 +45,11 @@ public class RouterBenchmark {
     public void setUp() {
         prompt = prompt(tokens);
         Standardizer lexical = Standardizer.fit(List.of(LexicalFeatures.of(prompt), LexicalFeatures.of("Hello?")));
-        SentenceEncoder encoder = MiniLmEncoder.load();
+        SentenceEncoder encoder = Encoders.of(EncoderModel.MINILM);
         lexicalFeatures = new PromptFeaturizer(new FeatureSpec(true, 0, 16), lexical, () -> encoder);
-        encoderFeatures = new PromptFeaturizer(
-                new FeatureSpec(true, FeatureSpec.DEFAULT_ENCODER_TOKENS, 16), lexical, () -> encoder);
         lexicalModel = randomModel(lexicalFeatures.dimension());
-        encoderModel = randomModel(encoderFeatures.dimension());
         fullWindowFeatures =
-                new PromptFeaturizer(new FeatureSpec(true, MiniLmEncoder.MAX_TOKENS, 16), lexical, () -> encoder);
+                new PromptFeaturizer(new FeatureSpec(true, OnnxEncoder.MAX_TOKENS, 16), lexical, () -> encoder);
         fullWindowModel = randomModel(fullWindowFeatures.dimension());
         defaultModel = RouterModel.loadDefault();
         defaultModel.difficulty(prompt);
@@ -65,9 +60,29 @@ public class RouterBenchmark {
         return lexicalModel.probability(lexicalFeatures.features(prompt));
     }
 
+    /** The encoder path for one encoder and window ({@code encoder:40} is MiniLM's default window). */
+    @State(Scope.Benchmark)
+    public static class Network {
+        @Param({"encoder:40", "encoder:bge:16", "encoder:bge:40", "encoder:e5:16", "encoder:e5:40"})
+        String encoder;
+
+        private PromptFeaturizer features;
+        private LinearModel model;
+
+        @Setup
+        public void setUp(RouterBenchmark b) {
+            FeatureSpec spec = FeatureSpec.parse("lexical,ngrams:16," + encoder);
+            SentenceEncoder network = Encoders.of(spec.encoderModel());
+            Standardizer lexical =
+                    Standardizer.fit(List.of(LexicalFeatures.of(b.prompt), LexicalFeatures.of("Hello?")));
+            features = new PromptFeaturizer(spec, lexical, () -> network);
+            model = randomModel(features.dimension());
+        }
+    }
+
     @Benchmark
-    public double encoder() {
-        return encoderModel.probability(encoderFeatures.features(prompt));
+    public double encoder(Network n) {
+        return n.model.probability(n.features.features(prompt));
     }
 
     /** The same with the network's whole 128-piece window: what the window size costs. */

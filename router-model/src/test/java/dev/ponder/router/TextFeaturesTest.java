@@ -9,6 +9,8 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class TextFeaturesTest {
+    private static final long[] NO_PREFIX = {};
+
     @Test
     void tokensAreLowerCasedWordsAndSingleSymbols() {
         assertThat(Text.tokens("Find x^2, NOW!")).containsExactly("find", "x", "^", "2", ",", "now", "!");
@@ -26,7 +28,7 @@ class TextFeaturesTest {
     void theEncoderWindowKeepsTheStartAndTheQuestionAtTheEndOfALongPrompt() {
         long[] pieces = LongStream.rangeClosed(1000, 1299).toArray();
 
-        long[] window = MiniLmEncoder.window(pieces, 22);
+        long[] window = OnnxEncoder.window(NO_PREFIX, pieces, 22);
 
         // [CLS], 30% of the 20 pieces from the start, 70% from the end, [SEP].
         assertThat(window)
@@ -36,9 +38,25 @@ class TextFeaturesTest {
     }
 
     @Test
+    void aModelsPrefixOpensTheWindowAndCountsAgainstIt() {
+        long[] pieces = LongStream.rangeClosed(1000, 1299).toArray();
+
+        long[] window = OnnxEncoder.window(new long[] {23032, 1024}, pieces, 22);
+
+        // [CLS], "query", ":", 30% of the 18 pieces left from the start, 70% from the end, [SEP].
+        assertThat(window)
+                .containsExactly(
+                        101, 23032, 1024, 1000, 1001, 1002, 1003, 1004, 1287, 1288, 1289, 1290, 1291, 1292, 1293, 1294,
+                        1295, 1296, 1297, 1298, 1299, 102);
+        assertThatThrownBy(() -> OnnxEncoder.window(new long[] {23032, 1024}, pieces, 4))
+                .hasMessageContaining("5..");
+    }
+
+    @Test
     void aShortPromptIsEncodedWholeAndAWindowMustFitTheNetwork() {
-        assertThat(MiniLmEncoder.window(new long[] {7, 8, 9}, 40)).containsExactly(101, 7, 8, 9, 102);
-        assertThatThrownBy(() -> MiniLmEncoder.window(new long[] {7}, 129)).hasMessageContaining("129");
+        assertThat(OnnxEncoder.window(NO_PREFIX, new long[] {7, 8, 9}, 40)).containsExactly(101, 7, 8, 9, 102);
+        assertThatThrownBy(() -> OnnxEncoder.window(NO_PREFIX, new long[] {7}, 129))
+                .hasMessageContaining("129");
     }
 
     @Test
@@ -76,6 +94,15 @@ class TextFeaturesTest {
         assertThat(FeatureSpec.parse("lexical,ngrams:12")).isEqualTo(new FeatureSpec(true, 0, 12));
         assertThat(FeatureSpec.parse("encoder").toString()).isEqualTo("encoder:" + FeatureSpec.DEFAULT_ENCODER_TOKENS);
         assertThat(FeatureSpec.parse("lexical,encoder:96")).isEqualTo(new FeatureSpec(true, 96, 0));
+        assertThat(FeatureSpec.parse("lexical,encoder:minilm:96")).isEqualTo(new FeatureSpec(true, 96, 0));
+        assertThat(FeatureSpec.parse("lexical,encoder:bge:20"))
+                .isEqualTo(new FeatureSpec(true, EncoderModel.BGE, 20, 0))
+                .hasToString("lexical,encoder:bge:20");
+        assertThat(FeatureSpec.parse("encoder:e5")).isEqualTo(new FeatureSpec(false, EncoderModel.E5, 40, 0));
+        assertThat(FeatureSpec.parse("lexical")).isEqualTo(new FeatureSpec(true, EncoderModel.E5, 0, 0));
+        assertThatThrownBy(() -> FeatureSpec.parse("encoder:gte:20")).hasMessageContaining("'gte'");
+        assertThatThrownBy(() -> FeatureSpec.parse("encoder:40:20")).hasMessageContaining("encoder:40:20");
+        assertThatThrownBy(() -> FeatureSpec.parse("encoder:bge:x")).hasMessageContaining("'x'");
         assertThatThrownBy(() -> FeatureSpec.parse("lexical,bert"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'bert'");
