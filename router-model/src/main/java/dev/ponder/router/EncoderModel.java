@@ -59,8 +59,13 @@ public enum EncoderModel {
     }
 
     /** The Maven artifact whose jar holds the network, for the message when it is missing. */
-    String artifact() {
+    public String artifact() {
         return artifact;
+    }
+
+    /** Whether its network is on the classpath: only MiniLM's is a required dependency. */
+    public boolean onClasspath() {
+        return EncoderModel.class.getResource(onnx()) != null;
     }
 
     Pooling pooling() {

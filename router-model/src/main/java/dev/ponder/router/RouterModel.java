@@ -102,8 +102,19 @@ public final class RouterModel {
         return artifact.resolveSibling(base + ".card.json");
     }
 
+    /**
+     * @throws IllegalArgumentException also when the model's encoder network is not on the classpath: refused on load,
+     *     not on its first prompt (the gateway ships MiniLM only)
+     */
     static RouterModel fromBytes(byte[] bin, String cardJson) {
-        return fromBytes(bin, cardJson, Encoders::of);
+        RouterModel model = fromBytes(bin, cardJson, Encoders::of);
+        FeatureSpec spec = model.features();
+        if (spec.encoder() && !spec.encoderModel().onClasspath()) {
+            throw new IllegalArgumentException("model " + model.version() + " needs the "
+                    + spec.encoderModel().id() + " encoder, which is not on the classpath ("
+                    + spec.encoderModel().artifact() + ")");
+        }
+        return model;
     }
 
     /** {@code encoders} gives the encoder network the artifact's features name (asked on first use only). */

@@ -1,5 +1,6 @@
 package dev.ponder.gateway.learning;
 
+import dev.ponder.router.FeatureSpec;
 import java.nio.file.Path;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -74,6 +75,17 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
             delta = delta == null ? 0.1 : delta;
             minHoldout = minHoldout == null ? 30 : minHoldout;
             features = features == null ? "lexical,ngrams:16" : features;
+            FeatureSpec spec;
+            try {
+                spec = FeatureSpec.parse(features);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("ponder.learning.retrain.features: " + e.getMessage(), e);
+            }
+            if (spec.encoder() && !spec.encoderModel().onClasspath()) {
+                throw new IllegalArgumentException("ponder.learning.retrain.features names the "
+                        + spec.encoderModel().id() + " encoder, which this build does not include ("
+                        + spec.encoderModel().artifact() + ")");
+            }
             // Chosen by grouped CV: longer training over-fits the n-grams to the training sources (docs/router.md).
             epochs = epochs == null ? 4 : epochs;
             minLogprobLabels = minLogprobLabels == null ? 100 : minLogprobLabels;
