@@ -18,8 +18,8 @@ import java.util.Map;
  * One of LangChain4j's quantized BERT sentence encoders ({@link EncoderModel}), run in process directly on ONNX
  * Runtime. MiniLM's bundled tokenizer would silently cut a prompt at 128 word pieces, losing the question at the end of
  * a few-shot prompt (and the others' networks take 512 at most); so the prompt is tokenized without truncation and the
- * network sees one window of its first and last word pieces. Its cost is linear in the window (about 0.1 ms a word piece on one core for MiniLM's 6 layers),
- * which is why the window is a model setting.
+ * network sees one window of its first and last word pieces. Its cost is linear in the window (about 0.1 ms a word
+ * piece on one core for MiniLM's 6 layers), which is why the window is a model setting.
  */
 final class OnnxEncoder implements SentenceEncoder {
     static final int DIMENSION = 384;
