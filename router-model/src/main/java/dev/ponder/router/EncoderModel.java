@@ -61,13 +61,21 @@ public enum EncoderModel {
     }
 
     /** The Maven artifact whose jar holds the network, for the message when it is missing. */
-    public String artifact() {
+    String artifact() {
         return artifact;
     }
 
-    /** Whether its network is on the classpath: only MiniLM's is a required dependency. */
-    public boolean onClasspath() {
-        return EncoderModel.class.getResource(onnx()) != null;
+    /**
+     * Refuses, naming {@code user} and the missing jar, when this network is not on the classpath: only MiniLM's is a
+     * required dependency, and what needs another should fail when it is set up, not on its first prompt.
+     *
+     * @throws IllegalArgumentException when the network is missing
+     */
+    public void requireOnClasspath(String user) {
+        if (EncoderModel.class.getResource(onnx()) == null) {
+            throw new IllegalArgumentException(
+                    user + " needs the " + id() + " encoder, which is not on the classpath (" + artifact + ")");
+        }
     }
 
     Pooling pooling() {

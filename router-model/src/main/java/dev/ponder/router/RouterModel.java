@@ -108,11 +108,8 @@ public final class RouterModel {
      */
     static RouterModel fromBytes(byte[] bin, String cardJson) {
         RouterModel model = fromBytes(bin, cardJson, Encoders::of);
-        FeatureSpec spec = model.features();
-        if (spec.encoder() && !spec.encoderModel().onClasspath()) {
-            throw new IllegalArgumentException("model " + model.version() + " needs the "
-                    + spec.encoderModel().id() + " encoder, which is not on the classpath ("
-                    + spec.encoderModel().artifact() + ")");
+        if (model.features().encoder()) {
+            model.features().encoderModel().requireOnClasspath("model " + model.version());
         }
         return model;
     }

@@ -81,10 +81,8 @@ record LearningProperties(Shadow shadow, Retrain retrain) {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("ponder.learning.retrain.features: " + e.getMessage(), e);
             }
-            if (spec.encoder() && !spec.encoderModel().onClasspath()) {
-                throw new IllegalArgumentException("ponder.learning.retrain.features names the "
-                        + spec.encoderModel().id() + " encoder, which this build does not include ("
-                        + spec.encoderModel().artifact() + ")");
+            if (spec.encoder()) {
+                spec.encoderModel().requireOnClasspath("ponder.learning.retrain.features (" + features + ")");
             }
             // Chosen by grouped CV: longer training over-fits the n-grams to the training sources (docs/router.md).
             epochs = epochs == null ? 4 : epochs;
