@@ -35,6 +35,7 @@ public class RouterBenchmark {
     int tokens;
 
     private String prompt;
+    private Standardizer lexical;
     private PromptFeaturizer lexicalFeatures;
     private LinearModel lexicalModel;
     private PromptFeaturizer fullWindowFeatures;
@@ -44,7 +45,7 @@ public class RouterBenchmark {
     @Setup
     public void setUp() {
         prompt = prompt(tokens);
-        Standardizer lexical = Standardizer.fit(List.of(LexicalFeatures.of(prompt), LexicalFeatures.of("Hello?")));
+        lexical = Standardizer.fit(List.of(LexicalFeatures.of(prompt), LexicalFeatures.of("Hello?")));
         SentenceEncoder encoder = Encoders.of(EncoderModel.MINILM);
         lexicalFeatures = new PromptFeaturizer(new FeatureSpec(true, 0, 16), lexical, () -> encoder);
         lexicalModel = randomModel(lexicalFeatures.dimension());
@@ -73,9 +74,7 @@ public class RouterBenchmark {
         public void setUp(RouterBenchmark b) {
             FeatureSpec spec = FeatureSpec.parse("lexical,ngrams:16," + encoder);
             SentenceEncoder network = Encoders.of(spec.encoderModel());
-            Standardizer lexical =
-                    Standardizer.fit(List.of(LexicalFeatures.of(b.prompt), LexicalFeatures.of("Hello?")));
-            features = new PromptFeaturizer(spec, lexical, () -> network);
+            features = new PromptFeaturizer(spec, b.lexical, () -> network);
             model = randomModel(features.dimension());
         }
     }
