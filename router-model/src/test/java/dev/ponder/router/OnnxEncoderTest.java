@@ -11,7 +11,12 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OnnxEncoderTest {
-    private static final OnnxEncoder MINI_LM = OnnxEncoder.load(EncoderModel.MINILM);
+    private static final OnnxEncoder MINI_LM = network(EncoderModel.MINILM);
+
+    /** The process-wide network: each takes up to a second to load. */
+    private static OnnxEncoder network(EncoderModel model) {
+        return (OnnxEncoder) Encoders.of(model);
+    }
 
     @Test
     void theTwoEndsOfALongPromptGiveTheWindowTheWholePromptWould() {
@@ -19,7 +24,7 @@ class OnnxEncoderTest {
                 "Question: Which gas do plants absorb?\nA. O2 B. CO₂ (carbon-dioxide) C. N2\nAnswer: B\n\n".repeat(20);
         String prompt = "Solve the following problems; think step by step. " + shots
                 + "Question: Whát is the antiderivative of x^2 · e^x over [0, 1]?\nAnswer:";
-        OnnxEncoder e5 = OnnxEncoder.load(EncoderModel.E5);
+        OnnxEncoder e5 = network(EncoderModel.E5);
 
         for (int window : new int[] {40, 96, OnnxEncoder.MAX_TOKENS}) {
             assertThat(OnnxEncoder.window(new long[0], MINI_LM.pieces(prompt, window), window))
@@ -41,15 +46,15 @@ class OnnxEncoderTest {
 
     @Test
     void e5SeesItsQueryPrefixAsTheTokenizerWould() {
-        OnnxEncoder e5 = OnnxEncoder.load(EncoderModel.E5);
+        OnnxEncoder e5 = network(EncoderModel.E5);
         String text = "Which gas do plants absorb?";
 
         long[] window = OnnxEncoder.window(e5.prefix(), e5.ids(text), 40);
 
         assertThat(window).isEqualTo(OnnxEncoder.window(new long[0], e5.ids("query: " + text), 40));
-        assertThat(OnnxEncoder.load(EncoderModel.BGE).prefix()).isEmpty();
+        assertThat(network(EncoderModel.BGE).prefix()).isEmpty();
         for (EncoderModel model : EncoderModel.values()) {
-            assertThat(OnnxEncoder.load(model).prefix()).as(model.id()).hasSize(model.minTokens() - 3);
+            assertThat(network(model).prefix()).as(model.id()).hasSize(model.minTokens() - 3);
         }
     }
 
