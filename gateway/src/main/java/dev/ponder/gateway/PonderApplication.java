@@ -32,6 +32,7 @@ public class PonderApplication {
 
     static final int REQUIRED_JAVA = 21;
     private static final Set<String> ROUTER_COMMANDS = Set.of("train", "eval");
+    private static final String CLI_LOGGING = "logback.configurationFile";
     private static final Pattern RELEASE_VERSION = Pattern.compile("^JAVA_VERSION=\"(\\d+)", Pattern.MULTILINE);
 
     static final String USAGE = """
@@ -45,6 +46,10 @@ public class PonderApplication {
     public static void main(String[] args) throws Exception {
         if (Runtime.version().feature() < REQUIRED_JAVA) {
             System.exit(relaunch(args));
+        }
+        if (args.length > 0 && ROUTER_COMMANDS.contains(args[0]) && System.getProperty(CLI_LOGGING) == null) {
+            // Read by Logback when the first logger is made, which is after this line.
+            System.setProperty(CLI_LOGGING, "ponder-cli-logback.xml");
         }
         Optional<Integer> exit = command(args, System.out, System.err);
         if (exit.isPresent()) {

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What {@code java -jar ponder.jar ARGS} does before any gateway starts: help, subcommands, and mistakes. */
 class PonderApplicationTest {
@@ -87,6 +90,43 @@ class PonderApplicationTest {
     void routerSubcommandsRunWithTheirOwnUsageErrors() throws Exception {
         assertThat(command("eval")).hasValue(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("eval: missing required option --data\n");
+    }
+
+    /**
+     * {@code train} and {@code eval} report by printing; the libraries they load must not add log lines to it (DJL's
+     * tokenizer warns about CUDA on every machine without a GPU driver, and logs where it found its native code).
+     */
+    @Test
+    void evalPrintsItsReportWithoutTheLibrariesLogLines(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("rows.jsonl");
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            rows.append(
+                    "{\"id\":\"r%d\",\"source\":\"t\",\"split\":\"test\",\"prompt\":\"What is %d + %d?\",\"outcomes\":{\"w\":{\"score\":%d},\"s\":{\"score\":1}}}\n"
+                            .formatted(i, i, i * 7, i % 2));
+        }
+        Files.writeString(data, rows);
+        Process eval = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElseThrow(),
+                        "--enable-native-access=ALL-UNNAMED", // as the jar's manifest grants
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        PonderApplication.class.getName(),
+                        "eval",
+                        "--data",
+                        data.toString(),
+                        "--weak",
+                        "w",
+                        "--strong",
+                        "s",
+                        "--out",
+                        dir.resolve("out").toString())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(eval.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(eval.waitFor()).as(output).isZero();
+        assertThat(output).contains("\"n\":12").doesNotContain("ai.djl");
     }
 
     private Optional<Integer> command(String... args) throws Exception {
