@@ -291,10 +291,24 @@ class SecurityTest {
                         .GET(),
                 http);
         HttpResponse<String> otherPolicy = chat(secret(key), "ponder/hard", "hello");
+        HttpResponse<String> retrieved = send(
+                HttpRequest.newBuilder(uri("/v1/models/ponder/default"))
+                        .header("Authorization", "Bearer " + secret(key))
+                        .GET(),
+                http);
+        HttpResponse<String> notRetrieved = send(
+                HttpRequest.newBuilder(uri("/v1/models/ponder/hard"))
+                        .header("Authorization", "Bearer " + secret(key))
+                        .GET(),
+                http);
 
         List<String> ids = new ArrayList<>();
         read(models).path("data").forEach(model -> ids.add(model.path("id").asString()));
         assertThat(ids).containsExactly("ponder", "ponder/default");
+        assertThat(read(retrieved).path("id").asString()).isEqualTo("ponder/default");
+        assertThat(notRetrieved.statusCode()).isEqualTo(404);
+        assertThat(error(notRetrieved).path("message").asString())
+                .isEqualTo(error(otherPolicy).path("message").asString());
         // Not "does not exist, use 'ponder/<policy>'": the model exists, this key may not use it.
         assertThat(error(otherPolicy).path("message").asString())
                 .isEqualTo("The model 'ponder/hard' does not exist or your API key may not use it"
