@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.openai.core.JsonValue;
+import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.models.FunctionDefinition;
@@ -117,6 +118,21 @@ class ClientConformanceTest extends GatewayTest {
 
         assertThat(names).containsExactly("get_weather");
         assertThat(arguments.toString()).isEqualTo("{\"city\":\"Paris\"}");
+    }
+
+    @Test
+    void theJavaSdkReadsTheRequestIdOfAnAnswer() {
+        HttpResponseFor<ChatCompletion> raw = client().chat()
+                .completions()
+                .withRawResponse()
+                .create(ChatCompletionCreateParams.builder()
+                        .model("ponder")
+                        .addUserMessage("Which request was this?")
+                        .build());
+
+        assertThat(raw.requestId()).hasValue(raw.parse().id());
+        assertThat(raw.headers().values("x-ponder-request-id"))
+                .containsExactly(raw.parse().id());
     }
 
     @Test
