@@ -40,9 +40,7 @@ class ErrorResponses {
     ResponseEntity<Map<String, Object>> api(ApiException e) {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
         if (e.retryAfter() != null) {
-            response.header(
-                    HttpHeaders.RETRY_AFTER,
-                    Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+            response.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds(e.retryAfter()));
         }
         // Set explicitly, so that a client that accepts only text/event-stream still gets the error.
         return response.contentType(MediaType.APPLICATION_JSON)
@@ -166,9 +164,7 @@ class ErrorResponses {
             throws java.io.IOException {
         response.setStatus(error.status());
         if (error.retryAfter() != null) {
-            response.setHeader(
-                    HttpHeaders.RETRY_AFTER,
-                    Long.toString(Math.max(1, error.retryAfter().toSeconds())));
+            response.setHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds(error.retryAfter()));
         }
         JsonBodies.write(response, json.writer(), body(error.getMessage(), error.type(), error.param(), error.code()));
     }
@@ -190,6 +186,14 @@ class ErrorResponses {
                 null,
                 message != null && !message.isBlank() ? message : known.getReasonPhrase() + ".",
                 null);
+    }
+
+    /**
+     * Whole seconds, rounded up: a client honouring a wait of 1.5 s told as "1" (an upstream's {@code Retry-After:
+     * 1.5}, a date) comes back before it is over and is refused again.
+     */
+    static String retryAfterSeconds(java.time.Duration wait) {
+        return Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000));
     }
 
     static Map<String, Object> body(String message, String type, String param, String code) {
