@@ -30,6 +30,9 @@ class ErrorResponses {
     private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
     private static final String UNSTORABLE_CHARACTER = "22021";
 
+    /** The header OpenAI's SDKs (Java, Python, node) obey over their own choice of whether to retry. */
+    static final String SHOULD_RETRY = "x-should-retry";
+
     private final BodySizeLimit bodySizeLimit;
 
     ErrorResponses(BodySizeLimit bodySizeLimit) {
@@ -41,6 +44,9 @@ class ErrorResponses {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
         if (e.retryAfter() != null) {
             response.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds(e.retryAfter()));
+        }
+        if (!e.worthRetrying()) {
+            response.header(SHOULD_RETRY, "false");
         }
         // Set explicitly, so that a client that accepts only text/event-stream still gets the error.
         return response.contentType(MediaType.APPLICATION_JSON)
@@ -165,6 +171,9 @@ class ErrorResponses {
         response.setStatus(error.status());
         if (error.retryAfter() != null) {
             response.setHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds(error.retryAfter()));
+        }
+        if (!error.worthRetrying()) {
+            response.setHeader(SHOULD_RETRY, "false");
         }
         JsonBodies.write(response, json.writer(), body(error.getMessage(), error.type(), error.param(), error.code()));
     }

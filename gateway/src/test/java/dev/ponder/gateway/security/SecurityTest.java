@@ -234,7 +234,7 @@ class SecurityTest {
     }
 
     @Test
-    void aRequestLargerThanTheWholeLimitIsToldSoWithoutAnEndlessRetryAfter() {
+    void aRequestLargerThanTheWholeLimitIsToldSoWithoutAnEndlessRetryAfterAndNotToRetry() {
         Map<String, Object> tokens = createKey(Map.of("name", "small tpm", "owner", "team-a", "tpm_limit", 100));
         Map<String, Object> budget =
                 createKey(Map.of("name", "small budget", "owner", "team-a", "daily_budget_usd", 0.001));
@@ -248,10 +248,13 @@ class SecurityTest {
                 .startsWith("Request too large for key " + tokens.get("id"))
                 .contains("limit 100, requested ");
         assertThat(tooManyTokens.headers().firstValue("Retry-After")).isEmpty();
+        // OpenAI's SDKs retry every 429 unless told not to.
+        assertThat(tooManyTokens.headers().firstValue("x-should-retry")).contains("false");
         assertThat(tooCostly.statusCode()).isEqualTo(429);
         assertThat(error(tooCostly).path("code").asString()).isEqualTo("insufficient_quota");
         assertThat(error(tooCostly).path("message").asString())
                 .contains("more than key " + budget.get("id") + "'s whole daily budget of $0.001");
+        assertThat(tooCostly.headers().firstValue("x-should-retry")).contains("false");
     }
 
     @Test
