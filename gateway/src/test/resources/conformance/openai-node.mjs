@@ -32,6 +32,8 @@ const tools = await client.chat.completions.create({
     parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
 });
 
+const retrieved = await client.models.retrieve('large');
+
 let status = null;
 try {
   await client.chat.completions.create({ model: 'gpt-7', messages: [{ role: 'user', content: 'x' }] });
@@ -41,6 +43,9 @@ try {
 
 console.log(JSON.stringify({
   text: sync.choices[0].message.content,
+  id: sync.id,
+  requestId: sync._request_id ?? null,
+  retrievedModel: retrieved.id,
   streamed,
   totalTokens: usage?.total_tokens ?? null,
   toolName: tools.choices[0].message.tool_calls?.[0]?.function?.name ?? null,

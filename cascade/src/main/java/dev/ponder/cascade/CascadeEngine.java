@@ -146,7 +146,7 @@ public final class CascadeEngine {
                 }
             }
         }
-        BackendException error = lastError != null ? lastError : noTierAccepts(policy);
+        BackendException error = lastError != null ? lastError : noTierAccepts(request, policy);
         if (error.action() != BackendException.Action.GIVE_UP && deadlinePassed(budget, started)) {
             error = BackendException.timeout(
                     "policy '" + policy.name() + "' ran out of its " + budget.deadline() + " deadline after "
@@ -435,12 +435,20 @@ public final class CascadeEngine {
         return from;
     }
 
-    private static BackendException noTierAccepts(CascadePolicy policy) {
-        return new BackendException(
-                BackendException.Action.GIVE_UP,
-                "no tier of policy '" + policy.name() + "' accepts this request (images or tools)",
+    /**
+     * The client's 400, naming what no tier takes in {@code param} as every other refused field is named: the tools,
+     * or the images in the messages.
+     */
+    private static BackendException noTierAccepts(ChatRequest request, CascadePolicy policy) {
+        boolean someTierTakesTools = request.tools().isEmpty()
+                || policy.tiers().stream()
+                        .anyMatch(t -> t.backend().info().capabilities().tools());
+        String what = !someTierTakesTools ? "tools" : request.tools().isEmpty() ? "images" : "images with tools";
+        return BackendException.rejected(
+                "no tier of policy '" + policy.name() + "' accepts " + what,
                 400,
                 "invalid_request_error",
+                someTierTakesTools ? "messages" : "tools",
                 null,
                 null);
     }

@@ -155,9 +155,32 @@ class CascadeEngineTest {
                 Role.USER, List.of(new ContentPart.Image("https://example.com/cat.png", null)), null, null, null)));
         ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("Hi"));
 
-        CascadeResult result = engine(0.1).run(withImage, policy(small, small));
+        ChatRequest withTool = new ChatRequest(
+                HELLO.messages(),
+                null,
+                List.of(new ToolSpec("get_weather", null, null, null)),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
 
-        assertThat(((CascadeResult.Failed) result).failure()).isEqualTo(BackendException.Failure.REJECTED);
+        CascadeResult images = engine(0.1).run(withImage, policy(small, small));
+        CascadeResult tools = engine(0.1).run(withTool, policy(small, small));
+
+        // The client's 400 names what it must drop, as every refused field is named.
+        assertThat(((CascadeResult.Failed) images).error()).satisfies(e -> {
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+            assertThat(e.errorParam()).isEqualTo("messages");
+            assertThat(e.getMessage()).endsWith("accepts images");
+        });
+        assertThat(((CascadeResult.Failed) tools).error()).satisfies(e -> {
+            assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+            assertThat(e.errorParam()).isEqualTo("tools");
+            assertThat(e.getMessage()).endsWith("accepts tools");
+        });
         assertThat(small.calls).isEmpty();
     }
 

@@ -13,14 +13,35 @@ public final class ApiException extends RuntimeException {
     private final String param;
     private final String code;
     private final Duration retryAfter;
+    private final boolean worthRetrying;
 
     public ApiException(int status, String type, String param, String code, String message, Duration retryAfter) {
+        this(status, type, param, code, message, retryAfter, true);
+    }
+
+    private ApiException(
+            int status,
+            String type,
+            String param,
+            String code,
+            String message,
+            Duration retryAfter,
+            boolean worthRetrying) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
         this.code = code;
         this.retryAfter = retryAfter;
+        this.worthRetrying = worthRetrying;
+    }
+
+    /**
+     * The same error, told to the client as one that the same request will meet again however long it waits (a 429
+     * for a request larger than the limit itself): OpenAI's SDKs retry every 429 unless told not to.
+     */
+    public ApiException notWorthRetrying() {
+        return new ApiException(status, type, param, code, getMessage(), null, false);
     }
 
     /** 400 for a request field that is missing or wrong; {@code param} names it, e.g. {@code messages[0].role}. */
@@ -69,5 +90,9 @@ public final class ApiException extends RuntimeException {
 
     public Duration retryAfter() {
         return retryAfter;
+    }
+
+    public boolean worthRetrying() {
+        return worthRetrying;
     }
 }

@@ -124,6 +124,12 @@ final class ChatRequestParser {
         }
         List<ToolCall> toolCalls = role == Role.ASSISTANT ? toolCalls(node.get("tool_calls"), path) : List.of();
         List<ContentPart> content = content(node.get("content"), path + ".content", role, !toolCalls.isEmpty());
+        String refusal = role == Role.ASSISTANT ? optionalString(node, "refusal", path + ".refusal") : null;
+        if (content.isEmpty() && refusal != null) {
+            // What the assistant said, as OpenAI's SDKs hand an earlier answer back: without it, the model would see
+            // itself having said nothing.
+            content = List.of(new ContentPart.Text(refusal));
+        }
         String toolCallId = optionalString(node, "tool_call_id", path + ".tool_call_id");
         if (role == Role.TOOL && (toolCallId == null || toolCallId.isBlank())) {
             throw ApiException.invalid(
@@ -187,9 +193,18 @@ final class ChatRequestParser {
                 }
                 return new ContentPart.Image(url, detail);
             }
+            case "refusal" -> {
+                if (role != Role.ASSISTANT) {
+                    throw ApiException.invalid(
+                            path + ".type", "Refusal content is only allowed in assistant messages.");
+                }
+                return new ContentPart.Text(requiredString(node, "refusal", path + ".refusal"));
+            }
             default ->
                 throw ApiException.invalid(
-                        path + ".type", "Invalid value: '" + type + "'. Supported values are: 'text' and 'image_url'.");
+                        path + ".type",
+                        "Invalid value: '" + type + "'. Supported values are: 'text', 'image_url' (user messages) and"
+                                + " 'refusal' (assistant messages).");
         }
     }
 

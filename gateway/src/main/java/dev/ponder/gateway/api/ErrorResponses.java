@@ -30,6 +30,9 @@ class ErrorResponses {
     private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
     private static final String UNSTORABLE_CHARACTER = "22021";
 
+    /** The header OpenAI's SDKs (Java, Python, node) obey over their own choice of whether to retry. */
+    static final String SHOULD_RETRY = "x-should-retry";
+
     private final BodySizeLimit bodySizeLimit;
 
     ErrorResponses(BodySizeLimit bodySizeLimit) {
@@ -40,9 +43,10 @@ class ErrorResponses {
     ResponseEntity<Map<String, Object>> api(ApiException e) {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
         if (e.retryAfter() != null) {
-            response.header(
-                    HttpHeaders.RETRY_AFTER,
-                    Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+            response.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds(e.retryAfter()));
+        }
+        if (!e.worthRetrying()) {
+            response.header(SHOULD_RETRY, "false");
         }
         // Set explicitly, so that a client that accepts only text/event-stream still gets the error.
         return response.contentType(MediaType.APPLICATION_JSON)
@@ -166,9 +170,10 @@ class ErrorResponses {
             throws java.io.IOException {
         response.setStatus(error.status());
         if (error.retryAfter() != null) {
-            response.setHeader(
-                    HttpHeaders.RETRY_AFTER,
-                    Long.toString(Math.max(1, error.retryAfter().toSeconds())));
+            response.setHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds(error.retryAfter()));
+        }
+        if (!error.worthRetrying()) {
+            response.setHeader(SHOULD_RETRY, "false");
         }
         JsonBodies.write(response, json.writer(), body(error.getMessage(), error.type(), error.param(), error.code()));
     }
@@ -190,6 +195,14 @@ class ErrorResponses {
                 null,
                 message != null && !message.isBlank() ? message : known.getReasonPhrase() + ".",
                 null);
+    }
+
+    /**
+     * Whole seconds, rounded up: a client honouring a wait of 1.5 s told as "1" (an upstream's {@code Retry-After:
+     * 1.5}, a date) comes back before it is over and is refused again.
+     */
+    static String retryAfterSeconds(java.time.Duration wait) {
+        return Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000));
     }
 
     static Map<String, Object> body(String message, String type, String param, String code) {

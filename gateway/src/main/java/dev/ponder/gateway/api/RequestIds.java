@@ -18,6 +18,7 @@ import org.springframework.web.util.UrlPathHelper;
  * Gives every request its id before anything else runs, so that logs (MDC {@code requestId}), the outcome log, the
  * response's {@code x-ponder-request-id} and the completion's {@code id} all carry the same one. The header is set
  * here, on every response, so that an error (a 502 after every tier failed, a refused request) names the request too.
+ * It goes out as {@code x-request-id} as well, the header OpenAI's SDKs read into a response's request id.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -27,6 +28,7 @@ public class RequestIds extends OncePerRequestFilter {
     public static final String MDC_KEY = "requestId";
     private static final String PATH_ATTRIBUTE = "ponder.path";
     static final String HEADER = "x-ponder-request-id";
+    private static final String OPENAI_HEADER = "x-request-id";
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -36,7 +38,7 @@ public class RequestIds extends OncePerRequestFilter {
         String id = prefix(path) + UUID.randomUUID().toString().replace("-", "");
         request.setAttribute(ATTRIBUTE, id);
         MDC.put(MDC_KEY, id);
-        response.setHeader(HEADER, id);
+        setHeaders(response, id);
         try {
             chain.doFilter(request, response);
         } finally {
@@ -47,8 +49,13 @@ public class RequestIds extends OncePerRequestFilter {
     /** Sets the header again on a response that was reset to answer an error after all. */
     static void restore(HttpServletRequest request, HttpServletResponse response) {
         if (request.getAttribute(ATTRIBUTE) instanceof String id) {
-            response.setHeader(HEADER, id);
+            setHeaders(response, id);
         }
+    }
+
+    private static void setHeaders(HttpServletResponse response, String id) {
+        response.setHeader(HEADER, id);
+        response.setHeader(OPENAI_HEADER, id);
     }
 
     /**

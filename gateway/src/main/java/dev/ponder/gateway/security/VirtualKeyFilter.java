@@ -275,13 +275,8 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                         "This gateway replica's share of key " + key.id() + "'s limits is used until the next sync.",
                         rejected.retryAfter());
             case BUDGET_SPENT ->
-                new ApiException(
-                        429,
-                        "insufficient_quota",
-                        null,
-                        "insufficient_quota",
-                        overWholeBudget(key.limits(), estimate.costUsd())
-                                .map(budget -> String.format(
+                overWholeBudget(key.limits(), estimate.costUsd())
+                        .map(budget -> overBudget(String.format(
                                         java.util.Locale.ROOT,
                                         "This request may cost up to $%.6f (its input and max_tokens priced at every"
                                                 + " tier it may reach), more than key %s's whole %s of $%s. Lower"
@@ -290,26 +285,32 @@ final class VirtualKeyFilter extends OncePerRequestFilter {
                                         key.id(),
                                         budget.getKey(),
                                         budget.getValue()))
-                                .orElse("You exceeded the budget of key " + key.id() + "."),
-                        null);
+                                .notWorthRetrying())
+                        // Requests in flight may settle for less than they reserved: this one may pass again.
+                        .orElse(overBudget("You exceeded the budget of key " + key.id() + "."));
         };
     }
 
+    private static ApiException overBudget(String message) {
+        return new ApiException(429, "insufficient_quota", null, "insufficient_quota", message, null);
+    }
+
     /**
-     * A request larger than the TPM limit itself can never pass: saying so, without Retry-After, keeps a client from
-     * retrying it every minute for ever.
+     * A request larger than the TPM limit itself can never pass: saying so, without Retry-After and with
+     * {@code x-should-retry: false}, keeps a client from retrying it every minute for ever, or at once.
      */
     private static ApiException tooLarge(VirtualKey key, Usage estimate) {
         return new ApiException(
-                429,
-                "tokens",
-                null,
-                "rate_limit_exceeded",
-                "Request too large for key " + key.id() + " on tokens per min (TPM): limit "
-                        + key.limits().tpm()
-                        + ", requested " + estimate.tokens() + " (the input estimated from the body's size, plus"
-                        + " max_tokens or the default when it is absent). Lower max_tokens or the input.",
-                null);
+                        429,
+                        "tokens",
+                        null,
+                        "rate_limit_exceeded",
+                        "Request too large for key " + key.id() + " on tokens per min (TPM): limit "
+                                + key.limits().tpm()
+                                + ", requested " + estimate.tokens() + " (the input estimated from the body's size,"
+                                + " plus max_tokens or the default when it is absent). Lower max_tokens or the input.",
+                        null)
+                .notWorthRetrying();
     }
 
     /** The daily or monthly budget that even this one request's estimate exceeds, unspent: waiting cannot help. */

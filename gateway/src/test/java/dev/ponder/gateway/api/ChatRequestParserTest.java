@@ -23,4 +23,33 @@ class ChatRequestParserTest {
                         .extracting(ApiException::param)
                         .isEqualTo("seed"));
     }
+
+    /** As OpenAI takes an earlier answer back: a refusal part, or the refusal field of a message with no content. */
+    @Test
+    void anAssistantsRefusalInTheHistoryIsWhatItSaid() {
+        String body = """
+                {"model": "ponder", "messages": [
+                  {"role": "user", "content": "one"},
+                  {"role": "assistant", "content": [{"type": "refusal", "refusal": "I can't help with that."}]},
+                  {"role": "user", "content": "two"},
+                  {"role": "assistant", "content": null, "refusal": "Nor with that."},
+                  {"role": "user", "content": "three"}]}""";
+
+        var messages = parser.parse(parser.readObject(body.getBytes(StandardCharsets.UTF_8)))
+                .request()
+                .messages();
+
+        assertThat(messages.get(1).text()).isEqualTo("I can't help with that.");
+        assertThat(messages.get(3).text()).isEqualTo("Nor with that.");
+    }
+
+    @Test
+    void aRefusalPartIsAnAssistantsOnly() {
+        String body = """
+                {"model": "ponder", "messages": [{"role": "user", "content": [{"type": "refusal", "refusal": "no"}]}]}""";
+
+        assertThatThrownBy(() -> parser.parse(parser.readObject(body.getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOfSatisfying(
+                        ApiException.class, e -> assertThat(e.param()).isEqualTo("messages[0].content[0].type"));
+    }
 }

@@ -37,6 +37,17 @@ class ErrorResponsesTest {
         assertThat(error(response.getBody())).containsEntry("type", "server_error");
     }
 
+    @Test
+    void retryAfterRoundsAWaitUpToWholeSecondsSoThatAClientDoesNotComeBackEarly() {
+        var response = responses.api(new ApiException(
+                503, "upstream_error", null, "upstream_unavailable", "busy", java.time.Duration.ofMillis(1500)));
+        var instant = responses.api(
+                new ApiException(503, "upstream_error", null, "upstream_unavailable", "busy", java.time.Duration.ZERO));
+
+        assertThat(response.getHeaders().getFirst("Retry-After")).isEqualTo("2");
+        assertThat(instant.getHeaders().getFirst("Retry-After")).isEqualTo("1");
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> error(Map<String, Object> body) {
         return (Map<String, Object>) body.get("error");

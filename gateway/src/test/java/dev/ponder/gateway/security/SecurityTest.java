@@ -234,7 +234,7 @@ class SecurityTest {
     }
 
     @Test
-    void aRequestLargerThanTheWholeLimitIsToldSoWithoutAnEndlessRetryAfter() {
+    void aRequestLargerThanTheWholeLimitIsToldSoWithoutAnEndlessRetryAfterAndNotToRetry() {
         Map<String, Object> tokens = createKey(Map.of("name", "small tpm", "owner", "team-a", "tpm_limit", 100));
         Map<String, Object> budget =
                 createKey(Map.of("name", "small budget", "owner", "team-a", "daily_budget_usd", 0.001));
@@ -248,10 +248,13 @@ class SecurityTest {
                 .startsWith("Request too large for key " + tokens.get("id"))
                 .contains("limit 100, requested ");
         assertThat(tooManyTokens.headers().firstValue("Retry-After")).isEmpty();
+        // OpenAI's SDKs retry every 429 unless told not to.
+        assertThat(tooManyTokens.headers().firstValue("x-should-retry")).contains("false");
         assertThat(tooCostly.statusCode()).isEqualTo(429);
         assertThat(error(tooCostly).path("code").asString()).isEqualTo("insufficient_quota");
         assertThat(error(tooCostly).path("message").asString())
                 .contains("more than key " + budget.get("id") + "'s whole daily budget of $0.001");
+        assertThat(tooCostly.headers().firstValue("x-should-retry")).contains("false");
     }
 
     @Test
@@ -291,10 +294,24 @@ class SecurityTest {
                         .GET(),
                 http);
         HttpResponse<String> otherPolicy = chat(secret(key), "ponder/hard", "hello");
+        HttpResponse<String> retrieved = send(
+                HttpRequest.newBuilder(uri("/v1/models/ponder/default"))
+                        .header("Authorization", "Bearer " + secret(key))
+                        .GET(),
+                http);
+        HttpResponse<String> notRetrieved = send(
+                HttpRequest.newBuilder(uri("/v1/models/ponder/hard"))
+                        .header("Authorization", "Bearer " + secret(key))
+                        .GET(),
+                http);
 
         List<String> ids = new ArrayList<>();
         read(models).path("data").forEach(model -> ids.add(model.path("id").asString()));
         assertThat(ids).containsExactly("ponder", "ponder/default");
+        assertThat(read(retrieved).path("id").asString()).isEqualTo("ponder/default");
+        assertThat(notRetrieved.statusCode()).isEqualTo(404);
+        assertThat(error(notRetrieved).path("message").asString())
+                .isEqualTo(error(otherPolicy).path("message").asString());
         // Not "does not exist, use 'ponder/<policy>'": the model exists, this key may not use it.
         assertThat(error(otherPolicy).path("message").asString())
                 .isEqualTo("The model 'ponder/hard' does not exist or your API key may not use it"
