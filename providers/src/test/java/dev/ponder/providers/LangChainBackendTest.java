@@ -309,6 +309,38 @@ class LangChainBackendTest {
         }
     }
 
+    /**
+     * OpenAI answers a request it will not serve under structured outputs with a refusal in place of the content;
+     * LangChain4j reads it as an exception. The backend is healthy: no retry, no mark on its circuit, and a stronger
+     * tier may answer.
+     */
+    @Test
+    void anOpenAiRefusalEscalatesAsDeclinedWithoutARetryOrAMarkOnTheCircuit() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.failNext(200, """
+                    {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "model-a",
+                     "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
+                                  "message": {"role": "assistant", "content": null,
+                                              "refusal": "I'm sorry, I cannot help with that."}}],
+                     "usage": {"prompt_tokens": 9, "completion_tokens": 8, "total_tokens": 17}}""");
+
+            assertThatThrownBy(() -> backend.chat(ask("hi"))).isInstanceOfSatisfying(BackendException.class, e -> {
+                assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
+                assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
+                assertThat(e.httpStatus()).isEqualTo(400);
+                assertThat(e.errorCode()).isEqualTo("content_filter");
+                assertThat(e.getMessage())
+                        .isEqualTo("backend 'openai': declined to answer: I'm sorry, I cannot help with that.");
+            });
+            assertThat(server.requestCount()).as("not retried").isEqualTo(1);
+            assertThat(backend.state().bufferedCalls())
+                    .as("the circuit did not count it")
+                    .isZero();
+            assertThat(backend.state().lastError()).isNull();
+        }
+    }
+
     @Test
     void geminiRefusingPondersApiKeyWithA400EscalatesAsThisBackendsFaultNotTheCallers() {
         try (FakeGeminiServer server = FakeGeminiServer.start()) {
