@@ -1,11 +1,14 @@
 package dev.ponder.gateway.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -15,6 +18,7 @@ import org.springframework.boot.context.properties.bind.BindContext;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.handler.IgnoreErrorsBindHandler;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -31,24 +35,27 @@ import org.springframework.stereotype.Component;
  * Ponder does not read: Spring ignores such a property, so a typo ({@code ponder.backend.x}, {@code tierz}) silently
  * ran the demo backends or dropped a whole policy. It binds every {@code ponder} properties class once, errors aside
  * (the real binding reports those), and counts as known every name the binder looked for. Environment variables and
- * system properties are not checked, as Spring's own {@code ignoreUnknownFields = false} does not check them: Ponder's
- * application.yml reads {@code PONDER_ADMIN_PASSWORD} and the like, which map onto names Ponder has no property for.
+ * system properties are not checked for unknown names, as Spring's own {@code ignoreUnknownFields = false} does not
+ * check them: Ponder's application.yml reads {@code PONDER_ADMIN_PASSWORD} and the like, which map onto names Ponder
+ * has no property for.
+ *
+ * <p>It also refuses a duration without a unit ({@code total: 120}), from any source: Spring reads it as milliseconds,
+ * so a timeout, deadline or sync interval meant in seconds was a thousand times shorter than meant.
  */
 @Component
-class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
+class SettingsCheck implements BeanFactoryPostProcessor, EnvironmentAware {
 
     private static final ConfigurationPropertyName PONDER = ConfigurationPropertyName.of("ponder");
 
-    /** The settings read outside the properties classes ({@code @Value} and {@code @Scheduled} placeholders). */
-    private static final List<ConfigurationPropertyName> READ_ELSEWHERE = List.of(
-                    "ponder.embedded.data-dir",
-                    "ponder.embedded.attach-to-running",
-                    "ponder.health.probe-interval",
-                    "ponder.learning.reload-interval",
-                    "ponder.console.policy-refresh")
-            .stream()
-            .map(ConfigurationPropertyName::of)
-            .toList();
+    /** The durations read outside the properties classes ({@code @Value} and {@code @Scheduled} placeholders). */
+    private static final List<ConfigurationPropertyName> DURATIONS_READ_ELSEWHERE =
+            names("ponder.health.probe-interval", "ponder.learning.reload-interval", "ponder.console.policy-refresh");
+
+    /** The other settings read outside the properties classes. */
+    private static final List<ConfigurationPropertyName> OTHERS_READ_ELSEWHERE =
+            names("ponder.embedded.data-dir", "ponder.embedded.attach-to-running");
+
+    private static final Pattern BARE_NUMBER = Pattern.compile("0*[1-9][0-9]*");
 
     private Environment environment;
 
@@ -59,12 +66,17 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
 
     @Override
     public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
-        Set<ConfigurationPropertyName> looked = new HashSet<>(READ_ELSEWHERE);
+        Set<ConfigurationPropertyName> durations = new HashSet<>(DURATIONS_READ_ELSEWHERE);
+        Set<ConfigurationPropertyName> looked = new HashSet<>(OTHERS_READ_ELSEWHERE);
+        looked.addAll(durations);
         Binder binder = Binder.get(environment);
         AbstractBindHandler recording = new AbstractBindHandler(new IgnoreErrorsBindHandler()) {
             @Override
             public <T> Bindable<T> onStart(ConfigurationPropertyName name, Bindable<T> target, BindContext context) {
                 looked.add(name);
+                if (target.getType().resolve() == Duration.class) {
+                    durations.add(name);
+                }
                 return super.onStart(name, target, context);
             }
         };
@@ -79,10 +91,15 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
                 binder.bind(prefix(annotation), Bindable.of(type), recording);
             }
         }
-        List<String> unknown = unknown(looked);
-        if (!unknown.isEmpty()) {
-            throw StartupFailure.configuration(String.join("; ", unknown), null);
+        List<String> refused = unknown(looked);
+        refused.addAll(withoutUnit(durations));
+        if (!refused.isEmpty()) {
+            throw StartupFailure.configuration(String.join("; ", refused), null);
         }
+    }
+
+    private static List<ConfigurationPropertyName> names(String... names) {
+        return Arrays.stream(names).map(ConfigurationPropertyName::of).toList();
     }
 
     private static boolean isPonder(ConfigurationPropertyName name) {
@@ -114,6 +131,31 @@ class UnknownSettings implements BeanFactoryPostProcessor, EnvironmentAware {
             }
         }
         return new ArrayList<>(unknown.values());
+    }
+
+    /** Each duration given as a bare number other than 0 (which means the same in every unit), with its value and where it is set. */
+    private List<String> withoutUnit(Set<ConfigurationPropertyName> durations) {
+        Map<String, String> refused = new TreeMap<>();
+        for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+            if (!(source instanceof IterableConfigurationPropertySource names)) {
+                continue;
+            }
+            for (ConfigurationPropertyName name : names) {
+                ConfigurationProperty property =
+                        durations.contains(name) ? source.getConfigurationProperty(name) : null;
+                String value = property == null
+                        ? ""
+                        : String.valueOf(property.getValue()).strip();
+                if (BARE_NUMBER.matcher(value).matches()) {
+                    refused.putIfAbsent(
+                            name.toString(),
+                            name + ": '" + value + "' has no unit, which would mean " + value + " milliseconds;"
+                                    + " write it as " + value + "s, " + value + "ms or " + value + "m (set at "
+                                    + property.getOrigin() + ")");
+                }
+            }
+        }
+        return new ArrayList<>(refused.values());
     }
 
     /**

@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
-class UnknownSettingsTest {
+class SettingsCheckTest {
 
     @Test
     void aMistypedTopLevelSettingStopsTheStartNamingItAndWhereItIsSet() {
@@ -70,6 +70,27 @@ class UnknownSettingsTest {
     }
 
     @Test
+    void aDurationWithoutAUnitIsRefusedInsteadOfMeaningMilliseconds() {
+        assertThatThrownBy(() -> start(
+                        "--ponder.policies.p.tiers=a",
+                        "--ponder.policies.p.deadline=30",
+                        "--ponder.console.policy-refresh=10"))
+                .isInstanceOf(StartupFailure.class)
+                .hasMessage(
+                        "ponder.console.policy-refresh: '10' has no unit, which would mean 10 milliseconds; write it"
+                                + " as 10s, 10ms or 10m (set at \"ponder.console.policy-refresh\" from property source"
+                                + " \"commandLineArgs\"); ponder.policies.p.deadline: '30' has no unit, which would mean 30"
+                                + " milliseconds; write it as 30s, 30ms or 30m (set at \"ponder.policies.p.deadline\" from"
+                                + " property source \"commandLineArgs\")");
+        assertThatCode(() -> start(
+                        "--ponder.policies.p.tiers=a",
+                        "--ponder.policies.p.deadline=30s",
+                        "--ponder.outcomes.linger=0",
+                        "--ponder.outcomes.retention=PT48H"))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
     void aBadValueOfAKnownSettingIsLeftToItsOwnBindingError() {
         assertThatThrownBy(() -> start("--ponder.policies.p.tiers="))
                 .hasStackTraceContaining("a policy needs at least one tier")
@@ -86,6 +107,6 @@ class UnknownSettingsTest {
     @Configuration(proxyBeanMethods = false)
     // application.yml sets ponder.security.*: its properties class is part of what Ponder reads.
     @EnableConfigurationProperties({PonderProperties.class, SecurityProperties.class})
-    @Import(UnknownSettings.class)
+    @Import(SettingsCheck.class)
     static class Context {}
 }
