@@ -133,26 +133,27 @@ class SettingsCheck implements BeanFactoryPostProcessor, EnvironmentAware {
         return new ArrayList<>(unknown.values());
     }
 
-    /** Each duration given as a bare number other than 0 (which means the same in every unit), with its value and where it is set. */
+    /**
+     * Each duration given as a bare number other than 0 (which means the same in every unit), with its value and where
+     * it is set; only the value that binds counts, the one of the first source that has the name.
+     */
     private List<String> withoutUnit(Set<ConfigurationPropertyName> durations) {
         Map<String, String> refused = new TreeMap<>();
-        for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
-            if (!(source instanceof IterableConfigurationPropertySource names)) {
-                continue;
-            }
-            for (ConfigurationPropertyName name : names) {
-                ConfigurationProperty property =
-                        durations.contains(name) ? source.getConfigurationProperty(name) : null;
-                String value = property == null
-                        ? ""
-                        : String.valueOf(property.getValue()).strip();
+        for (ConfigurationPropertyName name : durations) {
+            for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+                ConfigurationProperty property = source.getConfigurationProperty(name);
+                if (property == null) {
+                    continue;
+                }
+                String value = String.valueOf(property.getValue()).strip();
                 if (BARE_NUMBER.matcher(value).matches()) {
-                    refused.putIfAbsent(
+                    refused.put(
                             name.toString(),
                             name + ": '" + value + "' has no unit, which would mean " + value + " milliseconds;"
                                     + " write it as " + value + "s, " + value + "ms or " + value + "m (set at "
                                     + property.getOrigin() + ")");
                 }
+                break;
             }
         }
         return new ArrayList<>(refused.values());

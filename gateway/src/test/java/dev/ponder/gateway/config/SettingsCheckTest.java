@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ponder.gateway.security.SecurityProperties;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 class SettingsCheckTest {
 
@@ -88,6 +91,28 @@ class SettingsCheckTest {
                         "--ponder.outcomes.linger=0",
                         "--ponder.outcomes.retention=PT48H"))
                 .doesNotThrowAnyException();
+    }
+
+    @Test
+    void aDurationWithoutAUnitInAVariableIsRefusedButNotOneThatAnArgumentOverrides() {
+        StandardEnvironment variables = new StandardEnvironment();
+        variables
+                .getPropertySources()
+                .replace(
+                        StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        new SystemEnvironmentPropertySource(
+                                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                                Map.of("PONDER_SECURITY_SYNC_INTERVAL", "2", "PONDER_POLICIES_P_DEADLINE", "30")));
+
+        assertThatThrownBy(() -> new SpringApplicationBuilder(Context.class)
+                        .web(WebApplicationType.NONE)
+                        .environment(variables)
+                        .run("--ponder.policies.p.tiers=a", "--ponder.policies.p.deadline=30s")
+                        .close())
+                .isInstanceOf(StartupFailure.class)
+                .hasMessageStartingWith(
+                        "ponder.security.sync-interval: '2' has no unit, which would mean 2 milliseconds;")
+                .hasMessageNotContaining("deadline");
     }
 
     @Test
