@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -61,11 +62,20 @@ public class PonderApplication {
     /**
      * Runs a subcommand, or prints help or a usage error, and returns its exit code; empty when the arguments are the
      * gateway's ({@code --property=value} alone). A word that is no subcommand (a typo, {@code -Dx=y} after the jar)
-     * is an error: Spring ignores such arguments, so it would otherwise start a gateway nobody asked for.
+     * is an error: Spring ignores such arguments, so it would otherwise start a gateway nobody asked for, or one
+     * without the setting the word was meant to be.
      */
     static Optional<Integer> command(String[] args, PrintStream out, PrintStream err) throws Exception {
         if (args.length == 0 || (args[0].startsWith("--") && !HELP.contains(args[0]))) {
-            return Optional.empty();
+            Optional<String> stray =
+                    Arrays.stream(args).filter(a -> !a.startsWith("--")).findFirst();
+            if (stray.isEmpty()) {
+                return Optional.empty();
+            }
+            err.println("ponder: '" + stray.get() + "' is not a --property=value (JVM options such as -Xmx or -Dx=y go"
+                    + " before -jar)");
+            err.println(USAGE);
+            return Optional.of(2);
         }
         if (HELP.contains(args[0])) {
             out.println(USAGE);

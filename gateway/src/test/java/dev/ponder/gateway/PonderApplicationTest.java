@@ -73,6 +73,16 @@ class PonderApplicationTest {
     }
 
     @Test
+    void aWordAmongTheGatewaysPropertiesIsAUsageErrorInsteadOfBeingIgnored() throws Exception {
+        assertThat(command("--server.port=8081", "-Xmx1g", "--ponder.default-policy=fast"))
+                .hasValue(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("ponder: '-Xmx1g' is not a --property=value (JVM options such as -Xmx or -Dx=y go before"
+                        + " -jar)\n")
+                .contains(PonderApplication.USAGE);
+    }
+
+    @Test
     void retrainHelpPrintsItsUsageWithoutRunningTheJob() throws Exception {
         assertThat(command("retrain", "--spring.datasource.url=jdbc:postgresql://127.0.0.1:1/none", "--help"))
                 .hasValue(0);

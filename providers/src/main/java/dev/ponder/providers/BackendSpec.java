@@ -2,7 +2,11 @@ package dev.ponder.providers;
 
 import dev.ponder.cascade.Capabilities;
 import dev.ponder.cascade.Price;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * How to reach one backend, as an operator configures it under {@code ponder.backends.<name>} (the name is the key).
@@ -47,6 +51,9 @@ public record BackendSpec(
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("a backend of type " + type + " needs a model");
         }
+        if (baseUrl != null && !baseUrl.isBlank()) {
+            requireHttpUrl(baseUrl);
+        }
         price = price == null ? Price.FREE : price;
         timeouts = timeouts == null ? Timeouts.DEFAULTS : timeouts;
         resilience = resilience == null ? Resilience.DEFAULTS : resilience;
@@ -56,6 +63,26 @@ public record BackendSpec(
         }
         if (defaultMaxTokens != null && defaultMaxTokens < 1) {
             throw new IllegalArgumentException("default-max-tokens must be >= 1 but was " + defaultMaxTokens);
+        }
+    }
+
+    /**
+     * Refuses a base URL that is not an absolute http(s) URL with a host, such as {@code localhost:11434}: it was
+     * accepted, and every call to the backend (and its health probe) then failed.
+     */
+    public static void requireHttpUrl(String baseUrl) {
+        URI uri;
+        try {
+            uri = new URI(baseUrl.strip());
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null
+                || uri.getScheme() == null
+                || !List.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))
+                || uri.getRawAuthority() == null) {
+            throw new IllegalArgumentException(
+                    "base-url must be an http or https URL such as http://localhost:11434 but was '" + baseUrl + "'");
         }
     }
 

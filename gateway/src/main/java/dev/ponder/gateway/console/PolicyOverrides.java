@@ -127,7 +127,11 @@ class PolicyOverrides {
 
     private record Applied(CascadePolicy policy, boolean changed) {}
 
-    /** Applies the stored overrides, on every replica, so that an edit made on one reaches all. */
+    /**
+     * Applies the stored overrides, on every replica, so that an edit made on one reaches all. Each one it applies is
+     * logged with what it replaced: an edit outlasts restarts, so at start it silently beat thresholds or budgets
+     * changed in the configuration since.
+     */
     @Scheduled(initialDelay = 0, fixedDelayString = "${ponder.console.policy-refresh:PT10S}")
     synchronized void refresh() {
         try {
@@ -139,6 +143,17 @@ class PolicyOverrides {
                 CascadePolicy stored = storedOrNull(current, rs);
                 if (stored != null && !stored.equals(current)) {
                     routes.replace(stored);
+                    log.info(
+                            "Policy '{}' takes the console's edit by {} at {}: thresholds {}, budget {} (instead of"
+                                    + " thresholds {}, budget {}); it holds across restarts and configuration changes"
+                                    + " until edited again",
+                            stored.name(),
+                            rs.getString("updated_by"),
+                            rs.getTimestamp("updated_at").toInstant(),
+                            stored.thresholds(),
+                            stored.budget(),
+                            current.thresholds(),
+                            current.budget());
                 }
             });
         } catch (RuntimeException e) {

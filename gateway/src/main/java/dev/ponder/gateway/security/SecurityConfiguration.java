@@ -2,6 +2,7 @@ package dev.ponder.gateway.security;
 
 import dev.ponder.gateway.api.EmbeddingBackends;
 import dev.ponder.gateway.config.PonderProperties;
+import dev.ponder.gateway.config.StartupFailure;
 import dev.ponder.gateway.routing.Routes;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -134,11 +135,28 @@ class SecurityConfiguration {
             @Qualifier("handlerExceptionResolver") HandlerExceptionResolver errors,
             Clock clock,
             Mode mode) {
+        requireRoutes(security, routes);
         FilterRegistrationBean<VirtualKeyFilter> registration = new FilterRegistrationBean<>(new VirtualKeyFilter(
                 keys, hasher, meter, metering, routes, embeddings, security, json, errors, clock, mode.open()));
         registration.addUrlPatterns("/v1/*");
         // Right after RequestIds, so that a rejection carries the request id too.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
         return registration;
+    }
+
+    /**
+     * Each {@code ponder.security.policies.<name>} must name a policy (or a backend, which a request can name as its
+     * model): a mistyped name applied to no request, so a policy meant to keep prompts redacted or off kept them whole.
+     */
+    static void requireRoutes(SecurityProperties security, Routes routes) {
+        for (String name : security.policies().keySet()) {
+            if (!routes.policies().containsKey(name) && !routes.backends().containsKey(name)) {
+                throw StartupFailure.configuration(
+                        "ponder.security.policies." + name + ": '" + name + "' is not a policy nor a backend; policies"
+                                + " are " + routes.policies().keySet() + ", backends "
+                                + routes.backends().keySet(),
+                        null);
+            }
+        }
     }
 }

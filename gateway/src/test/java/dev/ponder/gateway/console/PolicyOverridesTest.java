@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -23,6 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Every replica applies the console's stored edits; one that no longer fits its policy does not block the others, and
  * an edit builds on the last one stored, whichever replica made it.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class PolicyOverridesTest {
 
     @Test
@@ -44,6 +48,25 @@ class PolicyOverridesTest {
 
         assertThat(routes.policies().get("two").thresholds()).containsExactly(0.2);
         assertThat(routes.policies().get("three").thresholds()).containsExactly(0.3, 0.7);
+    }
+
+    @Test
+    void aStoredEditThatReplacesTheConfiguredValuesAtStartSaysSoOnce(CapturedOutput output) {
+        DataSource dataSource = TestDatabase.migrated();
+        Routes routes =
+                new Routes(Map.of(), Map.of("p", new CascadePolicy("p", tiers("s", "l"), List.of(0.5), null)), "p");
+        override(new JdbcTemplate(dataSource), "p", "[0.2]");
+        PolicyOverrides overrides = replica(dataSource, routes);
+
+        overrides.refresh();
+        overrides.refresh();
+
+        assertThat(routes.policies().get("p").thresholds()).containsExactly(0.2);
+        assertThat(output.getOut())
+                .containsOnlyOnce("Policy 'p' takes the console's edit by admin at ")
+                .contains(": thresholds [0.2], budget Budget[maxEscalations=2, deadline=PT1M, maxCostUsd=1.0]"
+                        + " (instead of thresholds [0.5], budget Budget[maxEscalations=2147483647")
+                .contains("it holds across restarts and configuration changes until edited again");
     }
 
     @Test

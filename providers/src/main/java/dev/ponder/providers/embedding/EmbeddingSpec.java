@@ -1,6 +1,7 @@
 package dev.ponder.providers.embedding;
 
 import dev.ponder.cascade.Price;
+import dev.ponder.providers.BackendSpec;
 import java.time.Duration;
 import java.util.Set;
 
@@ -22,6 +23,7 @@ public record EmbeddingSpec(String type, String baseUrl, String apiKey, String m
         if (baseUrl == null || baseUrl.isBlank()) {
             throw new IllegalArgumentException("an embedding backend needs a base-url");
         }
+        BackendSpec.requireHttpUrl(baseUrl);
         if (model == null || model.isBlank()) {
             throw new IllegalArgumentException("an embedding backend needs a model");
         }

@@ -167,4 +167,11 @@ class LangChainEmbeddingBackendTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("price.output must be absent but was 1.0");
     }
+
+    @Test
+    void aBaseUrlWithoutItsSchemeIsRefusedAsForAChatBackend() {
+        assertThatThrownBy(() -> new EmbeddingSpec("ollama", "localhost:11434", null, "m", null, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("but was 'localhost:11434'");
+    }
 }
