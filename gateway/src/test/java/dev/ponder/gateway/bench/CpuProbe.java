@@ -29,17 +29,20 @@ import java.util.stream.Stream;
  *
  * <p>Run (after {@code ./mvnw -B -q -pl gateway -am package -DskipTests}):
  * {@code java -cp <test classpath> dev.ponder.gateway.bench.CpuProbe --rate=300 --seconds=20
- * "base" "no-tracing:management.tracing.sampling.probability=0"}: each variant is {@code name[:key=value;...]}.
+ * "base" "no-tracing:management.tracing.sampling.probability=0"}: each variant is {@code name[:key=value;...]}, the
+ * keys Ponder properties or {@code jar=} (another build), {@code jvm=} (its JVM options) or {@code main=} (a class of
+ * the test class path started instead, such as the floor applications of {@code bench.floor}). The harness column is
+ * the CPU of this JVM, i.e. of the load generator and the mock servers.
  * With {@code --rounds=N} the variants run side by side and are measured in turn, N windows of {@code seconds} each.
  */
 public final class CpuProbe {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final long CLOCK_TICKS_PER_SECOND = 100;
+    static final long CLOCK_TICKS_PER_SECOND = 100;
     /** Thread names as {@link #threadTicks} sums them: the JIT compilers, and the virtual threads' carriers. */
-    private static final String JIT = "C# CompilerThre";
+    static final String JIT = "C# CompilerThre";
 
-    private static final String CARRIERS = "ForkJoinPool-#-";
+    static final String CARRIERS = "ForkJoinPool-#-";
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of(
@@ -87,8 +90,8 @@ public final class CpuProbe {
                 + phase.toSeconds() + " s" + (rounds > 1 ? " x " + rounds + " interleaved rounds" : "")
                 + (stream ? ", streamed" : "") + ", load average "
                 + Files.readString(Path.of("/proc/loadavg")).strip() + "\n\n"
-                + "| variant | ok | errors | Ponder CPU ms/req | of which JIT | of which carriers | PostgreSQL CPU ms/req | alloc KiB/req | p50 ms | p99 ms |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| variant | ok | errors | Ponder CPU ms/req | of which JIT | of which carriers | PostgreSQL CPU ms/req | harness CPU ms/req | alloc KiB/req | p50 ms | p99 ms |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|---|\n");
         try (MockLlmServer fast = MockLlmServer.start(Duration.ZERO, 20, Duration.ofMillis(5));
                 MockLlmServer slow = MockLlmServer.start(Duration.ofMillis(1500), 10, Duration.ofMillis(100));
                 LoadGenerator load = new LoadGenerator()) {
@@ -160,6 +163,7 @@ public final class CpuProbe {
         private final Map<String, Integer> errors = new java.util.TreeMap<>();
         private long ponderTicks;
         private long postgresTicks;
+        private double harnessCpuMs;
         private double allocatedBytes;
         private int requests;
         private int ok;
@@ -190,8 +194,15 @@ public final class CpuProbe {
             // "jvm" likewise: this variant's JVM options, comma-separated.
             String jvmOptions = properties.containsKey("jvm") ? properties.remove("jvm") : options.get("jvm");
             List<String> jvm = new ArrayList<>(List.of(jvmOptions.split(",")));
-            PonderProcess ponder = PonderProcess.start(jar, jvm, properties, log);
-            LexicalRouter.activate(out, database, log);
+            // "main" runs a class of the test class path instead of a jar: the floor applications (bench.floor),
+            // which have no router to activate.
+            String main = properties.remove("main");
+            PonderProcess ponder = main == null
+                    ? PonderProcess.start(jar, jvm, properties, log)
+                    : PonderProcess.startMain(main, jvm, properties, log);
+            if (main == null) {
+                LexicalRouter.activate(out, database, log);
+            }
             return new Variant(variant, database, ponder, postmaster(database));
         }
 
@@ -239,6 +250,7 @@ public final class CpuProbe {
             carrierRounds.add(threads.getOrDefault(CARRIERS, 0L) * 1000.0 / CLOCK_TICKS_PER_SECOND / n);
             postgresTicks += postgresTicks(postmaster) - postgresBefore;
             allocatedBytes += allocated(ponder) - allocatedBefore;
+            harnessCpuMs += last.harnessCpuMs();
             requests += n;
             ok += last.ok();
             last.errors().forEach((k, v) -> errors.merge(k, v, Integer::sum));
@@ -250,7 +262,7 @@ public final class CpuProbe {
         String row() {
             return String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f |",
+                    "| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.2f | %.2f |",
                     name,
                     ok,
                     requests - ok,
@@ -258,6 +270,7 @@ public final class CpuProbe {
                     perRequest(threadTicks.getOrDefault(JIT, 0L)),
                     perRequest(threadTicks.getOrDefault(CARRIERS, 0L)),
                     perRequest(postgresTicks),
+                    harnessCpuMs / requests,
                     allocatedBytes / 1024 / requests,
                     last.latency().p50(),
                     last.latency().p99());
@@ -405,7 +418,7 @@ public final class CpuProbe {
     }
 
     /** CPU ticks of a process's threads, summed by thread name with digits dropped (all GC workers as one). */
-    private static Map<String, Long> threadTicks(long pid) throws IOException {
+    static Map<String, Long> threadTicks(long pid) throws IOException {
         Map<String, Long> byName = new java.util.TreeMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : tasks.toList()) {

@@ -33,11 +33,26 @@ final class PonderProcess implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build it first (./mvnw -q -pl gateway package)");
         }
+        return launch(List.of("-jar", jar.toString()), jvmOptions, properties, log);
+    }
+
+    /**
+     * Starts a main class of this JVM's class path the same way, for the probe's stand-ins (the floor applications of
+     * {@code bench.floor}), which take the same arguments and answer the same readiness path.
+     */
+    static PonderProcess startMain(
+            String mainClass, List<String> jvmOptions, Map<String, String> properties, Path log) {
+        return launch(List.of("-cp", System.getProperty("java.class.path"), mainClass), jvmOptions, properties, log);
+    }
+
+    private static PonderProcess launch(
+            List<String> what, List<String> jvmOptions, Map<String, String> properties, Path log) {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", jar.toString(), "--server.port=" + port));
+        command.addAll(what);
+        command.add("--server.port=" + port);
         properties.forEach((key, value) -> command.add("--" + key + "=" + value));
         try {
             Files.createDirectories(log.getParent());
