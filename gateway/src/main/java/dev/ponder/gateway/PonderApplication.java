@@ -66,7 +66,7 @@ public class PonderApplication {
      * without the setting the word was meant to be.
      */
     static Optional<Integer> command(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (args.length == 0 || (args[0].startsWith("--") && !HELP.contains(args[0]))) {
+        if (args.length == 0 || (args[0].startsWith("--") && Arrays.stream(args).noneMatch(HELP::contains))) {
             Optional<String> stray =
                     Arrays.stream(args).filter(a -> !a.startsWith("--")).findFirst();
             if (stray.isEmpty()) {
@@ -77,7 +77,8 @@ public class PonderApplication {
             err.println(USAGE);
             return Optional.of(2);
         }
-        if (HELP.contains(args[0])) {
+        if (HELP.contains(args[0]) || args[0].startsWith("--")) {
+            // --help among properties: the usage, not a gateway started with the rest of them.
             out.println(USAGE);
             return Optional.of(0);
         }

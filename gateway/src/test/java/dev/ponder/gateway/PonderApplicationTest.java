@@ -24,6 +24,12 @@ class PonderApplicationTest {
     }
 
     @Test
+    void helpAfterPropertiesPrintsTheUsageInsteadOfStartingTheGateway() throws Exception {
+        assertThat(command("--server.port=8081", "--help")).hasValue(0);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(PonderApplication.USAGE + "\n");
+    }
+
+    @Test
     void aWordThatIsNoSubcommandIsAUsageErrorInsteadOfStartingTheGateway() throws Exception {
         assertThat(command("retrian", "--spring.datasource.url=jdbc:postgresql://db/ponder"))
                 .hasValue(2);
