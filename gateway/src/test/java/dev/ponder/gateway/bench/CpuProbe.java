@@ -489,6 +489,8 @@ public final class CpuProbe {
         try (HttpClient http = HttpClient.newHttpClient()) {
             String json = http.send(
                             HttpRequest.newBuilder(ponder.uri("/actuator/metrics/" + name))
+                                    // A Ponder that ran out of heap still accepts connections but never answers.
+                                    .timeout(TIMEOUT)
                                     .build(),
                             HttpResponse.BodyHandlers.ofString())
                     .body();
