@@ -42,12 +42,7 @@ class ErrorResponses {
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Map<String, Object>> api(ApiException e) {
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
-        if (e.retryAfter() != null) {
-            response.header(HttpHeaders.RETRY_AFTER, retryAfterSeconds(e.retryAfter()));
-        }
-        if (!e.worthRetrying()) {
-            response.header(SHOULD_RETRY, "false");
-        }
+        retryHeaders(e, response::header);
         // Set explicitly, so that a client that accepts only text/event-stream still gets the error.
         return response.contentType(MediaType.APPLICATION_JSON)
                 .body(body(e.getMessage(), e.type(), e.param(), e.code()));
@@ -169,12 +164,7 @@ class ErrorResponses {
     static void write(jakarta.servlet.http.HttpServletResponse response, ApiException error, JsonMapper json)
             throws java.io.IOException {
         response.setStatus(error.status());
-        if (error.retryAfter() != null) {
-            response.setHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds(error.retryAfter()));
-        }
-        if (!error.worthRetrying()) {
-            response.setHeader(SHOULD_RETRY, "false");
-        }
+        retryHeaders(error, response::setHeader);
         JsonBodies.write(response, json.writer(), body(error.getMessage(), error.type(), error.param(), error.code()));
     }
 
@@ -195,6 +185,16 @@ class ErrorResponses {
                 null,
                 message != null && !message.isBlank() ? message : known.getReasonPhrase() + ".",
                 null);
+    }
+
+    /** What an error tells a client about retrying it: how long to wait, or that waiting will not help. */
+    private static void retryHeaders(ApiException error, java.util.function.BiConsumer<String, String> header) {
+        if (error.retryAfter() != null) {
+            header.accept(HttpHeaders.RETRY_AFTER, retryAfterSeconds(error.retryAfter()));
+        }
+        if (!error.worthRetrying()) {
+            header.accept(SHOULD_RETRY, "false");
+        }
     }
 
     /**
