@@ -66,7 +66,13 @@ public class PonderApplication {
      * without the setting the word was meant to be.
      */
     static Optional<Integer> command(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (args.length == 0 || (args[0].startsWith("--") && Arrays.stream(args).noneMatch(HELP::contains))) {
+        boolean gatewayArguments = args.length == 0 || args[0].startsWith("--");
+        if ((gatewayArguments || HELP.contains(args[0])) && Arrays.stream(args).anyMatch(HELP::contains)) {
+            // --help among properties too: the usage, not a gateway started with the rest of them.
+            out.println(USAGE);
+            return Optional.of(0);
+        }
+        if (gatewayArguments) {
             Optional<String> stray =
                     Arrays.stream(args).filter(a -> !a.startsWith("--")).findFirst();
             if (stray.isEmpty()) {
@@ -76,11 +82,6 @@ public class PonderApplication {
                     + " before -jar)");
             err.println(USAGE);
             return Optional.of(2);
-        }
-        if (HELP.contains(args[0]) || args[0].startsWith("--")) {
-            // --help among properties: the usage, not a gateway started with the rest of them.
-            out.println(USAGE);
-            return Optional.of(0);
         }
         if (ROUTER_COMMANDS.contains(args[0])) {
             // Reflection keeps this class free of Java 21 class references (see the class comment).
