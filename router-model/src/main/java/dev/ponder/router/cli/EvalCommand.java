@@ -142,6 +142,13 @@ final class EvalCommand {
         if (e.cascade() != null) {
             line(out, "cascade", e.cascade());
         }
+        if (e.withinSource() != null) {
+            out.printf(
+                    Locale.ROOT,
+                    "within sources: APGR %.4f (each score ranked only against its own source's rows: 0.5 means the"
+                            + " router tells sources apart but not the prompts of one source)%n",
+                    e.withinSource().apgr());
+        }
 
         ObjectNode json = JSON.createObjectNode();
         json.put("n", e.n());

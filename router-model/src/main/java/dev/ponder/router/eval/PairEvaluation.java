@@ -1,5 +1,7 @@
 package dev.ponder.router.eval;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +11,11 @@ import java.util.function.ToDoubleFunction;
  * A weak/strong pair evaluated on outcome rows: the router's curve, the random and oracle baselines and, when the
  * rows hold the weak model's answers and a scorer is given, the cascade (answer weak, escalate when the scorer
  * doubts). Costs are the rows' cost_usd when every row has them for both models, else the share of strong calls.
+ *
+ * <p>When the rows come from more than one source, {@code withinSource} is the router's curve with each score replaced
+ * by its percentile among its own source's scores. A router can earn its APGR by knowing which task or subject is
+ * hard for the weak model; this curve takes that knowledge away and keeps only its ranking of one task's prompts
+ * against each other, which is all a router has on traffic of a single kind. 0.5 is no skill at that.
  */
 public record PairEvaluation(
         String weak,
@@ -18,6 +25,7 @@ public record PairEvaluation(
         RoutingCurve router,
         RoutingCurve random,
         RoutingCurve oracle,
+        RoutingCurve withinSource,
         RoutingCurve cascade) {
 
     /**
@@ -66,12 +74,45 @@ public record PairEvaluation(
                 RoutingCurve.of(score, w, s, wc, sc),
                 RoutingCurve.of(new double[n], w, s, wc, sc),
                 RoutingCurve.of(gain, w, s, wc, sc),
+                withinSource(rows, score, w, s, wc, sc),
                 cascade);
+    }
+
+    /** The router's curve over within-source percentiles, or null when every row has the same source. */
+    private static RoutingCurve withinSource(
+            List<OutcomeRow> rows, double[] score, double[] w, double[] s, double[] wc, double[] sc) {
+        Map<String, List<Integer>> bySource = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            bySource.computeIfAbsent(rows.get(i).source(), k -> new ArrayList<>())
+                    .add(i);
+        }
+        if (bySource.size() < 2) {
+            return null;
+        }
+        double[] percentile = new double[rows.size()];
+        for (List<Integer> group : bySource.values()) {
+            group.sort(Comparator.comparingDouble(i -> score[i]));
+            int m = group.size();
+            for (int lo = 0; lo < m; ) {
+                int hi = lo;
+                while (hi + 1 < m && score[group.get(hi + 1)] == score[group.get(lo)]) {
+                    hi++;
+                }
+                // Tied scores share their mean rank, so a score that is constant within a source says nothing there.
+                double p = (lo + hi + 1) / (2.0 * m);
+                for (int k = lo; k <= hi; k++) {
+                    percentile[group.get(k)] = p;
+                }
+                lo = hi + 1;
+            }
+        }
+        return RoutingCurve.of(percentile, w, s, wc, sc);
     }
 
     /**
      * The metrics under their report keys (rounded to 4 decimals): apgr, cpt50, cpt80 and aiq for the router and
-     * with random_, oracle_ and (if evaluated) cascade_ prefixes; weak_quality and strong_quality. A metric that is
+     * with random_, oracle_ and (if evaluated) cascade_ prefixes; within_source_apgr when the rows have more than one
+     * source; weak_quality and strong_quality. A metric that is
      * undefined on these rows is null: PGR, hence APGR and CPT, when the two models' mean qualities are equal.
      */
     public Map<String, Double> metrics() {
@@ -79,6 +120,9 @@ public record PairEvaluation(
         curve(m, "", router);
         curve(m, "random_", random);
         curve(m, "oracle_", oracle);
+        if (withinSource != null) {
+            m.put("within_source_apgr", round(withinSource.apgr()));
+        }
         if (cascade != null) {
             curve(m, "cascade_", cascade);
         }

@@ -127,6 +127,9 @@ class RouterCliTest {
         assertThat(last.path("oracle_apgr").asDouble())
                 .isGreaterThan(last.path("apgr").asDouble());
         assertThat(last.path("evaluated").asString()).isEqualTo("router+cascade");
+        // Two synthetic sources, maths and capitals: the within-source figure is reported beside the pooled one.
+        assertThat(last.has("within_source_apgr")).isTrue();
+        assertThat(lines).anyMatch(l -> l.startsWith("within sources: APGR "));
         assertThat(report.resolve("sweep.csv")).content().startsWith("curve,threshold,strong_share");
         assertThat(report.resolve("sweep.svg")).content().contains("<svg", "oracle");
         assertThat(report.resolve("tiers.csv")).exists();

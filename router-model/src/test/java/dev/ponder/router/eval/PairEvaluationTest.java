@@ -6,16 +6,21 @@ import static org.assertj.core.api.Assertions.entry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 class PairEvaluationTest {
 
     private static List<OutcomeRow> rows(double[] weak, double[] strong) {
+        return rows(weak, strong, i -> "");
+    }
+
+    private static List<OutcomeRow> rows(double[] weak, double[] strong, IntFunction<String> source) {
         List<OutcomeRow> rows = new ArrayList<>();
         for (int i = 0; i < weak.length; i++) {
             rows.add(new OutcomeRow(
                     "r" + i,
-                    "",
+                    source.apply(i),
                     "all",
                     "prompt " + i,
                     Map.of("w", new Outcome(weak[i], null, null), "s", new Outcome(strong[i], null, null))));
@@ -50,5 +55,42 @@ class PairEvaluationTest {
 
         assertThat(m).contains(entry("oracle_apgr", 1.5), entry("random_apgr", 0.5), entry("apgr", 0.5));
         assertThat(m).contains(entry("oracle_cpt50", 0.1), entry("random_cpt80", 0.8));
+    }
+
+    // Two sources: "easy" (rows 0-3, the weak model always right) and "hard" (rows 4-7, weak always wrong, strong
+    // right on 4 and 5 only). Every gain is in "hard", so knowing the source is worth a lot of APGR.
+    private static final double[] WEAK = {1, 1, 1, 1, 0, 0, 0, 0};
+    private static final double[] STRONG = {1, 1, 1, 1, 1, 1, 0, 0};
+
+    @Test
+    void aRouterThatOnlyKnowsTheSourceHasNoWithinSourceSkill() {
+        List<OutcomeRow> eight = rows(WEAK, STRONG, i -> i < 4 ? "easy" : "hard");
+
+        Map<String, Double> m = PairEvaluation.of(
+                        eight, "w", "s", r -> r.source().equals("hard") ? 1 : 0, null)
+                .metrics();
+
+        assertThat(m).containsEntry("apgr", 0.75).containsEntry("within_source_apgr", 0.5);
+    }
+
+    @Test
+    void withinSourceRankingIsCreditedWhateverTheSourcesLevels() {
+        // Ranks "hard" rows 4 and 5 (the ones strong fixes) first within their source, but scores all of "easy"
+        // above all of "hard": the pooled curve suffers, the within-source curve sees a perfect ranking in "hard" and
+        // nothing to gain in "easy". Percentiles: easy rows 1/8..7/8, hard rows 4, 5 at 7/8 and 5/8, rows 6, 7 lower.
+        List<OutcomeRow> eight = rows(WEAK, STRONG, i -> i < 4 ? "easy" : "hard");
+        double[] score = {10, 11, 12, 13, 4, 3, 2, 1};
+
+        PairEvaluation e = PairEvaluation.of(eight, "w", "s", r -> score[Integer.parseInt(r.id().substring(1))], null);
+
+        assertThat(e.metrics()).containsEntry("apgr", 0.375).containsEntry("within_source_apgr", 0.75);
+    }
+
+    @Test
+    void oneSourceHasNoWithinSourceFigure() {
+        Map<String, Double> m =
+                PairEvaluation.of(rows(WEAK, STRONG), "w", "s", r -> 0, null).metrics();
+
+        assertThat(m).doesNotContainKey("within_source_apgr");
     }
 }
