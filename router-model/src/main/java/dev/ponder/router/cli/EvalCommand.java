@@ -145,9 +145,15 @@ final class EvalCommand {
         if (e.withinSource() != null) {
             out.printf(
                     Locale.ROOT,
-                    "within sources: APGR %.4f (each score ranked only against its own source's rows: 0.5 means the"
-                            + " router tells sources apart but not the prompts of one source)%n",
-                    e.withinSource().apgr());
+                    "within sources: router APGR %.4f%s (each score ranked only against its own source's rows: 0.5"
+                            + " means it tells sources apart but not the prompts of one source)%n",
+                    e.withinSource().apgr(),
+                    e.cascadeWithinSource() == null
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    ", cascade APGR %.4f",
+                                    e.cascadeWithinSource().apgr()));
         }
 
         ObjectNode json = JSON.createObjectNode();

@@ -13,7 +13,7 @@ import java.util.function.ToDoubleFunction;
  * doubts). Costs are the rows' cost_usd when every row has them for both models, else the share of strong calls.
  *
  * <p>When the rows come from more than one source, {@code withinSource} is the router's curve with each score replaced
- * by its percentile among its own source's scores. A router can earn its APGR by knowing which task or subject is
+ * by its percentile among its own source's scores (and {@code cascadeWithinSource} the same for the cascade's doubt). A router can earn its APGR by knowing which task or subject is
  * hard for the weak model; this curve takes that knowledge away and keeps only its ranking of one task's prompts
  * against each other, which is all a router has on traffic of a single kind. 0.5 is no skill at that.
  */
@@ -26,7 +26,8 @@ public record PairEvaluation(
         RoutingCurve random,
         RoutingCurve oracle,
         RoutingCurve withinSource,
-        RoutingCurve cascade) {
+        RoutingCurve cascade,
+        RoutingCurve cascadeWithinSource) {
 
     /**
      * @param rows rows holding both models
@@ -58,13 +59,18 @@ public record PairEvaluation(
             sc[i] = costs ? r.outcome(strong).costUsd() : 1;
             cascadeCost[i] = wc[i] + sc[i];
         }
+        double[] within = withinSourcePercentiles(rows, score);
         RoutingCurve cascade = null;
+        RoutingCurve cascadeWithin = null;
         if (doubt != null && rows.stream().allMatch(r -> r.outcome(weak).response() != null)) {
             double[] d = new double[n];
             for (int i = 0; i < n; i++) {
                 d[i] = doubt.applyAsDouble(rows.get(i));
             }
             cascade = RoutingCurve.of(d, w, s, wc, cascadeCost);
+            if (within != null) {
+                cascadeWithin = RoutingCurve.of(withinSourcePercentiles(rows, d), w, s, wc, cascadeCost);
+            }
         }
         return new PairEvaluation(
                 weak,
@@ -74,13 +80,13 @@ public record PairEvaluation(
                 RoutingCurve.of(score, w, s, wc, sc),
                 RoutingCurve.of(new double[n], w, s, wc, sc),
                 RoutingCurve.of(gain, w, s, wc, sc),
-                withinSource(rows, score, w, s, wc, sc),
-                cascade);
+                within == null ? null : RoutingCurve.of(within, w, s, wc, sc),
+                cascade,
+                cascadeWithin);
     }
 
-    /** The router's curve over within-source percentiles, or null when every row has the same source. */
-    private static RoutingCurve withinSource(
-            List<OutcomeRow> rows, double[] score, double[] w, double[] s, double[] wc, double[] sc) {
+    /** Each score's percentile among its own source's scores, or null when every row has the same source. */
+    private static double[] withinSourcePercentiles(List<OutcomeRow> rows, double[] score) {
         Map<String, List<Integer>> bySource = new LinkedHashMap<>();
         for (int i = 0; i < rows.size(); i++) {
             bySource.computeIfAbsent(rows.get(i).source(), k -> new ArrayList<>())
@@ -106,13 +112,13 @@ public record PairEvaluation(
                 lo = hi + 1;
             }
         }
-        return RoutingCurve.of(percentile, w, s, wc, sc);
+        return percentile;
     }
 
     /**
      * The metrics under their report keys (rounded to 4 decimals): apgr, cpt50, cpt80 and aiq for the router and
-     * with random_, oracle_ and (if evaluated) cascade_ prefixes; within_source_apgr when the rows have more than one
-     * source; weak_quality and strong_quality. A metric that is
+     * with random_, oracle_ and (if evaluated) cascade_ prefixes; within_source_apgr (and
+     * cascade_within_source_apgr) when the rows have more than one source; weak_quality and strong_quality. A metric that is
      * undefined on these rows is null: PGR, hence APGR and CPT, when the two models' mean qualities are equal.
      */
     public Map<String, Double> metrics() {
@@ -125,6 +131,9 @@ public record PairEvaluation(
         }
         if (cascade != null) {
             curve(m, "cascade_", cascade);
+            if (cascadeWithinSource != null) {
+                m.put("cascade_within_source_apgr", round(cascadeWithinSource.apgr()));
+            }
         }
         m.put("weak_quality", round(router.weakQuality()));
         m.put("strong_quality", round(router.strongQuality()));

@@ -128,8 +128,9 @@ class RouterCliTest {
                 .isGreaterThan(last.path("apgr").asDouble());
         assertThat(last.path("evaluated").asString()).isEqualTo("router+cascade");
         // Two synthetic sources, maths and capitals: the within-source figure is reported beside the pooled one.
-        assertThat(last.has("within_source_apgr")).isTrue();
-        assertThat(lines).anyMatch(l -> l.startsWith("within sources: APGR "));
+        assertThat(last.has("within_source_apgr") && last.has("cascade_within_source_apgr"))
+                .isTrue();
+        assertThat(lines).anyMatch(l -> l.startsWith("within sources: router APGR "));
         assertThat(report.resolve("sweep.csv")).content().startsWith("curve,threshold,strong_share");
         assertThat(report.resolve("sweep.svg")).content().contains("<svg", "oracle");
         assertThat(report.resolve("tiers.csv")).exists();

@@ -23,7 +23,7 @@ class PairEvaluationTest {
                     source.apply(i),
                     "all",
                     "prompt " + i,
-                    Map.of("w", new Outcome(weak[i], null, null), "s", new Outcome(strong[i], null, null))));
+                    Map.of("w", new Outcome(weak[i], null, "answer " + i), "s", new Outcome(strong[i], null, null))));
         }
         return rows;
     }
@@ -87,10 +87,22 @@ class PairEvaluationTest {
     }
 
     @Test
+    void theCascadesDoubtIsRankedWithinSourcesToo() {
+        List<OutcomeRow> eight = rows(WEAK, STRONG, i -> i < 4 ? "easy" : "hard");
+        double[] doubt = {10, 11, 12, 13, 4, 3, 2, 1};
+
+        Map<String, Double> m = PairEvaluation.of(
+                        eight, "w", "s", r -> 0, r -> doubt[Integer.parseInt(r.id().substring(1))])
+                .metrics();
+
+        assertThat(m).containsEntry("within_source_apgr", 0.5).containsEntry("cascade_within_source_apgr", 0.75);
+    }
+
+    @Test
     void oneSourceHasNoWithinSourceFigure() {
         Map<String, Double> m =
                 PairEvaluation.of(rows(WEAK, STRONG), "w", "s", r -> 0, null).metrics();
 
-        assertThat(m).doesNotContainKey("within_source_apgr");
+        assertThat(m).doesNotContainKey("within_source_apgr").doesNotContainKey("cascade_within_source_apgr");
     }
 }
