@@ -19,27 +19,34 @@ import java.util.zip.GZIPOutputStream;
 record Artifact(
         FeatureSpec promptSpec,
         Standardizer promptLexical,
-        LinearModel difficulty,
+        DifficultyModel difficulty,
         int answerBits,
         Standardizer answerDense,
         LinearModel answer) {
     static final String MAGIC = "ponder-router";
-    /** Format 3 names the encoder; a MiniLM (or encoder-less) model is still written as format 2, byte for byte. */
-    static final int FORMAT = 3;
+    /**
+     * Format 3 names the encoder, format 4 adds the difficulty model's strong head; a single-head MiniLM (or
+     * encoder-less) model is still written as format 2, byte for byte.
+     */
+    static final int FORMAT = 4;
 
     byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(new GZIPOutputStream(bytes))) {
             out.writeUTF(MAGIC);
-            out.writeInt(format(promptSpec));
+            int format = format(promptSpec, difficulty);
+            out.writeInt(format);
             out.writeBoolean(promptSpec.lexical());
             out.writeInt(promptSpec.encoderTokens());
-            if (format(promptSpec) == 3) {
+            if (format >= 3) {
                 out.writeUTF(promptSpec.encoderModel().id());
             }
             out.writeInt(promptSpec.ngramBits());
             write(out, promptLexical);
-            write(out, difficulty);
+            write(out, difficulty.weakFailure());
+            if (format >= 4) {
+                write(out, difficulty.strongFailure());
+            }
             out.writeInt(answerBits);
             write(out, answerDense);
             write(out, answer);
@@ -49,9 +56,12 @@ record Artifact(
         return bytes.toByteArray();
     }
 
-    /** The format weights with these features are written in: the oldest that can say which encoder they need. */
-    static int format(FeatureSpec promptSpec) {
-        return promptSpec.encoderModel() == EncoderModel.MINILM ? 2 : FORMAT;
+    /** The format these weights are written in: the oldest that can say which encoder and how many heads they need. */
+    static int format(FeatureSpec promptSpec, DifficultyModel difficulty) {
+        if (difficulty.strongFailure() != null) {
+            return 4;
+        }
+        return promptSpec.encoderModel() == EncoderModel.MINILM ? 2 : 3;
     }
 
     /** @throws IllegalArgumentException if the bytes are not a router artifact of a known format */
@@ -69,7 +79,8 @@ record Artifact(
             EncoderModel encoder = format >= 3 ? EncoderModel.of(in.readUTF()) : EncoderModel.MINILM;
             FeatureSpec spec = new FeatureSpec(lexicalOn, encoder, encoderTokens, in.readInt());
             Standardizer lexical = readStandardizer(in);
-            LinearModel difficulty = readModel(in);
+            LinearModel weakFailure = readModel(in);
+            DifficultyModel difficulty = new DifficultyModel(weakFailure, format >= 4 ? readModel(in) : null);
             int answerBits = in.readInt();
             return new Artifact(spec, lexical, difficulty, answerBits, readStandardizer(in), readModel(in));
         } catch (IOException e) {

@@ -17,7 +17,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The difficulty classifier: for a prompt, the probability that the cheap tier's answer is not good enough. Loaded
+ * The difficulty classifier: for a prompt, the probability that the cheap tier's answer is not good enough (or, for a
+ * two-head model, the expected gain of the strong tier's; see {@link #difficulty}). Loaded
  * from an artifact (weights file {@code NAME.bin} plus model card {@code NAME.card.json}); immutable and thread-safe.
  * Scores are cached by the prompt's SHA-256. If the model uses the sentence encoder, the encoder is loaded once, on
  * first use.
@@ -27,7 +28,7 @@ public final class RouterModel {
     private static final int CACHE_SIZE = 10_000;
 
     private final PromptFeaturizer featurizer;
-    private final LinearModel difficulty;
+    private final DifficultyModel difficulty;
     private final AnswerScorer answerScorer;
     private final FeatureSpec features;
     private final String version;
@@ -46,9 +47,9 @@ public final class RouterModel {
             Function<EncoderModel, SentenceEncoder> encoders) {
         EncoderModel encoder = a.promptSpec().encoderModel();
         this.featurizer = new PromptFeaturizer(a.promptSpec(), a.promptLexical(), () -> encoders.apply(encoder));
-        if (a.difficulty().weights().length != featurizer.dimension()) {
+        if (a.difficulty().dimension() != featurizer.dimension()) {
             throw new IllegalArgumentException("difficulty model has "
-                    + a.difficulty().weights().length + " weights, its features need " + featurizer.dimension());
+                    + a.difficulty().dimension() + " weights, its features need " + featurizer.dimension());
         }
         this.difficulty = a.difficulty();
         this.answerScorer = new AnswerScorer(new AnswerFeaturizer(a.answerDense(), a.answerBits()), a.answer());
@@ -132,14 +133,18 @@ public final class RouterModel {
                 Artifact.fromBytes(bin), card.path("version").asString("unversioned"), sha, cardJson, encoders);
     }
 
-    /** In [0,1]: the probability that the cheap tier's answer to {@code prompt} is not good enough. */
+    /**
+     * In [0,1], higher = more reason to call the strong tier: the probability that the cheap tier's answer to {@code
+     * prompt} is not good enough, or for a model trained with {@code --label gain}, (1 + that - the probability that
+     * the strong tier's is not) / 2.
+     */
     public double difficulty(String prompt) {
         return cache.get(key(prompt), k -> score(prompt));
     }
 
     /** The uncached score (what the cache stores). */
     double score(String prompt) {
-        return difficulty.probability(featurizer.features(prompt));
+        return difficulty.score(featurizer.features(prompt));
     }
 
     public AnswerScorer answerScorer() {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -39,7 +40,12 @@ public final class Training {
         /** 1 - mean score of every model the row holds: difficulty pooled over all models (11 on RouterBench). */
         ALL,
         /** (1 + strong - mean weak) / 2: the quality gap the strong model would recover, as Hybrid LLM predicts. */
-        GAP
+        GAP,
+        /**
+         * Two heads over the same features, one learning {@code WEAK}'s label and one 1 - the strong model's score;
+         * the score is (1 + P(weak fails) - P(strong fails)) / 2 (see {@link DifficultyModel}). Rows need both.
+         */
+        GAIN
     }
 
     /**
@@ -195,7 +201,9 @@ public final class Training {
         }
         if (labelled.isEmpty()) {
             throw new IllegalArgumentException("no training row holds any of the weak models " + c.weak()
-                    + (c.label() == Label.GAP ? " together with the strong model " + c.strong() : ""));
+                    + (c.label() == Label.GAP || c.label() == Label.GAIN
+                            ? " together with the strong model " + c.strong()
+                            : ""));
         }
         return labelled;
     }
@@ -210,7 +218,7 @@ public final class Training {
         ArrayNode cv = c.cvFolds() > 1 ? crossValidate(c, parts, labelled, trainer, encoder, log) : null;
         Difficulty fit = Difficulty.fit(labelled, c, trainer, encoder);
         Standardizer lexical = fit.lexical();
-        LinearModel difficulty = fit.model();
+        DifficultyModel difficulty = fit.model();
         log.printf(
                 "difficulty model: %d examples, features %s, label %s%n",
                 labelled.size(), c.features(), c.label().name().toLowerCase(Locale.ROOT));
@@ -259,9 +267,10 @@ public final class Training {
             log.printf("answer scorer: %d examples%n", answerExamples.size());
         }
 
-        byte[] bin = new Artifact(c.features(), lexical, difficulty, c.answerBits(), answerDense, answer).toBytes();
+        Artifact artifact = new Artifact(c.features(), lexical, difficulty, c.answerBits(), answerDense, answer);
+        byte[] bin = artifact.toBytes();
         String sha = Artifact.sha256(bin);
-        ObjectNode card = card(c, clock, sha, parts, labelled.size(), answerExamples.size());
+        ObjectNode card = card(c, clock, sha, artifact, parts, labelled.size(), answerExamples.size());
         if (cv != null) {
             card.set("cross_validation", cv);
         }
@@ -356,24 +365,37 @@ public final class Training {
                 Outcome strong = r.outcomes().get(c.strong());
                 yield strong == null ? -1 : (1 + strong.score() - (1 - weak)) / 2;
             }
+            case GAIN -> r.outcomes().containsKey(c.strong()) ? weak : -1;
         };
     }
 
     /** The difficulty model fitted on some rows: the lexical standardizer, the featurizer and the weights. */
-    private record Difficulty(Standardizer lexical, PromptFeaturizer featurizer, LinearModel model) {
+    private record Difficulty(Standardizer lexical, PromptFeaturizer featurizer, DifficultyModel model) {
         static Difficulty fit(
                 List<OutcomeRow> rows, Config c, LinearTrainer trainer, Supplier<SentenceEncoder> encoder) {
             Standardizer lexical = Standardizer.fit(
                     rows.stream().map(r -> LexicalFeatures.of(r.prompt())).toList());
             PromptFeaturizer prompts = new PromptFeaturizer(c.features(), lexical, encoder);
-            List<LogisticTrainer.Example> examples = rows.stream()
-                    .map(r -> new LogisticTrainer.Example(prompts.features(r.prompt()), label(r, c)))
-                    .toList();
-            return new Difficulty(lexical, prompts, trainer.fit(examples, prompts.dimension()));
+            List<SparseVector> x =
+                    rows.stream().map(r -> prompts.features(r.prompt())).toList();
+            LinearModel weak = trainer.fit(examples(x, rows, r -> label(r, c)), prompts.dimension());
+            LinearModel strong = c.label() == Label.GAIN
+                    ? trainer.fit(examples(x, rows, r -> 1 - r.score(c.strong())), prompts.dimension())
+                    : null;
+            return new Difficulty(lexical, prompts, new DifficultyModel(weak, strong));
+        }
+
+        private static List<LogisticTrainer.Example> examples(
+                List<SparseVector> x, List<OutcomeRow> rows, ToDoubleFunction<OutcomeRow> label) {
+            List<LogisticTrainer.Example> examples = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                examples.add(new LogisticTrainer.Example(x.get(i), label.applyAsDouble(rows.get(i))));
+            }
+            return examples;
         }
 
         double score(String prompt) {
-            return model.probability(featurizer.features(prompt));
+            return model.score(featurizer.features(prompt));
         }
     }
 
@@ -479,16 +501,25 @@ public final class Training {
     }
 
     private static ObjectNode card(
-            Config c, Clock clock, String sha, List<DataPart> parts, int difficultyRows, int answerRows) {
+            Config c,
+            Clock clock,
+            String sha,
+            Artifact artifact,
+            List<DataPart> parts,
+            int difficultyRows,
+            int answerRows) {
         ObjectNode card = JsonMapper.shared().createObjectNode();
-        card.put("format", Artifact.MAGIC + "/" + Artifact.format(c.features()));
+        card.put("format", Artifact.MAGIC + "/" + Artifact.format(artifact.promptSpec(), artifact.difficulty()));
         card.put("version", c.version());
         card.put("sha256", sha);
         card.put("created", clock.instant().toString());
         card.put(
                 "task",
-                "difficulty = P(the cheap tier's answer is not good enough); answer scorer = P(answer good"
-                        + " enough | prompt, answer)");
+                (c.label() == Label.GAIN
+                                ? "difficulty = (1 + P(the cheap tier's answer is not good enough) - P(the strong"
+                                        + " tier's is not)) / 2"
+                                : "difficulty = P(the cheap tier's answer is not good enough)")
+                        + "; answer scorer = P(answer good enough | prompt, answer)");
         ArrayNode data = card.putArray("data");
         for (DataPart p : parts) {
             ObjectNode d = data.addObject();
@@ -517,6 +548,10 @@ public final class Training {
                     case GAP ->
                         "(1 + score of " + c.strong() + " - mean score of " + String.join(", ", c.weak())
                                 + " present in the row) / 2";
+                    case GAIN ->
+                        "(1 + P(weak fails) - P(strong fails)) / 2, two heads: 1 - mean score of "
+                                + String.join(", ", c.weak()) + " (those present in the row), and 1 - score of "
+                                + c.strong();
                 });
         d.put("training_rows", difficultyRows);
         ObjectNode a = card.putObject("answer_scorer");

@@ -26,7 +26,7 @@ class ArtifactTest {
         return new Artifact(
                 new FeatureSpec(true, encoder, encoderTokens, 0),
                 LEXICAL,
-                new LinearModel(new float[dimension], 0.5),
+                new DifficultyModel(new LinearModel(new float[dimension], 0.5)),
                 0,
                 answerDense,
                 new LinearModel(new float[] {1}, 0));
@@ -66,6 +66,28 @@ class ArtifactTest {
         assertThat(formatOf(bge)).isEqualTo(3);
         assertThat(formatOf(artifact(40))).isEqualTo(2);
         assertThat(formatOf(artifact(0))).isEqualTo(2);
+    }
+
+    @Test
+    void aStrongHeadMakesFormat4AndSurvivesARoundTrip() throws IOException {
+        Artifact one = artifact(EncoderModel.BGE, 20);
+        float[] w = new float[one.difficulty().dimension()];
+        w[3] = 0.25f;
+        Artifact two = new Artifact(
+                one.promptSpec(),
+                one.promptLexical(),
+                new DifficultyModel(one.difficulty().weakFailure(), new LinearModel(w, -1)),
+                one.answerBits(),
+                one.answerDense(),
+                one.answer());
+
+        Artifact back = Artifact.fromBytes(two.toBytes());
+
+        assertThat(formatOf(two)).isEqualTo(4);
+        assertThat(back.promptSpec()).isEqualTo(two.promptSpec());
+        assertThat(back.difficulty().strongFailure().weights()).containsExactly(w);
+        assertThat(back.difficulty().strongFailure().bias()).isEqualTo(-1);
+        assertThat(back.answer().weights()).containsExactly(1f);
     }
 
     @Test

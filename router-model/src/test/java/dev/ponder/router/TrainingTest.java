@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -174,6 +175,43 @@ class TrainingTest {
                 .isCloseTo(1 / 3.0, within(1e-12));
         assertThat(Training.label(row, config(data, 1, "g", Training.Label.GAP, 0)))
                 .isEqualTo(1);
+        assertThat(Training.label(row, config(data, 1, "n", Training.Label.GAIN, 0)))
+                .isEqualTo(1);
+        OutcomeRow noStrong = new OutcomeRow("r2", "s", "train", "p", Map.of("weak", new Outcome(0, null, null)));
+        assertThat(Training.label(noStrong, config(data, 1, "n", Training.Label.GAIN, 0)))
+                .isEqualTo(-1);
+    }
+
+    @Test
+    void theGainLabelSendsUpWhatOnlyTheStrongModelGetsRightNotWhatBothFail() throws IOException {
+        // Three kinds of prompt: both models right (capitals), only strong right (integrals), both wrong (riddles).
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 240; i++) {
+            int kind = i % 3;
+            String prompt =
+                    switch (kind) {
+                        case 0 -> "What is the capital of country " + i + "?";
+                        case 1 -> "Compute the integral of x^" + i + " sin(x) dx from 0 to pi.";
+                        default -> "Riddle " + i + ": which word do the sphinx and the oracle both refuse?";
+                    };
+            lines.add("{\"id\":\"k" + i + "\",\"source\":\"s" + kind + "\",\"split\":\""
+                    + (i < 210 ? "train" : "test") + "\",\"prompt\":\"" + prompt
+                    + "\",\"outcomes\":{\"weak\":{\"score\":"
+                    + (kind == 0 ? 1 : 0) + "},\"strong\":{\"score\":" + (kind == 2 ? 0 : 1) + "}}}");
+        }
+        Path data = Files.write(dir.resolve("kinds.jsonl"), lines);
+        String capital = "What is the capital of country 999?";
+        String integral = "Compute the integral of x^999 sin(x) dx from 0 to pi.";
+        String riddle = "Riddle 999: which word do the sphinx and the oracle both refuse?";
+
+        RouterModel gain = Training.run(config(data, 1, "gain", Training.Label.GAIN, 0), CLOCK, QUIET, () -> null)
+                .model();
+        RouterModel weak = Training.run(config(data, 1, "weak", Training.Label.WEAK, 0), CLOCK, QUIET, () -> null)
+                .model();
+
+        assertThat(gain.difficulty(integral)).isGreaterThan(gain.difficulty(riddle) + 0.2);
+        assertThat(gain.difficulty(riddle)).isCloseTo(gain.difficulty(capital), within(0.15));
+        assertThat(weak.difficulty(riddle)).isGreaterThan(weak.difficulty(capital) + 0.2);
     }
 
     @Test

@@ -19,7 +19,7 @@ final class TrainCommand {
     static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
             + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 100]"
             + " [--learning-rate 0.05] [--l2 1e-4] [--fit sgd|newton] [--newton-l2 1e-3] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]"
-            + " [--label weak|all|gap] [--cv FOLDS] [--cv-only true] [--oof FILE] [--embedding-cache FILE]";
+            + " [--label weak|all|gap|gain] [--cv FOLDS] [--cv-only true] [--oof FILE] [--embedding-cache FILE]";
     private static final Set<String> OPTIONS = Set.of(
             "data",
             "weak",
