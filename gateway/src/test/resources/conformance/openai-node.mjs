@@ -33,6 +33,14 @@ const tools = await client.chat.completions.create({
 });
 
 const retrieved = await client.models.retrieve('large');
+// The client escapes the slash of a policy's id: GET /v1/models/ponder%2Fhard.
+const retrievedPolicy = await client.models.retrieve('ponder/hard');
+let unknownPolicy = null;
+try {
+  await client.models.retrieve('ponder/nope');
+} catch (e) {
+  unknownPolicy = { status: e.status, code: e.code ?? null };
+}
 
 let status = null;
 try {
@@ -46,6 +54,8 @@ console.log(JSON.stringify({
   id: sync.id,
   requestId: sync._request_id ?? null,
   retrievedModel: retrieved.id,
+  retrievedPolicy: retrievedPolicy.id,
+  unknownPolicy,
   streamed,
   totalTokens: usage?.total_tokens ?? null,
   toolName: tools.choices[0].message.tool_calls?.[0]?.function?.name ?? null,

@@ -122,7 +122,7 @@ class BadRequestTest extends GatewayTest {
 
     @Test
     void errorsTomcatAnswersItselfComeInOpenAisFormatToo() throws Exception {
-        HttpResponse<String> encodedSlash = get("/v1/chat%2Fcompletions");
+        HttpResponse<String> encodedNul = get("/v1/chat%00completions");
         HttpResponse<String> hugeHeader = HttpClient.newHttpClient()
                 .send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/models"))
@@ -130,7 +130,7 @@ class BadRequestTest extends GatewayTest {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
 
-        for (HttpResponse<String> response : List.of(encodedSlash, hugeHeader)) {
+        for (HttpResponse<String> response : List.of(encodedNul, hugeHeader)) {
             assertThat(response.statusCode()).isEqualTo(400);
             assertThat(response.headers().firstValue("content-type"))
                     .hasValueSatisfying(ct -> assertThat(ct).startsWith("application/json"));
@@ -149,6 +149,7 @@ class BadRequestTest extends GatewayTest {
             a base URL ending in a slash             | POST | /v1//chat/completions     | 400 | "//"
             a path parameter the firewall refuses    | POST | /v1/chat/completions;x=y  | 400 | ";"
             a path the firewall finds not normalized | POST | /v1/./chat/completions    | 400 | not normalized.
+            an encoded slash outside a model id      | POST | /v1/chat%2Fcompletions    | 400 | "%2F"
             the container's error page by its name   | GET  | /error                    | 404 | /error
             """)
     void unknownRoutesAnswerInOpenAisErrorFormatToo(

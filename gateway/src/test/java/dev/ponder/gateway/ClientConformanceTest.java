@@ -208,8 +208,22 @@ class ClientConformanceTest extends GatewayTest {
                     assertThat(e.code()).contains("model_not_found");
                     assertThat(e.param()).contains("model");
                 });
-        // The SDK escapes the slash of a policy's id, which the server refuses (docs/api.md): as sent, it is found.
-        assertThat(get("/v1/models/ponder/hard").body()).contains("\"id\":\"ponder/hard\"");
+    }
+
+    @Test
+    void theJavaSdkRetrievesAPolicyWhoseIdHasASlash() {
+        // The SDK sends the id as one path segment, its slash escaped: GET /v1/models/ponder%2Fhard.
+        assertThat(client().models().retrieve("ponder/hard").id()).isEqualTo("ponder/hard");
+        JsonNode asSent = JsonMapper.shared()
+                .readTree(get("/v1/models/ponder/nope").body())
+                .path("error");
+        assertThatThrownBy(() -> client().models().retrieve("ponder/nope"))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> {
+                    assertThat(e.code()).contains("model_not_found");
+                    assertThat(e.param()).contains("model");
+                    assertThat(e.getMessage()).contains(asSent.path("message").asString());
+                });
+        assertThat(asSent.path("code").asString()).isEqualTo("model_not_found");
     }
 
     @Test
@@ -311,6 +325,9 @@ class ClientConformanceTest extends GatewayTest {
         assertThat(seen.path("text").asString()).isEqualTo("Small says: Hello from node");
         assertThat(seen.path("requestId").asString()).isEqualTo(seen.path("id").asString());
         assertThat(seen.path("retrievedModel").asString()).isEqualTo("large");
+        assertThat(seen.path("retrievedPolicy").asString()).isEqualTo("ponder/hard");
+        assertThat(seen.path("unknownPolicy").path("status").asInt()).isEqualTo(404);
+        assertThat(seen.path("unknownPolicy").path("code").asString()).isEqualTo("model_not_found");
         assertThat(seen.path("streamed").asString()).isEqualTo("Small says: Stream to node");
         assertThat(seen.path("totalTokens").asInt()).isPositive();
         assertThat(seen.path("toolName").asString()).isEqualTo("get_weather");

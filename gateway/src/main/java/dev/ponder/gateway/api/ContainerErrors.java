@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Errors Tomcat answers itself, before any servlet (a header over the size limit, an encoded slash or a malformed
+ * Errors Tomcat answers itself, before any servlet (a header over the size limit, an encoded NUL or a malformed
  * escape in the URL), in OpenAI's format instead of Tomcat's HTML page. Runs after Spring Boot's own customizer,
  * which adds the HTML valve: this one takes its place on the host.
  */

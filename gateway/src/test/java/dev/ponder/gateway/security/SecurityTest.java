@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -288,22 +289,10 @@ class SecurityTest {
         Map<String, Object> key =
                 createKey(Map.of("name", "default only", "owner", "team-a", "allowed_policies", List.of("default")));
 
-        HttpResponse<String> models = send(
-                HttpRequest.newBuilder(uri("/v1/models"))
-                        .header("Authorization", "Bearer " + secret(key))
-                        .GET(),
-                http);
+        HttpResponse<String> models = get(secret(key), "/v1/models");
         HttpResponse<String> otherPolicy = chat(secret(key), "ponder/hard", "hello");
-        HttpResponse<String> retrieved = send(
-                HttpRequest.newBuilder(uri("/v1/models/ponder/default"))
-                        .header("Authorization", "Bearer " + secret(key))
-                        .GET(),
-                http);
-        HttpResponse<String> notRetrieved = send(
-                HttpRequest.newBuilder(uri("/v1/models/ponder/hard"))
-                        .header("Authorization", "Bearer " + secret(key))
-                        .GET(),
-                http);
+        HttpResponse<String> retrieved = get(secret(key), "/v1/models/ponder/default");
+        HttpResponse<String> notRetrieved = get(secret(key), "/v1/models/ponder/hard");
 
         List<String> ids = new ArrayList<>();
         read(models).path("data").forEach(model -> ids.add(model.path("id").asString()));
@@ -316,6 +305,60 @@ class SecurityTest {
         assertThat(error(otherPolicy).path("message").asString())
                 .isEqualTo("The model 'ponder/hard' does not exist or your API key may not use it"
                         + " (GET /v1/models lists the models it may use).");
+    }
+
+    // --- encoded slashes: in a model id, and nowhere else -----------------------------------------------------
+
+    @Test
+    void aPolicyRetrievedAsTheSdksSendItIsCheckedAgainstTheKeyAsTheRawPathIs() {
+        Map<String, Object> key =
+                createKey(Map.of("name", "default only", "owner", "team-a", "allowed_policies", List.of("default")));
+
+        HttpResponse<String> anonymous = get(null, "/v1/models/ponder%2Fdefault");
+        // Decoded and normalized by the container, this would be /livez: outside /v1, where no key is asked for.
+        HttpResponse<String> anonymousClimbingOut = get(null, "/v1/models/ponder%2F..%2F..%2F..%2Flivez");
+        HttpResponse<String> retrieved = get(secret(key), "/v1/models/ponder%2Fdefault");
+        HttpResponse<String> notAllowed = get(secret(key), "/v1/models/ponder%2Fhard");
+        HttpResponse<String> climbingOut = get(secret(key), "/v1/models/ponder%2F..%2F..%2F..%2Fadmin%2Fapi%2Fkeys");
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymousClimbingOut.statusCode()).isEqualTo(401);
+        assertThat(retrieved.statusCode()).as(retrieved.body()).isEqualTo(200);
+        assertThat(read(retrieved).path("id").asString()).isEqualTo("ponder/default");
+        assertThat(notAllowed.statusCode()).isEqualTo(404);
+        assertThat(error(notAllowed)).isEqualTo(error(get(secret(key), "/v1/models/ponder/hard")));
+        // One model id to the models endpoint, not a path to another handler.
+        assertThat(climbingOut.statusCode()).isEqualTo(404);
+        assertThat(error(climbingOut).path("code").asString()).isEqualTo("model_not_found");
+    }
+
+    @Test
+    void anEncodedSlashAnywhereElseIsRefusedBeforeAnyHandler() {
+        String key = secret(createKey(Map.of("name", "everything", "owner", "team-a")));
+        Map<String, String> answers = new LinkedHashMap<>();
+
+        for (String path : List.of(
+                "/admin%2F..",
+                "/admin%2Findex.html",
+                "/admin%2fconsole.js",
+                "/admin%2Fapi/keys",
+                "/admin/api%2Fkeys",
+                "/actuator%2Fenv",
+                "/actuator%2Fprometheus",
+                "/v1%2Fchat/completions",
+                "/v1/chat%2Fcompletions",
+                "/v1/models%2Fponder",
+                "/%761/models/ponder%2Fdefault",
+                "/v1/models/ponder%252Fdefault")) {
+            HttpResponse<String> response = get(key, path);
+            String body = response.body();
+            answers.put(path, response.statusCode() + " " + body.substring(0, Math.min(body.length(), 160)));
+        }
+
+        // The firewall's refusal, in OpenAI's format, for each: no handler saw any of them.
+        assertThat(answers).allSatisfy((path, answer) -> assertThat(answer)
+                .startsWith("400 ")
+                .contains("The request was rejected because the URL contained a potentially malicious String"));
     }
 
     // --- embeddings: the same access, limits and budgets as chat ---------------------------------------------------
@@ -855,6 +898,15 @@ class SecurityTest {
         return send(request, http);
     }
 
+    /** A GET with the key as a Bearer token, or with no credential when it is null. */
+    private HttpResponse<String> get(String key, String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return send(request, http);
+    }
+
     private HttpResponse<String> chat(String key, String model, String prompt) {
         return chat(key, model, prompt, null);
     }
@@ -892,11 +944,7 @@ class SecurityTest {
 
     private List<String> models(String key) {
         List<String> ids = new ArrayList<>();
-        read(send(
-                        HttpRequest.newBuilder(uri("/v1/models"))
-                                .header("Authorization", "Bearer " + key)
-                                .GET(),
-                        http))
+        read(get(key, "/v1/models"))
                 .path("data")
                 .forEach(model -> ids.add(model.path("id").asString()));
         return ids;
