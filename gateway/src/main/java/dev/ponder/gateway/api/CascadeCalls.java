@@ -169,21 +169,30 @@ class CascadeCalls {
                 events.add(e);
             }
         });
+        // ShutdownDrain cuts what outlived the drain: through the queue, so that this thread is never interrupted in
+        // the middle of a write. The backend call is stopped; the answer then ends as any stream cut short, and its
+        // outcome counts what was sent.
+        drain.onCut(() -> events.add(Cut.MARK));
         SseWriter out = null;
         boolean clientGone = false;
         boolean cut = false;
+        long cutDeadline = 0;
         while (true) {
             Object event;
             try {
-                event = events.take();
+                event = cut ? afterCut(events, cutDeadline) : events.take();
             } catch (InterruptedException e) {
-                // ShutdownDrain cuts what outlived the drain. The interrupt has done its work once the backend call
-                // stops: the answer then ends as any stream cut short, and its outcome counts what was sent.
-                worker.interrupt();
-                cut = true;
-                event = afterCut(events, e);
+                // The cut came before the stream asked for it through the queue (nothing was written yet).
+                event = Cut.MARK;
             }
             switch (event) {
+                case Cut mark -> {
+                    if (!cut) {
+                        worker.interrupt();
+                        cut = true;
+                        cutDeadline = System.nanoTime() + ShutdownDrain.CUT_GRACE.toNanos();
+                    }
+                }
                 case Delta delta -> {
                     if (clientGone) {
                         continue;
@@ -279,17 +288,16 @@ class CascadeCalls {
         }
     }
 
-    /** The worker's next event once its backend call was interrupted, which ends it within the cut's grace. */
-    private static Object afterCut(BlockingQueue<Object> events, InterruptedException cut) {
-        Object event = null;
-        try {
-            event = events.poll(ShutdownDrain.CUT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException again) {
-            cut.addSuppressed(again);
-        }
+    /** The stream's event that the shutdown drain cut it. */
+    private enum Cut {
+        MARK
+    }
+
+    /** The worker's next event once its backend call was interrupted, which ends it by {@code deadline}. */
+    private static Object afterCut(BlockingQueue<Object> events, long deadline) throws InterruptedException {
+        Object event = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
         if (event == null) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while streaming; the backend call went on", cut);
+            throw new IllegalStateException("cut at shutdown while streaming; the backend call went on");
         }
         return event;
     }

@@ -6,6 +6,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * response, which clients do not retry for a POST. So the server is left running until this drain is over, and then
  * stopped at once ({@code server.shutdown: immediate}).
  *
- * <p>What outlives the drain is cut here, before the server stops: each request's thread is interrupted, which stops
- * its backend call, and has a moment to end its answer (a stream with an error event) and hand its outcome, with
+ * <p>What outlives the drain is cut here, before the server stops: each request's thread is interrupted (a stream is
+ * told through its own handler, see {@link #onCut}), which stops its backend call, and has a moment to end its answer (a stream with an error event) and hand its outcome, with
  * what it had sent, to the outcome log. Left to the server's stop, a stream was cut by its closed socket at any time
  * during the rest of the shutdown, and its outcome, if it came before the log closed, blamed the client.
  */
@@ -67,6 +68,13 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
      * cut (an interrupt would close the connection under the write).
      */
     private final Set<Thread> ending = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Those of them that take their cut as a call instead of an interrupt: streams, whose threads write to the client
+     * between waits, so that an interrupt landing during a write would close the connection under the stream's last
+     * words (seen once in a full test run).
+     */
+    private final Map<Thread, Runnable> cutHandlers = new ConcurrentHashMap<>();
 
     private final Object idle = new Object();
     private final Duration timeout;
@@ -107,6 +115,7 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
             }
         } finally {
             inProgress.remove(Thread.currentThread());
+            cutHandlers.remove(Thread.currentThread());
             cut.remove(Thread.currentThread());
             ending.remove(Thread.currentThread());
             if (inProgress.isEmpty() && draining) {
@@ -144,13 +153,26 @@ class ShutdownDrain extends OncePerRequestFilter implements SmartLifecycle {
                 inProgress.forEach(thread -> {
                     if (!ending.contains(thread)) {
                         cut.add(thread);
-                        thread.interrupt();
+                        Runnable handler = cutHandlers.get(thread);
+                        if (handler == null) {
+                            thread.interrupt();
+                        } else {
+                            handler.run();
+                        }
                     }
                 });
             }
             awaitIdle(CUT_GRACE);
         }
         running = false;
+    }
+
+    /**
+     * From now on a cut of the calling thread's request runs {@code handler} (on the draining thread; it must not
+     * block) instead of interrupting the thread. A cut that came before is still the interrupt.
+     */
+    void onCut(Runnable handler) {
+        cutHandlers.put(Thread.currentThread(), handler);
     }
 
     /** From now on the cut passes the calling thread by, and the interrupt of a cut that came before is cleared. */

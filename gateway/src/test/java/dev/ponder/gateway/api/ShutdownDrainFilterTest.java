@@ -73,6 +73,28 @@ class ShutdownDrainFilterTest {
         assertThat(interruptedAfter).as("the thread is still interrupted").isFalse();
     }
 
+    @Test
+    void aRequestThatAskedForItsCutAsACallIsToldSoAndNeverInterrupted() throws Exception {
+        drain.start();
+        CountDownLatch told = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean(true);
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<Void> request = onItsOwnThread(() -> serve(new MockHttpServletResponse(), (r, s) -> {
+            drain.onCut(told::countDown);
+            entered.countDown();
+            // A stream writing to its client when the cut comes: an interrupt now would close the connection.
+            await(told);
+            interrupted.set(Thread.currentThread().isInterrupted());
+        }));
+        entered.await(5, TimeUnit.SECONDS);
+
+        drain.stop();
+
+        request.get(5, TimeUnit.SECONDS);
+        assertThat(told.getCount()).isZero();
+        assertThat(interrupted).as("the stream's thread was interrupted").isFalse();
+    }
+
     /**
      * A request refused while the drain ends is not cut with those in progress: interrupted, its 503 was written on a
      * closing connection, and the test thread refusing one was left interrupted (seen under load).
