@@ -4,6 +4,8 @@ import dev.ponder.cascade.ModelBackend;
 import dev.ponder.gateway.config.StartupFailure;
 import dev.ponder.gateway.routing.Routes;
 import dev.ponder.gateway.security.SharedBudgets;
+import dev.ponder.router.RouterModel;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.random.RandomGenerator;
 import javax.sql.DataSource;
@@ -18,8 +20,20 @@ import org.springframework.transaction.support.TransactionTemplate;
 class LearningConfiguration {
 
     @Bean
-    RouterModels routerModels(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes) {
-        return new RouterModels(jdbc, tx, routes);
+    RouterModels routerModels(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes, LearningProperties properties) {
+        return new RouterModels(jdbc, tx, routes, bundled(properties.model()));
+    }
+
+    /** The model served while no stored version is active: the jar's, or the artifact {@code ponder.learning.model} names. */
+    static RouterModel bundled(Path artifact) {
+        if (artifact == null) {
+            return RouterModel.loadDefault();
+        }
+        try {
+            return RouterModel.load(artifact);
+        } catch (IllegalArgumentException e) {
+            throw StartupFailure.configuration("ponder.learning.model: " + e.getMessage(), e);
+        }
     }
 
     /** Shadow sampling follows served requests: the web gateway's, not the retrain job's (which has no key budgets). */

@@ -6,11 +6,13 @@ import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * {@code ponder.learning.*}: shadow sampling and the retraining job. ({@code ponder.learning.reload-interval}, how
- * often gateways look for a newly promoted router model, is read by {@link RouterModels}' schedule.)
+ * {@code ponder.learning.*}: shadow sampling, the retraining job, and {@code model}, a router artifact written by
+ * {@code train} (NAME.bin, with NAME.card.json beside it) that gateways serve instead of the one bundled in the jar
+ * while no stored version is active. ({@code ponder.learning.reload-interval}, how often gateways look for a newly
+ * promoted router model, is read by {@link RouterModels}' schedule.)
  */
 @ConfigurationProperties("ponder.learning")
-record LearningProperties(Shadow shadow, Retrain retrain) {
+record LearningProperties(Shadow shadow, Retrain retrain, Path model) {
 
     LearningProperties {
         shadow = shadow == null ? new Shadow(null, null, null, null) : shadow;

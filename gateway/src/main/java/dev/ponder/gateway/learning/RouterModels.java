@@ -41,6 +41,7 @@ public final class RouterModels {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final Routes routes;
+    private final RouterModel bundled;
     private final Cache<String, RouterModel> loaded =
             Caffeine.newBuilder().maximumSize(4).build();
     private volatile RouterModel current;
@@ -49,11 +50,13 @@ public final class RouterModels {
     private volatile boolean databaseReachable = true;
     private volatile boolean warm;
 
-    RouterModels(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes) {
+    /** {@code bundled}: what {@link #BUNDLED} serves, the jar's model unless {@code ponder.learning.model} names one. */
+    RouterModels(JdbcTemplate jdbc, TransactionTemplate tx, Routes routes, RouterModel bundled) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.routes = routes;
-        this.current = RouterModel.loadDefault();
+        this.bundled = bundled;
+        this.current = bundled;
     }
 
     /**
@@ -120,7 +123,7 @@ public final class RouterModels {
             return;
         }
         try {
-            RouterModel model = version.equals(BUNDLED) ? RouterModel.loadDefault() : load(version);
+            RouterModel model = version.equals(BUNDLED) ? bundled : load(version);
             LogprobConfidence weights = version.equals(BUNDLED) ? LogprobConfidence.PRIOR : storedLogprobs(version);
             Map<String, List<Double>> calibrated = version.equals(BUNDLED) ? Map.of() : storedThresholds(version);
             current = model;
@@ -270,7 +273,7 @@ public final class RouterModels {
      * logprob weights (null, as for a stored version that kept the prior). Active when no stored version is.
      */
     private Map<String, Object> bundled() {
-        RouterModel model = RouterModel.loadDefault();
+        RouterModel model = bundled;
         boolean active = jdbc.queryForList("SELECT 1 FROM router_models WHERE status = 'active'")
                 .isEmpty();
         Map<String, Object> row = new LinkedHashMap<>();

@@ -26,7 +26,8 @@ class RouterAdminControllerTest {
                             "small",
                             TestBackends.of("small", request -> null),
                             "large",
-                            TestBackends.of("large", request -> null))),
+                            TestBackends.of("large", request -> null)),
+                    RouterModel.loadDefault()),
             JsonMapper.shared());
 
     @Test

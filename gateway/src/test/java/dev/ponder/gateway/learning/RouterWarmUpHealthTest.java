@@ -22,7 +22,7 @@ class RouterWarmUpHealthTest {
 
     @Test
     void aReplicaIsOutOfServiceUntilItsRouterHasScoredAPrompt() throws InterruptedException {
-        RouterModels models = new RouterModels(null, null, null);
+        RouterModels models = new RouterModels(null, null, null, RouterModel.loadDefault());
         RouterWarmUpHealth health = new RouterWarmUpHealth(models);
 
         assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
@@ -44,8 +44,8 @@ class RouterWarmUpHealthTest {
             throw new AssertionError("warming up calls no backend");
         });
         Routes routes = TestBackends.twoTiers("two", "small", idle, "large", idle);
-        RouterModels models =
-                new RouterModels(jdbc, new TransactionTemplate(new DataSourceTransactionManager(db)), routes);
+        RouterModels models = new RouterModels(
+                jdbc, new TransactionTemplate(new DataSourceTransactionManager(db)), routes, RouterModel.loadDefault());
         RouterWarmUpHealth health = new RouterWarmUpHealth(models);
 
         health.warmUp();

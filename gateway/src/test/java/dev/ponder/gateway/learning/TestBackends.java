@@ -9,6 +9,7 @@ import dev.ponder.cascade.ModelBackend;
 import dev.ponder.cascade.Price;
 import dev.ponder.cascade.Tier;
 import dev.ponder.gateway.routing.Routes;
+import dev.ponder.router.RouterModel;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,14 @@ final class TestBackends {
         });
         Routes routes = new Routes(
                 Map.of(), Map.of("one", new CascadePolicy("one", List.of(new Tier("large", idle)), null, null)), "one");
-        return new RetrainJob(dataSource, jdbc, tx, new RouterModels(jdbc, tx, routes), routes, settings, clock);
+        return new RetrainJob(
+                dataSource,
+                jdbc,
+                tx,
+                new RouterModels(jdbc, tx, routes, RouterModel.loadDefault()),
+                routes,
+                settings,
+                clock);
     }
 
     /** Routes with one policy, the default: tier {@code low} below threshold 0.5, tier {@code high} above it. */
