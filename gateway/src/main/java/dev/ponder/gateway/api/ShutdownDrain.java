@@ -31,9 +31,10 @@ import tools.jackson.databind.json.JsonMapper;
  * stopped at once ({@code server.shutdown: immediate}).
  *
  * <p>What outlives the drain is cut here, before the server stops: each request's thread is interrupted (a stream is
- * told through its own handler, see {@link #onCut}), which stops its backend call, and has a moment to end its answer (a stream with an error event) and hand its outcome, with
- * what it had sent, to the outcome log. Left to the server's stop, a stream was cut by its closed socket at any time
- * during the rest of the shutdown, and its outcome, if it came before the log closed, blamed the client.
+ * told through its own handler, see {@link #onCut}), which stops its backend call, and has a moment to end its answer
+ * (a stream with an error event) and hand its outcome, with what it had sent, to the outcome log. Left to the server's
+ * stop, a stream was cut by its closed socket at any time during the rest of the shutdown, and its outcome, if it came
+ * before the log closed, blamed the client.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)

@@ -24,7 +24,7 @@ class LearningConfiguration {
         return new RouterModels(jdbc, tx, routes, bundled(properties.model()));
     }
 
-    /** The model served while no stored version is active: the jar's, or the artifact {@code ponder.learning.model} names. */
+    /** Served while no stored version is active: the jar's model, or the one {@code ponder.learning.model} names. */
     static RouterModel bundled(Path artifact) {
         if (artifact == null) {
             return RouterModel.loadDefault();

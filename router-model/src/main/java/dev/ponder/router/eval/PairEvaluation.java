@@ -13,9 +13,10 @@ import java.util.function.ToDoubleFunction;
  * doubts). Costs are the rows' cost_usd when every row has them for both models, else the share of strong calls.
  *
  * <p>When the rows come from more than one source, {@code withinSource} is the router's curve with each score replaced
- * by its percentile among its own source's scores (and {@code cascadeWithinSource} the same for the cascade's doubt). A router can earn its APGR by knowing which task or subject is
- * hard for the weak model; this curve takes that knowledge away and keeps only its ranking of one task's prompts
- * against each other, which is all a router has on traffic of a single kind. 0.5 is no skill at that.
+ * by its percentile among its own source's scores (and {@code cascadeWithinSource} the same for the cascade's doubt). A
+ * router can earn its APGR by knowing which task or subject is hard for the weak model; this curve takes that knowledge
+ * away and keeps only its ranking of one task's prompts against each other, which is all a router has on traffic of a
+ * single kind. 0.5 is no skill at that.
  */
 public record PairEvaluation(
         String weak,
@@ -116,10 +117,10 @@ public record PairEvaluation(
     }
 
     /**
-     * The metrics under their report keys (rounded to 4 decimals): apgr, cpt50, cpt80 and aiq for the router and
-     * with random_, oracle_ and (if evaluated) cascade_ prefixes; within_source_apgr (and
-     * cascade_within_source_apgr) when the rows have more than one source; weak_quality and strong_quality. A metric that is
-     * undefined on these rows is null: PGR, hence APGR and CPT, when the two models' mean qualities are equal.
+     * The metrics under their report keys (rounded to 4 decimals): apgr, cpt50, cpt80 and aiq for the router and with
+     * random_, oracle_ and (if evaluated) cascade_ prefixes; within_source_apgr (and cascade_within_source_apgr) when
+     * the rows have more than one source; weak_quality and strong_quality. A metric that is undefined on these rows is
+     * null: PGR, hence APGR and CPT, when the two models' mean qualities are equal.
      */
     public Map<String, Double> metrics() {
         Map<String, Double> m = new LinkedHashMap<>();
