@@ -62,9 +62,7 @@ public final class OutcomeFile {
         if (!n.isObject()) {
             throw new IllegalArgumentException("a row must be a JSON object, got " + kind(n));
         }
-        if (!n.path("prompt").isString()) {
-            throw new IllegalArgumentException("\"prompt\" must be a string, got " + kind(n.path("prompt")));
-        }
+        String prompt = prompt(n.path("prompt"));
         if (!n.path("outcomes").isObject()) {
             throw new IllegalArgumentException("\"outcomes\" must be an object, got " + kind(n.path("outcomes")));
         }
@@ -88,8 +86,50 @@ public final class OutcomeFile {
                 n.path("id").asString(""),
                 n.path("source").asString(""),
                 n.path("split").asString("all"),
-                n.path("prompt").asString(),
+                prompt,
                 outcomes);
+    }
+
+    /**
+     * The text a gateway would route on: the prompt itself, or for a conversation the last user turn, as the gateway
+     * scores a chat request by its last user message. A conversation is an array of user turns (strings) or of chat
+     * messages ({@code role}, and {@code content} as text or as parts with {@code text}).
+     */
+    private static String prompt(JsonNode p) {
+        if (p.isString()) {
+            return p.asString();
+        }
+        if (p.isArray() && !p.isEmpty()) {
+            for (int i = p.size() - 1; i >= 0; i--) {
+                JsonNode turn = p.get(i);
+                if (turn.isString()) {
+                    return turn.asString();
+                }
+                if (turn.isObject() && turn.path("role").asString("").equals("user")) {
+                    return text(turn.path("content"));
+                }
+            }
+        }
+        throw new IllegalArgumentException("\"prompt\" must be a string, or a conversation (an array of user turns or"
+                + " of chat messages with a user message), got " + (p.isArray() ? p.toString() : kind(p)));
+    }
+
+    private static String text(JsonNode content) {
+        if (content.isString()) {
+            return content.asString();
+        }
+        if (content.isArray()) {
+            StringBuilder text = new StringBuilder();
+            for (JsonNode part : content) {
+                if (part.path("text").isString()) {
+                    text.append(text.isEmpty() ? "" : "\n")
+                            .append(part.path("text").asString());
+                }
+            }
+            return text.toString();
+        }
+        throw new IllegalArgumentException(
+                "a user message's \"content\" must be text or an array of parts, got " + kind(content));
     }
 
     private static String kind(JsonNode n) {

@@ -52,7 +52,11 @@ class OutcomeFileTest {
             delimiter = '|',
             value = {
                 "[1,2]| a row must be a JSON object, got array",
-                "{\"id\":\"a\",\"prompt\":[{\"role\":\"user\"}],\"outcomes\":{}}| \"prompt\" must be a string, got array",
+                "{\"id\":\"a\",\"prompt\":[{\"role\":\"system\",\"content\":\"x\"}],\"outcomes\":{}}| \"prompt\" must be a"
+                        + " string, or a conversation",
+                "{\"id\":\"a\",\"prompt\":[1,2],\"outcomes\":{}}| got [1,2]",
+                "{\"id\":\"a\",\"prompt\":[{\"role\":\"user\"}],\"outcomes\":{}}| \"content\" must be text or an array"
+                        + " of parts, got nothing",
                 "{\"id\":\"a\",\"prompt\":\"Hi\"}| \"outcomes\" must be an object, got nothing",
                 "{\"id\":\"a\",\"prompt\":\"Hi\",\"outcomes\":{\"w\":{\"score\":1,\"cost_usd\":\"0.1\"}}}| cost_usd that is"
                         + " not a number: \"0.1\"",
@@ -64,6 +68,20 @@ class OutcomeFileTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(rows + ":2: ")
                 .hasMessageContaining(message.strip());
+    }
+
+    @Test
+    void aConversationIsRoutedOnItsLastUserTurnAsTheGatewayRoutesAChatRequest() throws IOException {
+        String turns = ROW.replace("\"Hi?\"", "[\"Write a poem.\",\"Now in French.\"]");
+        String messages = ROW.replace(
+                "\"Hi?\"",
+                "[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+                        + "\"text\":\"Sum 2\"},{\"type\":\"text\",\"text\":\"and 3.\"}]},{\"role\":\"assistant\","
+                        + "\"content\":\"5\"}]");
+
+        List<OutcomeRow> rows = OutcomeFile.read(file(turns + "\n" + messages + "\n"));
+
+        assertThat(rows).extracting(OutcomeRow::prompt).containsExactly("Now in French.", "Sum 2\nand 3.");
     }
 
     @Test
