@@ -32,7 +32,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class EvalCommand {
     static final String USAGE = "eval --data FILE --weak MODEL --strong MODEL [--router NAME.bin] [--tiers M1,M2,...]"
             + " [--out DIR] [--rows all|heldout] [--target-quality 0.95] [--delta 0.1] [--target-share S]"
-            + " [--calibration-fraction 0.5]";
+            + " [--calibration-fraction 0.5] [--bootstrap 1000]";
     private static final Set<String> OPTIONS = Set.of(
             "data",
             "weak",
@@ -44,7 +44,11 @@ final class EvalCommand {
             "target-quality",
             "delta",
             "target-share",
-            "calibration-fraction");
+            "calibration-fraction",
+            "bootstrap");
+    /** The bootstrap's seed: fixed, so that the same file and router always print the same interval. */
+    private static final long BOOTSTRAP_SEED = 1;
+
     private static final JsonMapper JSON = JsonMapper.shared();
     /** A cost in USD per query is a few hundred-thousandths: as many decimals as sweep.csv's cost column. */
     private static final int COST_DECIMALS = 8;
@@ -71,6 +75,7 @@ final class EvalCommand {
         double ratio = a.number("target-quality", 0.95, 0.01, 1);
         double delta = a.number("delta", 0.1, 1e-6, 0.5);
         double calibrationFraction = a.number("calibration-fraction", 0.5, 0.05, 0.95);
+        int resamples = (int) a.number("bootstrap", 1000, 0, 100_000);
         List<String> tiers = a.has("tiers") ? TrainCommand.split(a.get("tiers", "")) : List.of();
         if (a.has("tiers") && tiers.size() < 2) {
             throw new Args.UsageException("eval: --tiers needs at least two models, got '" + a.get("tiers", "") + "'");
@@ -137,6 +142,19 @@ final class EvalCommand {
                         ? "; cascade skipped (not every row holds the weak model's response)"
                         : " and cascade (weak answers first, answer scorer decides escalation)"));
         line(out, "router", e.router());
+        PairEvaluation.Interval interval = resamples < 2
+                ? null
+                : PairEvaluation.apgrInterval(rows, weak, strong, difficulty, resamples, BOOTSTRAP_SEED);
+        if (interval != null) {
+            out.printf(
+                    Locale.ROOT,
+                    "         APGR 95%% interval %.4f to %.4f, standard error %.4f (bootstrap: %d resamples of the"
+                            + " rows)%n",
+                    interval.low(),
+                    interval.high(),
+                    interval.standardError(),
+                    interval.resamples());
+        }
         line(out, "random", e.random());
         line(out, "oracle", e.oracle());
         if (e.cascade() != null) {
@@ -163,6 +181,11 @@ final class EvalCommand {
         json.put("strong", strong);
         json.put("router_version", model.version());
         e.metrics().forEach((k, v) -> json.put(k, v));
+        if (interval != null) {
+            json.put("apgr_se", PairEvaluation.round(interval.standardError()));
+            json.put("apgr_ci95_low", PairEvaluation.round(interval.low()));
+            json.put("apgr_ci95_high", PairEvaluation.round(interval.high()));
+        }
         json.put("cost_unit", e.realCosts() ? "usd" : "strong_share");
         json.put("evaluated", e.cascade() == null ? "router" : "router+cascade");
 

@@ -1,10 +1,12 @@
 package dev.ponder.router.eval;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -114,6 +116,63 @@ public record PairEvaluation(
             }
         }
         return percentile;
+    }
+
+    /** The router's APGR over resamples of the rows: its standard error and 95% percentile interval. */
+    public record Interval(double standardError, double low, double high, int resamples) {}
+
+    /**
+     * A bootstrap of the router's APGR: {@code resamples} draws of the rows with replacement, seeded, so the same call
+     * gives the same interval. Draws whose two models tie in mean quality (no gap, no APGR) are left out; null when
+     * fewer than two are left.
+     */
+    public static Interval apgrInterval(
+            List<OutcomeRow> rows,
+            String weak,
+            String strong,
+            ToDoubleFunction<OutcomeRow> routerScore,
+            int resamples,
+            long seed) {
+        int n = rows.size();
+        double[] w = new double[n], s = new double[n], score = new double[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = rows.get(i).score(weak);
+            s[i] = rows.get(i).score(strong);
+            score[i] = routerScore.applyAsDouble(rows.get(i));
+        }
+        double[] dw = new double[n],
+                ds = new double[n],
+                dScore = new double[n],
+                zero = new double[n],
+                one = new double[n];
+        Arrays.fill(one, 1);
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] apgr = new double[resamples];
+        int k = 0;
+        for (int b = 0; b < resamples; b++) {
+            for (int i = 0; i < n; i++) {
+                int j = random.nextInt(n);
+                dw[i] = w[j];
+                ds[i] = s[j];
+                dScore[i] = score[j];
+            }
+            double a = RoutingCurve.of(dScore, dw, ds, zero, one).apgr();
+            if (Double.isFinite(a)) {
+                apgr[k++] = a;
+            }
+        }
+        if (k < 2) {
+            return null;
+        }
+        double[] kept = Arrays.copyOf(apgr, k);
+        Arrays.sort(kept);
+        double mean = Arrays.stream(kept).average().orElseThrow();
+        double variance = Arrays.stream(kept).map(x -> (x - mean) * (x - mean)).sum() / (k - 1);
+        return new Interval(
+                Math.sqrt(variance),
+                kept[(int) Math.floor(0.025 * (k - 1))],
+                kept[(int) Math.ceil(0.975 * (k - 1))],
+                k);
     }
 
     /**

@@ -131,6 +131,9 @@ class RouterCliTest {
         assertThat(last.has("within_source_apgr") && last.has("cascade_within_source_apgr"))
                 .isTrue();
         assertThat(lines).anyMatch(l -> l.startsWith("within sources: router APGR "));
+        assertThat(last.path("apgr_ci95_low").asDouble())
+                .isLessThan(last.path("apgr_ci95_high").asDouble());
+        assertThat(last.path("apgr_se").asDouble()).isPositive();
         assertThat(report.resolve("sweep.csv")).content().startsWith("curve,threshold,strong_share");
         assertThat(report.resolve("sweep.svg")).content().contains("<svg", "oracle");
         assertThat(report.resolve("tiers.csv")).exists();

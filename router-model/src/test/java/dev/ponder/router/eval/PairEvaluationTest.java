@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 class PairEvaluationTest {
@@ -96,6 +97,32 @@ class PairEvaluationTest {
                 .metrics();
 
         assertThat(m).containsEntry("within_source_apgr", 0.5).containsEntry("cascade_within_source_apgr", 0.75);
+    }
+
+    @Test
+    void theBootstrapIntervalIsSeededAndAConstantRouterIsExactlyRandomInEveryResample() {
+        List<OutcomeRow> eight = rows(WEAK, STRONG, i -> i < 4 ? "easy" : "hard");
+        ToDoubleFunction<OutcomeRow> ranked = r -> Integer.parseInt(r.id().substring(1)) % 5;
+
+        PairEvaluation.Interval a = PairEvaluation.apgrInterval(eight, "w", "s", ranked, 200, 7);
+        PairEvaluation.Interval b = PairEvaluation.apgrInterval(eight, "w", "s", ranked, 200, 7);
+        PairEvaluation.Interval constant = PairEvaluation.apgrInterval(eight, "w", "s", r -> 0, 200, 7);
+
+        assertThat(a).isEqualTo(b);
+        assertThat(a.standardError()).isPositive();
+        assertThat(a.low()).isLessThan(a.high());
+        // Draws with no gap between the models (no APGR) are left out, the others counted.
+        assertThat(a.resamples()).isBetween(150, 200);
+        assertThat(constant.standardError()).isZero();
+        assertThat(constant.low()).isEqualTo(0.5);
+        assertThat(constant.high()).isEqualTo(0.5);
+    }
+
+    @Test
+    void withNoGapInAnyResampleThereIsNoInterval() {
+        List<OutcomeRow> tied = rows(new double[] {1, 0, 1}, new double[] {1, 0, 1});
+
+        assertThat(PairEvaluation.apgrInterval(tied, "w", "s", r -> 0, 50, 1)).isNull();
     }
 
     @Test
