@@ -277,6 +277,9 @@ public final class Training {
         String cardJson = JsonMapper.shared().writerWithDefaultPrettyPrinter().writeValueAsString(card);
         RouterModel model = RouterModel.fromBytes(bin, cardJson, m -> encoder.get());
         ArrayNode heldOut = card.putArray("held_out");
+        // Each held-out prompt is scored once, for every weak model's pair and the bootstrap alike.
+        Map<OutcomeRow, Double> scores = new IdentityHashMap<>();
+        ToDoubleFunction<OutcomeRow> score = r -> scores.computeIfAbsent(r, x -> model.score(x.prompt()));
         for (DataPart p : parts) {
             for (String weak : c.weak()) {
                 List<OutcomeRow> rows =
@@ -288,11 +291,16 @@ public final class Training {
                         rows,
                         weak,
                         c.strong(),
-                        r -> model.score(r.prompt()),
+                        score,
                         r -> 1
                                 - model.answerScorer()
                                         .goodEnough(r.prompt(), r.outcome(weak).response()));
-                addPair(heldOut, p, weak, c, e);
+                ObjectNode pair = addPair(heldOut, p, weak, c, e);
+                PairEvaluation.Interval interval = PairEvaluation.apgrInterval(
+                        rows, weak, c.strong(), score, PairEvaluation.RESAMPLES, PairEvaluation.BOOTSTRAP_SEED);
+                if (interval != null) {
+                    interval.metrics().forEach(pair::put);
+                }
                 log.printf(
                         "held out %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f cpt80=%.3f oracle=%.3f%s%n",
                         p.file().getFileName(),

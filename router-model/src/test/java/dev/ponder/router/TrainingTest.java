@@ -251,6 +251,13 @@ class TrainingTest {
         assertThat(loaded.version()).isEqualTo("test-1");
         assertThat(loaded.modelCard())
                 .contains("\"held_out\"", "\"apgr\"", "\"oracle_apgr\"", "synthetic data", r.sha256());
+        JsonNode pair = JsonMapper.shared()
+                .readTree(loaded.modelCard())
+                .path("held_out")
+                .get(0);
+        assertThat(pair.path("apgr_ci95_low").asDouble())
+                .isLessThanOrEqualTo(pair.path("apgr_ci95_high").asDouble());
+        assertThat(pair.has("apgr_se")).isTrue();
         assertThat(loaded.difficulty("What is the capital of Peru?"))
                 .isEqualTo(r.model().difficulty("What is the capital of Peru?"));
     }

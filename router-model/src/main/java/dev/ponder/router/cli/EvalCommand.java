@@ -46,8 +46,6 @@ final class EvalCommand {
             "target-share",
             "calibration-fraction",
             "bootstrap");
-    /** The bootstrap's seed: fixed, so that the same file and router always print the same interval. */
-    private static final long BOOTSTRAP_SEED = 1;
 
     private static final JsonMapper JSON = JsonMapper.shared();
     /** A cost in USD per query is a few hundred-thousandths: as many decimals as sweep.csv's cost column. */
@@ -75,7 +73,7 @@ final class EvalCommand {
         double ratio = a.number("target-quality", 0.95, 0.01, 1);
         double delta = a.number("delta", 0.1, 1e-6, 0.5);
         double calibrationFraction = a.number("calibration-fraction", 0.5, 0.05, 0.95);
-        int resamples = (int) a.number("bootstrap", 1000, 0, 100_000);
+        int resamples = (int) a.number("bootstrap", PairEvaluation.RESAMPLES, 0, 100_000);
         List<String> tiers = a.has("tiers") ? TrainCommand.split(a.get("tiers", "")) : List.of();
         if (a.has("tiers") && tiers.size() < 2) {
             throw new Args.UsageException("eval: --tiers needs at least two models, got '" + a.get("tiers", "") + "'");
@@ -144,7 +142,7 @@ final class EvalCommand {
         line(out, "router", e.router());
         PairEvaluation.Interval interval = resamples < 2
                 ? null
-                : PairEvaluation.apgrInterval(rows, weak, strong, difficulty, resamples, BOOTSTRAP_SEED);
+                : PairEvaluation.apgrInterval(rows, weak, strong, difficulty, resamples, PairEvaluation.BOOTSTRAP_SEED);
         if (interval != null) {
             out.printf(
                     Locale.ROOT,
@@ -182,9 +180,7 @@ final class EvalCommand {
         json.put("router_version", model.version());
         e.metrics().forEach((k, v) -> json.put(k, v));
         if (interval != null) {
-            json.put("apgr_se", PairEvaluation.round(interval.standardError()));
-            json.put("apgr_ci95_low", PairEvaluation.round(interval.low()));
-            json.put("apgr_ci95_high", PairEvaluation.round(interval.high()));
+            interval.metrics().forEach(json::put);
         }
         json.put("cost_unit", e.realCosts() ? "usd" : "strong_share");
         json.put("evaluated", e.cascade() == null ? "router" : "router+cascade");

@@ -118,8 +118,22 @@ public record PairEvaluation(
         return percentile;
     }
 
+    /** How many resamples {@code eval} and the model card's held-out figures draw, and from which seed. */
+    public static final int RESAMPLES = 1000;
+
+    public static final long BOOTSTRAP_SEED = 1;
+
     /** The router's APGR over resamples of the rows: its standard error and 95% percentile interval. */
-    public record Interval(double standardError, double low, double high, int resamples) {}
+    public record Interval(double standardError, double low, double high, int resamples) {
+        /** Under their report keys, rounded as the other metrics: apgr_se, apgr_ci95_low, apgr_ci95_high. */
+        public Map<String, Double> metrics() {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("apgr_se", round(standardError));
+            m.put("apgr_ci95_low", round(low));
+            m.put("apgr_ci95_high", round(high));
+            return m;
+        }
+    }
 
     /**
      * A bootstrap of the router's APGR: {@code resamples} draws of the rows with replacement, seeded, so the same call
