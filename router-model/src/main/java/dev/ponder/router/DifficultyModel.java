@@ -18,11 +18,6 @@ record DifficultyModel(LinearModel weakFailure, LinearModel strongFailure) {
         }
     }
 
-    /** The single-head model: P(weak fails). */
-    DifficultyModel(LinearModel weakFailure) {
-        this(weakFailure, null);
-    }
-
     double score(SparseVector x) {
         double weak = weakFailure.probability(x);
         return strongFailure == null ? weak : (1 + weak - strongFailure.probability(x)) / 2;

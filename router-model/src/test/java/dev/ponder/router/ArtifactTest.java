@@ -26,7 +26,7 @@ class ArtifactTest {
         return new Artifact(
                 new FeatureSpec(true, encoder, encoderTokens, 0),
                 LEXICAL,
-                new DifficultyModel(new LinearModel(new float[dimension], 0.5)),
+                new DifficultyModel(new LinearModel(new float[dimension], 0.5), null),
                 0,
                 answerDense,
                 new LinearModel(new float[] {1}, 0));
