@@ -62,7 +62,8 @@ public record PairEvaluation(
             sc[i] = costs ? r.outcome(strong).costUsd() : 1;
             cascadeCost[i] = wc[i] + sc[i];
         }
-        double[] within = withinSourcePercentiles(rows, score);
+        List<List<Integer>> sources = sources(rows);
+        double[] within = sources == null ? null : percentiles(sources, score);
         RoutingCurve cascade = null;
         RoutingCurve cascadeWithin = null;
         if (doubt != null && rows.stream().allMatch(r -> r.outcome(weak).response() != null)) {
@@ -71,8 +72,8 @@ public record PairEvaluation(
                 d[i] = doubt.applyAsDouble(rows.get(i));
             }
             cascade = RoutingCurve.of(d, w, s, wc, cascadeCost);
-            if (within != null) {
-                cascadeWithin = RoutingCurve.of(withinSourcePercentiles(rows, d), w, s, wc, cascadeCost);
+            if (sources != null) {
+                cascadeWithin = RoutingCurve.of(percentiles(sources, d), w, s, wc, cascadeCost);
             }
         }
         return new PairEvaluation(
@@ -88,18 +89,21 @@ public record PairEvaluation(
                 cascadeWithin);
     }
 
-    /** Each score's percentile among its own source's scores, or null when every row has the same source. */
-    private static double[] withinSourcePercentiles(List<OutcomeRow> rows, double[] score) {
+    /** The rows' indices grouped by source, or null when every row has the same source. */
+    private static List<List<Integer>> sources(List<OutcomeRow> rows) {
         Map<String, List<Integer>> bySource = new LinkedHashMap<>();
         for (int i = 0; i < rows.size(); i++) {
             bySource.computeIfAbsent(rows.get(i).source(), k -> new ArrayList<>())
                     .add(i);
         }
-        if (bySource.size() < 2) {
-            return null;
-        }
-        double[] percentile = new double[rows.size()];
-        for (List<Integer> group : bySource.values()) {
+        return bySource.size() < 2 ? null : List.copyOf(bySource.values());
+    }
+
+    /** Each score's percentile among the scores of its own source. */
+    private static double[] percentiles(List<List<Integer>> sources, double[] score) {
+        double[] percentile = new double[score.length];
+        for (List<Integer> source : sources) {
+            List<Integer> group = new ArrayList<>(source);
             group.sort(Comparator.comparingDouble(i -> score[i]));
             int m = group.size();
             for (int lo = 0; lo < m; ) {
