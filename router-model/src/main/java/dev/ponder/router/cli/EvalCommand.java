@@ -140,9 +140,9 @@ final class EvalCommand {
                         ? "; cascade skipped (not every row holds the weak model's response)"
                         : " and cascade (weak answers first, answer scorer decides escalation)"));
         line(out, "router", e.router());
-        PairEvaluation.Interval interval = resamples < 2
-                ? null
-                : PairEvaluation.apgrInterval(rows, weak, strong, difficulty, resamples, PairEvaluation.BOOTSTRAP_SEED);
+        // Null with --bootstrap 0 or 1 too: apgrInterval needs two resamples with a gap.
+        PairEvaluation.Interval interval =
+                PairEvaluation.apgrInterval(rows, weak, strong, difficulty, resamples, PairEvaluation.BOOTSTRAP_SEED);
         if (interval != null) {
             out.printf(
                     Locale.ROOT,
