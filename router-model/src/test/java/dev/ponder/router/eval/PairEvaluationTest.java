@@ -119,6 +119,22 @@ class PairEvaluationTest {
     }
 
     @Test
+    void theStandardErrorStaysWithinTheIntervalWhenSomeResamplesAlmostCancelTheGap() {
+        // Fractional scores whose means nearly tie: some resamples' gap is a rounding error, so their APGR is
+        // astronomically large, which a plain standard deviation would report as the error.
+        double[] weak = new double[60], strong = new double[60];
+        for (int i = 0; i < 60; i++) {
+            weak[i] = ((i * 37 + 13) % 100) / 100.0;
+            strong[i] = ((i * 61 + 7) % 100) / 100.0;
+        }
+
+        PairEvaluation.Interval interval = PairEvaluation.apgrInterval(
+                rows(weak, strong), "w", "s", r -> r.prompt().length(), 1000, 1);
+
+        assertThat(interval.standardError()).isLessThanOrEqualTo(interval.high() - interval.low());
+    }
+
+    @Test
     void withNoGapInAnyResampleThereIsNoInterval() {
         List<OutcomeRow> tied = rows(new double[] {1, 0, 1}, new double[] {1, 0, 1});
 
