@@ -223,54 +223,21 @@ public final class Training {
                 "difficulty model: %d examples, features %s, label %s%n",
                 labelled.size(), c.features(), c.label().name().toLowerCase(Locale.ROOT));
 
-        List<String[]> answers = new ArrayList<>();
-        List<Double> answerLabels = new ArrayList<>();
-        for (OutcomeRow r : train) {
-            for (Outcome o : r.outcomes().values()) {
-                if (o.response() != null) {
-                    answers.add(new String[] {r.prompt(), o.response()});
-                    answerLabels.add(o.score());
-                }
-            }
-        }
-        Standardizer answerDense;
-        LinearModel answer;
-        List<LogisticTrainer.Example> answerExamples = new ArrayList<>();
-        if (answers.isEmpty()) {
-            // Score-only data (responses are optional in the format): nothing says which answer is good, so the scorer
-            // is the prior P(good enough) over the training outcomes, the same for every answer.
-            double[] ones = new double[AnswerFeaturizer.DENSE];
-            Arrays.fill(ones, 1);
-            answerDense = new Standardizer(new double[AnswerFeaturizer.DENSE], ones);
-            double prior = Math.clamp(
-                    train.stream()
-                            .flatMap(r -> r.outcomes().values().stream())
-                            .mapToDouble(Outcome::score)
-                            .average()
-                            .orElse(0.5),
-                    1e-3,
-                    1 - 1e-3);
-            answer = new LinearModel(
-                    new float[new AnswerFeaturizer(answerDense, c.answerBits()).dimension()],
-                    Math.log(prior / (1 - prior)));
-            log.printf(Locale.ROOT, "answer scorer: no responses in the training rows, constant prior %.4f%n", prior);
+        Answers answers = Answers.fit(train, c);
+        if (answers.examples() == 0) {
+            log.printf(
+                    Locale.ROOT,
+                    "answer scorer: no responses in the training rows, constant prior %.4f%n",
+                    LinearModel.sigmoid(answers.model().bias()));
         } else {
-            answerDense = Standardizer.fit(
-                    answers.stream().map(a -> AnswerFeaturizer.raw(a[0], a[1])).toList());
-            AnswerFeaturizer answerFeatures = new AnswerFeaturizer(answerDense, c.answerBits());
-            for (int i = 0; i < answers.size(); i++) {
-                String[] a = answers.get(i);
-                answerExamples.add(
-                        new LogisticTrainer.Example(answerFeatures.features(a[0], a[1]), answerLabels.get(i)));
-            }
-            answer = sgd(c).fit(answerExamples, answerFeatures.dimension());
-            log.printf("answer scorer: %d examples%n", answerExamples.size());
+            log.printf("answer scorer: %d examples%n", answers.examples());
         }
 
-        Artifact artifact = new Artifact(c.features(), lexical, difficulty, c.answerBits(), answerDense, answer);
+        Artifact artifact =
+                new Artifact(c.features(), lexical, difficulty, c.answerBits(), answers.dense(), answers.model());
         byte[] bin = artifact.toBytes();
         String sha = Artifact.sha256(bin);
-        ObjectNode card = card(c, clock, sha, artifact, parts, labelled.size(), answerExamples.size());
+        ObjectNode card = card(c, clock, sha, artifact, parts, labelled.size(), answers.examples());
         if (cv != null) {
             card.set("cross_validation", cv);
         }
@@ -375,6 +342,53 @@ public final class Training {
             }
             case GAIN -> r.outcomes().containsKey(c.strong()) ? weak : -1;
         };
+    }
+
+    /** The answer scorer fitted on every response the rows hold: its dense standardizer, weights and example count. */
+    private record Answers(Standardizer dense, LinearModel model, int examples) {
+        static Answers fit(List<OutcomeRow> rows, Config c) {
+            List<String[]> answers = new ArrayList<>();
+            List<Double> labels = new ArrayList<>();
+            for (OutcomeRow r : rows) {
+                for (Outcome o : r.outcomes().values()) {
+                    if (o.response() != null) {
+                        answers.add(new String[] {r.prompt(), o.response()});
+                        labels.add(o.score());
+                    }
+                }
+            }
+            if (answers.isEmpty()) {
+                // Score-only data (responses are optional in the format): nothing says which answer is good, so the
+                // scorer is the prior P(good enough) over the rows' outcomes, the same for every answer.
+                double[] ones = new double[AnswerFeaturizer.DENSE];
+                Arrays.fill(ones, 1);
+                Standardizer dense = new Standardizer(new double[AnswerFeaturizer.DENSE], ones);
+                double prior = Math.clamp(
+                        rows.stream()
+                                .flatMap(r -> r.outcomes().values().stream())
+                                .mapToDouble(Outcome::score)
+                                .average()
+                                .orElse(0.5),
+                        1e-3,
+                        1 - 1e-3);
+                return new Answers(
+                        dense,
+                        new LinearModel(
+                                new float[new AnswerFeaturizer(dense, c.answerBits()).dimension()],
+                                Math.log(prior / (1 - prior))),
+                        0);
+            }
+            Standardizer dense = Standardizer.fit(
+                    answers.stream().map(a -> AnswerFeaturizer.raw(a[0], a[1])).toList());
+            AnswerFeaturizer features = new AnswerFeaturizer(dense, c.answerBits());
+            List<LogisticTrainer.Example> examples = new ArrayList<>(answers.size());
+            for (int i = 0; i < answers.size(); i++) {
+                String[] a = answers.get(i);
+                examples.add(new LogisticTrainer.Example(features.features(a[0], a[1]), labels.get(i)));
+            }
+            LinearModel model = sgd(c).fit(examples, features.dimension());
+            return new Answers(dense, model, examples.size());
+        }
     }
 
     /** The difficulty model fitted on some rows: the lexical standardizer, the featurizer and the weights. */
