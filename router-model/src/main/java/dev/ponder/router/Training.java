@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -67,7 +68,8 @@ public final class Training {
     }
 
     /**
-     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model, grouped by source,
+     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model (and the cascade, where
+     * the rows hold responses), grouped by source,
      * {@code embeddingCache} (nullable) names a file that keeps embeddings between runs, and {@code outOfFold}
      * (nullable, needs {@code cvFolds} > 1) a JSONL file for each training row's out-of-fold score.
      */
@@ -389,6 +391,10 @@ public final class Training {
             LinearModel model = sgd(c).fit(examples, features.dimension());
             return new Answers(dense, model, examples.size());
         }
+
+        AnswerScorer scorer(Config c) {
+            return new AnswerScorer(new AnswerFeaturizer(dense, c.answerBits()), model);
+        }
     }
 
     /** The difficulty model fitted on some rows: the lexical standardizer, the featurizer and the weights. */
@@ -424,7 +430,8 @@ public final class Training {
     /**
      * K-fold cross-validation of the difficulty model inside the training rows, grouped by source (a RouterBench task,
      * an MMLU subject), so that each fold is scored on sources it never saw, the way the held-out sets are. Reports
-     * APGR of the out-of-fold scores for each (file, weak model) pair.
+     * APGR of the out-of-fold scores for each (file, weak model) pair, and the cascade's figures where the rows hold
+     * the weak model's responses: each fold's answer scorer learns from the other folds' responses only.
      */
     private static ArrayNode crossValidate(
             Config c,
@@ -435,6 +442,9 @@ public final class Training {
             PrintStream log)
             throws IOException {
         Map<OutcomeRow, Double> outOfFold = new IdentityHashMap<>();
+        // Per row, 1 - P(good enough) of each weak model's response, by the answer scorer of the row's fold.
+        Map<OutcomeRow, Map<String, Double>> doubtOutOfFold = new IdentityHashMap<>();
+        List<OutcomeRow> train = parts.stream().flatMap(p -> p.train().stream()).toList();
         for (int k = 0; k < c.cvFolds(); k++) {
             int fold = k;
             List<OutcomeRow> fitRows =
@@ -443,16 +453,34 @@ public final class Training {
                 continue; // every source fell into this fold: nothing to learn from, nothing scored
             }
             Difficulty d = Difficulty.fit(fitRows, c, trainer, encoder);
-            for (DataPart p : parts) {
-                for (OutcomeRow r : p.train()) {
-                    if (fold(r, c) == fold) {
-                        outOfFold.put(r, d.score(r.prompt()));
+            List<OutcomeRow> foldRows =
+                    train.stream().filter(r -> fold(r, c) == fold).toList();
+            for (OutcomeRow r : foldRows) {
+                outOfFold.put(r, d.score(r.prompt()));
+            }
+            List<OutcomeRow> answered = foldRows.stream()
+                    .filter(r -> c.weak().stream().anyMatch(w -> weakResponse(r, w) != null))
+                    .toList();
+            if (answered.isEmpty()) {
+                continue; // no weak answer to score (MMLU's rows hold none): the scorer's fit would be wasted
+            }
+            Answers answers =
+                    Answers.fit(train.stream().filter(r -> fold(r, c) != fold).toList(), c);
+            AnswerScorer scorer = answers.scorer(c);
+            log.printf("cv fold %d: answer scorer on %d responses of the other folds%n", fold, answers.examples());
+            for (OutcomeRow r : answered) {
+                Map<String, Double> doubts = new LinkedHashMap<>();
+                for (String weak : c.weak()) {
+                    String response = weakResponse(r, weak);
+                    if (response != null) {
+                        doubts.put(weak, 1 - scorer.goodEnough(r.prompt(), response));
                     }
                 }
+                doubtOutOfFold.put(r, doubts);
             }
         }
         if (c.outOfFold() != null) {
-            writeOutOfFold(c.outOfFold(), parts, outOfFold);
+            writeOutOfFold(c.outOfFold(), parts, outOfFold, doubtOutOfFold);
         }
         ArrayNode out = JsonMapper.shared().createArrayNode();
         for (DataPart p : parts) {
@@ -463,23 +491,59 @@ public final class Training {
                 if (rows.isEmpty()) {
                     continue;
                 }
-                PairEvaluation e = PairEvaluation.of(rows, weak, c.strong(), outOfFold::get, null);
+                PairEvaluation e = PairEvaluation.of(rows, weak, c.strong(), outOfFold::get, r -> doubtOutOfFold
+                        .get(r)
+                        .get(weak));
                 addPair(out, p, weak, c, e).put("folds", c.cvFolds());
                 log.printf(
-                        "cv %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f%n",
+                        Locale.ROOT,
+                        "cv %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f%s%s%n",
                         p.file().getFileName(),
                         weak,
                         c.strong(),
                         e.n(),
                         e.router().apgr(),
-                        e.router().cpt(0.5));
+                        e.router().cpt(0.5),
+                        e.withinSource() == null
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        " within_source_apgr=%.3f",
+                                        e.withinSource().apgr()),
+                        e.cascade() == null ? "" : cascadeFigures(e));
             }
         }
         return out;
     }
 
-    /** One JSON line per scored training row, in file order: its file, id, source and out-of-fold score. */
-    private static void writeOutOfFold(Path file, List<DataPart> parts, Map<OutcomeRow, Double> scores)
+    private static String cascadeFigures(PairEvaluation e) {
+        return String.format(
+                        Locale.ROOT,
+                        " cascade_apgr=%.3f cascade_cpt50=%.3f",
+                        e.cascade().apgr(),
+                        e.cascade().cpt(0.5))
+                + (e.cascadeWithinSource() == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                " cascade_within_source_apgr=%.3f",
+                                e.cascadeWithinSource().apgr()));
+    }
+
+    private static String weakResponse(OutcomeRow r, String weak) {
+        Outcome o = r.outcomes().get(weak);
+        return o == null ? null : o.response();
+    }
+
+    /**
+     * One JSON line per scored training row, in file order: its file, id, source and out-of-fold score, and, when the
+     * row holds weak answers, {@code cascade}: each weak model's out-of-fold doubt, 1 - P(its answer is good enough).
+     */
+    private static void writeOutOfFold(
+            Path file,
+            List<DataPart> parts,
+            Map<OutcomeRow, Double> scores,
+            Map<OutcomeRow, Map<String, Double>> doubts)
             throws IOException {
         StringBuilder lines = new StringBuilder();
         for (DataPart p : parts) {
@@ -491,6 +555,11 @@ public final class Training {
                     line.put("id", r.id());
                     line.put("source", r.source());
                     line.put("score", score);
+                    Map<String, Double> doubt = doubts.get(r);
+                    if (doubt != null) {
+                        ObjectNode cascade = line.putObject("cascade");
+                        doubt.forEach(cascade::put);
+                    }
                     lines.append(line).append('\n');
                 }
             }
