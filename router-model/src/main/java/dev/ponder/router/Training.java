@@ -51,7 +51,7 @@ public final class Training {
 
     /**
      * How the difficulty model is fitted. The answer scorer's hashed n-grams are too wide for a Newton fit, so it is
-     * always fitted by SGD with the config's epochs, learning rate and L2.
+     * always fitted by SGD with the config's answer epochs, learning rate and L2.
      */
     public sealed interface Fit {
         /** AdaGrad SGD over a seeded shuffle for the config's epochs, with its learning rate and per-example L2. */
@@ -81,6 +81,7 @@ public final class Training {
             int answerBits,
             long seed,
             int epochs,
+            int answerEpochs,
             double learningRate,
             double l2,
             Fit fit,
@@ -100,6 +101,10 @@ public final class Training {
             }
             if (weak.isEmpty()) {
                 throw new IllegalArgumentException("need at least one weak model, got none");
+            }
+            if (epochs < 1 || answerEpochs < 1) {
+                throw new IllegalArgumentException(
+                        "epochs must be >= 1, got " + epochs + " and answer epochs " + answerEpochs);
             }
             if (!(testFraction >= 0 && testFraction < 1)) {
                 throw new IllegalArgumentException("test fraction must be in [0,1), got " + testFraction);
@@ -388,7 +393,8 @@ public final class Training {
                 String[] a = answers.get(i);
                 examples.add(new LogisticTrainer.Example(features.features(a[0], a[1]), labels.get(i)));
             }
-            LinearModel model = sgd(c).fit(examples, features.dimension());
+            LinearModel model = new LogisticTrainer(c.seed(), c.answerEpochs(), c.learningRate(), c.l2())
+                    .fit(examples, features.dimension());
             return new Answers(dense, model, examples.size());
         }
 
@@ -667,6 +673,7 @@ public final class Training {
         }
         t.put("seed", c.seed());
         t.put("epochs", c.epochs());
+        t.put("answer_epochs", c.answerEpochs());
         t.put("learning_rate", c.learningRate());
         t.put("l2", c.l2());
         t.put("strong", c.strong());

@@ -60,6 +60,7 @@ class TrainingTest {
                 10,
                 seed,
                 3,
+                3,
                 0.1,
                 1e-4,
                 fit,
