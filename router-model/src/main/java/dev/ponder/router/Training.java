@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,7 +51,7 @@ public final class Training {
 
     /**
      * How the difficulty model is fitted. The answer scorer's hashed n-grams are too wide for a Newton fit, so it is
-     * always fitted by SGD with the config's epochs, learning rate and L2.
+     * always fitted by SGD with the config's answer epochs, learning rate and L2.
      */
     public sealed interface Fit {
         /** AdaGrad SGD over a seeded shuffle for the config's epochs, with its learning rate and per-example L2. */
@@ -67,7 +68,8 @@ public final class Training {
     }
 
     /**
-     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model, grouped by source,
+     * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model (and the cascade, where
+     * the rows hold responses), grouped by source,
      * {@code embeddingCache} (nullable) names a file that keeps embeddings between runs, and {@code outOfFold}
      * (nullable, needs {@code cvFolds} > 1) a JSONL file for each training row's out-of-fold score.
      */
@@ -79,6 +81,7 @@ public final class Training {
             int answerBits,
             long seed,
             int epochs,
+            int answerEpochs,
             double learningRate,
             double l2,
             Fit fit,
@@ -98,6 +101,10 @@ public final class Training {
             }
             if (weak.isEmpty()) {
                 throw new IllegalArgumentException("need at least one weak model, got none");
+            }
+            if (epochs < 1 || answerEpochs < 1) {
+                throw new IllegalArgumentException(
+                        "epochs must be >= 1, got " + epochs + " and answer epochs " + answerEpochs);
             }
             if (!(testFraction >= 0 && testFraction < 1)) {
                 throw new IllegalArgumentException("test fraction must be in [0,1), got " + testFraction);
@@ -223,54 +230,21 @@ public final class Training {
                 "difficulty model: %d examples, features %s, label %s%n",
                 labelled.size(), c.features(), c.label().name().toLowerCase(Locale.ROOT));
 
-        List<String[]> answers = new ArrayList<>();
-        List<Double> answerLabels = new ArrayList<>();
-        for (OutcomeRow r : train) {
-            for (Outcome o : r.outcomes().values()) {
-                if (o.response() != null) {
-                    answers.add(new String[] {r.prompt(), o.response()});
-                    answerLabels.add(o.score());
-                }
-            }
-        }
-        Standardizer answerDense;
-        LinearModel answer;
-        List<LogisticTrainer.Example> answerExamples = new ArrayList<>();
-        if (answers.isEmpty()) {
-            // Score-only data (responses are optional in the format): nothing says which answer is good, so the scorer
-            // is the prior P(good enough) over the training outcomes, the same for every answer.
-            double[] ones = new double[AnswerFeaturizer.DENSE];
-            Arrays.fill(ones, 1);
-            answerDense = new Standardizer(new double[AnswerFeaturizer.DENSE], ones);
-            double prior = Math.clamp(
-                    train.stream()
-                            .flatMap(r -> r.outcomes().values().stream())
-                            .mapToDouble(Outcome::score)
-                            .average()
-                            .orElse(0.5),
-                    1e-3,
-                    1 - 1e-3);
-            answer = new LinearModel(
-                    new float[new AnswerFeaturizer(answerDense, c.answerBits()).dimension()],
-                    Math.log(prior / (1 - prior)));
-            log.printf(Locale.ROOT, "answer scorer: no responses in the training rows, constant prior %.4f%n", prior);
+        Answers answers = Answers.fit(train, c);
+        if (answers.examples() == 0) {
+            log.printf(
+                    Locale.ROOT,
+                    "answer scorer: no responses in the training rows, constant prior %.4f%n",
+                    LinearModel.sigmoid(answers.model().bias()));
         } else {
-            answerDense = Standardizer.fit(
-                    answers.stream().map(a -> AnswerFeaturizer.raw(a[0], a[1])).toList());
-            AnswerFeaturizer answerFeatures = new AnswerFeaturizer(answerDense, c.answerBits());
-            for (int i = 0; i < answers.size(); i++) {
-                String[] a = answers.get(i);
-                answerExamples.add(
-                        new LogisticTrainer.Example(answerFeatures.features(a[0], a[1]), answerLabels.get(i)));
-            }
-            answer = sgd(c).fit(answerExamples, answerFeatures.dimension());
-            log.printf("answer scorer: %d examples%n", answerExamples.size());
+            log.printf("answer scorer: %d examples%n", answers.examples());
         }
 
-        Artifact artifact = new Artifact(c.features(), lexical, difficulty, c.answerBits(), answerDense, answer);
+        Artifact artifact =
+                new Artifact(c.features(), lexical, difficulty, c.answerBits(), answers.dense(), answers.model());
         byte[] bin = artifact.toBytes();
         String sha = Artifact.sha256(bin);
-        ObjectNode card = card(c, clock, sha, artifact, parts, labelled.size(), answerExamples.size());
+        ObjectNode card = card(c, clock, sha, artifact, parts, labelled.size(), answers.examples());
         if (cv != null) {
             card.set("cross_validation", cv);
         }
@@ -377,6 +351,58 @@ public final class Training {
         };
     }
 
+    /** The answer scorer fitted on every response the rows hold: its dense standardizer, weights and example count. */
+    private record Answers(Standardizer dense, LinearModel model, int examples) {
+        static Answers fit(List<OutcomeRow> rows, Config c) {
+            List<String[]> answers = new ArrayList<>();
+            List<Double> labels = new ArrayList<>();
+            for (OutcomeRow r : rows) {
+                for (Outcome o : r.outcomes().values()) {
+                    if (o.response() != null) {
+                        answers.add(new String[] {r.prompt(), o.response()});
+                        labels.add(o.score());
+                    }
+                }
+            }
+            if (answers.isEmpty()) {
+                // Score-only data (responses are optional in the format): nothing says which answer is good, so the
+                // scorer is the prior P(good enough) over the rows' outcomes, the same for every answer.
+                double[] ones = new double[AnswerFeaturizer.DENSE];
+                Arrays.fill(ones, 1);
+                Standardizer dense = new Standardizer(new double[AnswerFeaturizer.DENSE], ones);
+                double prior = Math.clamp(
+                        rows.stream()
+                                .flatMap(r -> r.outcomes().values().stream())
+                                .mapToDouble(Outcome::score)
+                                .average()
+                                .orElse(0.5),
+                        1e-3,
+                        1 - 1e-3);
+                return new Answers(
+                        dense,
+                        new LinearModel(
+                                new float[new AnswerFeaturizer(dense, c.answerBits()).dimension()],
+                                Math.log(prior / (1 - prior))),
+                        0);
+            }
+            Standardizer dense = Standardizer.fit(
+                    answers.stream().map(a -> AnswerFeaturizer.raw(a[0], a[1])).toList());
+            AnswerFeaturizer features = new AnswerFeaturizer(dense, c.answerBits());
+            List<LogisticTrainer.Example> examples = new ArrayList<>(answers.size());
+            for (int i = 0; i < answers.size(); i++) {
+                String[] a = answers.get(i);
+                examples.add(new LogisticTrainer.Example(features.features(a[0], a[1]), labels.get(i)));
+            }
+            LinearModel model = new LogisticTrainer(c.seed(), c.answerEpochs(), c.learningRate(), c.l2())
+                    .fit(examples, features.dimension());
+            return new Answers(dense, model, examples.size());
+        }
+
+        AnswerScorer scorer(Config c) {
+            return new AnswerScorer(new AnswerFeaturizer(dense, c.answerBits()), model);
+        }
+    }
+
     /** The difficulty model fitted on some rows: the lexical standardizer, the featurizer and the weights. */
     private record Difficulty(Standardizer lexical, PromptFeaturizer featurizer, DifficultyModel model) {
         static Difficulty fit(
@@ -410,7 +436,8 @@ public final class Training {
     /**
      * K-fold cross-validation of the difficulty model inside the training rows, grouped by source (a RouterBench task,
      * an MMLU subject), so that each fold is scored on sources it never saw, the way the held-out sets are. Reports
-     * APGR of the out-of-fold scores for each (file, weak model) pair.
+     * APGR of the out-of-fold scores for each (file, weak model) pair, and the cascade's figures where the rows hold
+     * the weak model's responses: each fold's answer scorer learns from the other folds' responses only.
      */
     private static ArrayNode crossValidate(
             Config c,
@@ -421,6 +448,9 @@ public final class Training {
             PrintStream log)
             throws IOException {
         Map<OutcomeRow, Double> outOfFold = new IdentityHashMap<>();
+        // Per row, 1 - P(good enough) of each weak model's response, by the answer scorer of the row's fold.
+        Map<OutcomeRow, Map<String, Double>> doubtOutOfFold = new IdentityHashMap<>();
+        List<OutcomeRow> train = parts.stream().flatMap(p -> p.train().stream()).toList();
         for (int k = 0; k < c.cvFolds(); k++) {
             int fold = k;
             List<OutcomeRow> fitRows =
@@ -429,16 +459,34 @@ public final class Training {
                 continue; // every source fell into this fold: nothing to learn from, nothing scored
             }
             Difficulty d = Difficulty.fit(fitRows, c, trainer, encoder);
-            for (DataPart p : parts) {
-                for (OutcomeRow r : p.train()) {
-                    if (fold(r, c) == fold) {
-                        outOfFold.put(r, d.score(r.prompt()));
+            List<OutcomeRow> foldRows =
+                    train.stream().filter(r -> fold(r, c) == fold).toList();
+            for (OutcomeRow r : foldRows) {
+                outOfFold.put(r, d.score(r.prompt()));
+            }
+            List<OutcomeRow> answered = foldRows.stream()
+                    .filter(r -> c.weak().stream().anyMatch(w -> weakResponse(r, w) != null))
+                    .toList();
+            if (answered.isEmpty()) {
+                continue; // no weak answer to score (MMLU's rows hold none): the scorer's fit would be wasted
+            }
+            Answers answers =
+                    Answers.fit(train.stream().filter(r -> fold(r, c) != fold).toList(), c);
+            AnswerScorer scorer = answers.scorer(c);
+            log.printf("cv fold %d: answer scorer on %d responses of the other folds%n", fold, answers.examples());
+            for (OutcomeRow r : answered) {
+                Map<String, Double> doubts = new LinkedHashMap<>();
+                for (String weak : c.weak()) {
+                    String response = weakResponse(r, weak);
+                    if (response != null) {
+                        doubts.put(weak, 1 - scorer.goodEnough(r.prompt(), response));
                     }
                 }
+                doubtOutOfFold.put(r, doubts);
             }
         }
         if (c.outOfFold() != null) {
-            writeOutOfFold(c.outOfFold(), parts, outOfFold);
+            writeOutOfFold(c.outOfFold(), parts, outOfFold, doubtOutOfFold);
         }
         ArrayNode out = JsonMapper.shared().createArrayNode();
         for (DataPart p : parts) {
@@ -449,23 +497,59 @@ public final class Training {
                 if (rows.isEmpty()) {
                     continue;
                 }
-                PairEvaluation e = PairEvaluation.of(rows, weak, c.strong(), outOfFold::get, null);
+                PairEvaluation e = PairEvaluation.of(rows, weak, c.strong(), outOfFold::get, r -> doubtOutOfFold
+                        .get(r)
+                        .get(weak));
                 addPair(out, p, weak, c, e).put("folds", c.cvFolds());
                 log.printf(
-                        "cv %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f%n",
+                        Locale.ROOT,
+                        "cv %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f%s%s%n",
                         p.file().getFileName(),
                         weak,
                         c.strong(),
                         e.n(),
                         e.router().apgr(),
-                        e.router().cpt(0.5));
+                        e.router().cpt(0.5),
+                        e.withinSource() == null
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        " within_source_apgr=%.3f",
+                                        e.withinSource().apgr()),
+                        e.cascade() == null ? "" : cascadeFigures(e));
             }
         }
         return out;
     }
 
-    /** One JSON line per scored training row, in file order: its file, id, source and out-of-fold score. */
-    private static void writeOutOfFold(Path file, List<DataPart> parts, Map<OutcomeRow, Double> scores)
+    private static String cascadeFigures(PairEvaluation e) {
+        return String.format(
+                        Locale.ROOT,
+                        " cascade_apgr=%.3f cascade_cpt50=%.3f",
+                        e.cascade().apgr(),
+                        e.cascade().cpt(0.5))
+                + (e.cascadeWithinSource() == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                " cascade_within_source_apgr=%.3f",
+                                e.cascadeWithinSource().apgr()));
+    }
+
+    private static String weakResponse(OutcomeRow r, String weak) {
+        Outcome o = r.outcomes().get(weak);
+        return o == null ? null : o.response();
+    }
+
+    /**
+     * One JSON line per scored training row, in file order: its file, id, source and out-of-fold score, and, when the
+     * row holds weak answers, {@code cascade}: each weak model's out-of-fold doubt, 1 - P(its answer is good enough).
+     */
+    private static void writeOutOfFold(
+            Path file,
+            List<DataPart> parts,
+            Map<OutcomeRow, Double> scores,
+            Map<OutcomeRow, Map<String, Double>> doubts)
             throws IOException {
         StringBuilder lines = new StringBuilder();
         for (DataPart p : parts) {
@@ -477,6 +561,11 @@ public final class Training {
                     line.put("id", r.id());
                     line.put("source", r.source());
                     line.put("score", score);
+                    Map<String, Double> doubt = doubts.get(r);
+                    if (doubt != null) {
+                        ObjectNode cascade = line.putObject("cascade");
+                        doubt.forEach(cascade::put);
+                    }
                     lines.append(line).append('\n');
                 }
             }
@@ -584,6 +673,7 @@ public final class Training {
         }
         t.put("seed", c.seed());
         t.put("epochs", c.epochs());
+        t.put("answer_epochs", c.answerEpochs());
         t.put("learning_rate", c.learningRate());
         t.put("l2", c.l2());
         t.put("strong", c.strong());

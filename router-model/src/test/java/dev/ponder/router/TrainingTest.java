@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -39,11 +40,11 @@ class TrainingTest {
     }
 
     private Training.Config config(Path data, long seed, String name, Training.Label label, int folds) {
-        return config(data, seed, name, label, folds, "lexical,ngrams:10", new Training.Fit.Sgd(), null);
+        return config(List.of(data), seed, name, label, folds, "lexical,ngrams:10", new Training.Fit.Sgd(), null);
     }
 
     private Training.Config config(
-            Path data,
+            List<Path> data,
             long seed,
             String name,
             Training.Label label,
@@ -52,12 +53,13 @@ class TrainingTest {
             Training.Fit fit,
             Path outOfFold) {
         return new Training.Config(
-                List.of(data),
+                data,
                 List.of("weak"),
                 "strong",
                 FeatureSpec.parse(features),
                 10,
                 seed,
+                3,
                 3,
                 0.1,
                 1e-4,
@@ -97,7 +99,7 @@ class TrainingTest {
         Path data = SyntheticOutcomes.write(dir, 200);
         Path oof = dir.resolve("oof.jsonl");
         Training.Config config =
-                config(data, 1, "oof", Training.Label.WEAK, 2, "lexical", new Training.Fit.Newton(1e-3), oof);
+                config(List.of(data), 1, "oof", Training.Label.WEAK, 2, "lexical", new Training.Fit.Newton(1e-3), oof);
 
         JsonNode cv = Training.crossValidate(config, QUIET);
 
@@ -122,12 +124,72 @@ class TrainingTest {
                 .isCloseTo(cv.get(0).path("apgr").asDouble(), within(1e-4));
     }
 
+    /**
+     * One source per file, each in its own fold of two: 4 weak answers say "I don't know" (wrong), 4 name a word only
+     * that source uses, for wrong answers, and 12 another word of the same length, for right ones (so only the words
+     * tell them apart); the strong model is always right. A scorer that learned from the other source only knows that
+     * "I don't know" is wrong, so it escalates those 4 first and ties the other 16.
+     */
+    private Path answeredQuiz(String source, String wrongWord, String rightWord) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String weak = i < 4 ? "I don't know." : i < 8 ? "Answer " + wrongWord + "." : "Answer " + rightWord + ".";
+            lines.add("{\"id\":\"" + source + "." + i + "\",\"source\":\"" + source
+                    + "\",\"split\":\"train\",\"prompt\":\"Which animal is it?\",\"outcomes\":{\"weak\":{\"score\":"
+                    + (i < 8 ? 0 : 1) + ",\"response\":\"" + weak + "\"},\"strong\":{\"score\":1,"
+                    + "\"response\":\"Certainly.\"}}}");
+        }
+        Path file = dir.resolve(source.replace('/', '-') + ".jsonl");
+        Files.write(file, lines);
+        return file;
+    }
+
+    @Test
+    void theCascadesCvFiguresComeFromAnAnswerScorerThatNeverSawTheFoldsOwnAnswers() throws IOException {
+        Path zoo = answeredQuiz("quiz/zoo", "zebra", "llama");
+        Path wild = answeredQuiz("quiz/wild", "quokka", "jaguar");
+        Path oof = dir.resolve("oof.jsonl");
+        Training.Config config = config(
+                List.of(zoo, wild), 1, "cascade", Training.Label.WEAK, 2, "lexical", new Training.Fit.Sgd(), oof);
+
+        JsonNode cv = Training.crossValidate(config, QUIET);
+
+        // By hand: escalating the 4 "I don't know" first recovers 4 of the 8 weak failures at a 20% strong share, then
+        // the tied 16 rise linearly to all of them: APGR = 0.2 * (0 + 0.5) / 2 + 0.8 * (0.5 + 1) / 2 = 0.65.
+        // A scorer that saw the fold's own answers would also escalate the 4 wrong words first: 0.8.
+        assertThat(cv).hasSize(2).allSatisfy(pair -> {
+            assertThat(pair.path("cascade_apgr").asDouble()).isCloseTo(0.65, within(1e-9));
+            assertThat(pair.path("cascade_cpt50").asDouble()).isCloseTo(0.2, within(1e-9));
+        });
+        List<JsonNode> lines = Files.readAllLines(oof).stream()
+                .map(JsonMapper.shared()::readTree)
+                .toList();
+        double[] doubt = lines.stream()
+                .filter(l -> l.path("source").asString().equals("quiz/zoo"))
+                .mapToDouble(l -> l.path("cascade").path("weak").asDouble())
+                .toArray();
+        double[] weak = new double[20];
+        Arrays.fill(weak, 8, 20, 1);
+        double[] strong = new double[20];
+        Arrays.fill(strong, 1);
+        assertThat(lines).hasSize(40).allSatisfy(l -> assertThat(l.has("score")).isTrue());
+        assertThat(RoutingCurve.unitCost(doubt, weak, strong).apgr()).isCloseTo(0.65, within(1e-9));
+    }
+
     @Test
     void aNewtonFitTrainsALoadableDifficultyModelOnDenseFeaturesOnly() throws IOException {
         Path data = SyntheticOutcomes.write(dir, 200);
 
         Training.Result r = Training.run(
-                config(data, 1, "newton", Training.Label.WEAK, 0, "lexical", new Training.Fit.Newton(1e-3), null),
+                config(
+                        List.of(data),
+                        1,
+                        "newton",
+                        Training.Label.WEAK,
+                        0,
+                        "lexical",
+                        new Training.Fit.Newton(1e-3),
+                        null),
                 CLOCK,
                 QUIET,
                 () -> {
@@ -142,7 +204,7 @@ class TrainingTest {
         assertThat(training.path("algorithm").asString()).contains("Newton");
         assertThat(training.path("difficulty_l2").asDouble()).isEqualTo(1e-3);
         assertThatThrownBy(() -> config(
-                        data,
+                        List.of(data),
                         1,
                         "wide",
                         Training.Label.WEAK,
@@ -152,7 +214,14 @@ class TrainingTest {
                         null))
                 .hasMessageContaining("hashed n-grams need the sgd fit");
         assertThatThrownBy(() -> config(
-                        data, 1, "oof", Training.Label.WEAK, 0, "lexical", new Training.Fit.Sgd(), dir.resolve("o")))
+                        List.of(data),
+                        1,
+                        "oof",
+                        Training.Label.WEAK,
+                        0,
+                        "lexical",
+                        new Training.Fit.Sgd(),
+                        dir.resolve("o")))
                 .hasMessageContaining("need cross-validation");
     }
 

@@ -227,6 +227,7 @@ final class RetrainJob {
                         16,
                         42,
                         settings.epochs(),
+                        settings.epochs(), // the answer scorer's too, as before --answer-epochs existed
                         0.05,
                         1e-4,
                         // SGD: the loop's hashed n-grams are too wide for a Newton fit (docs/router.md, sixth round).

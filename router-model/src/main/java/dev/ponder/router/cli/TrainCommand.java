@@ -17,7 +17,7 @@ import java.util.Set;
 /** {@code train --data F1[,F2] --weak M1[,M2] --strong M --out NAME.bin [...]}. */
 final class TrainCommand {
     static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
-            + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 100]"
+            + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 100] [--answer-epochs EPOCHS]"
             + " [--learning-rate 0.05] [--l2 1e-4] [--fit sgd|newton] [--newton-l2 1e-3] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]"
             + " [--label weak|all|gap|gain] [--cv FOLDS] [--cv-only true] [--oof FILE] [--embedding-cache FILE]";
     private static final Set<String> OPTIONS = Set.of(
@@ -29,6 +29,7 @@ final class TrainCommand {
             "answer-bits",
             "seed",
             "epochs",
+            "answer-epochs",
             "learning-rate",
             "l2",
             "fit",
@@ -58,6 +59,7 @@ final class TrainCommand {
             throw new Args.UsageException("train: --features: " + e.getMessage());
         }
         String name = artifact.getFileName().toString().replaceFirst("\\.bin$", "");
+        int epochs = (int) a.number("epochs", 100, 1, 1000);
         String version = a.get("version", name + "-" + LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
         Training.Config config = new Training.Config(
                 data,
@@ -66,7 +68,9 @@ final class TrainCommand {
                 features,
                 (int) a.number("answer-bits", 16, 0, 22),
                 a.integer("seed", 42),
-                (int) a.number("epochs", 100, 1, 1000),
+                epochs,
+                // The answer scorer trains as long as the difficulty model unless told otherwise.
+                (int) a.number("answer-epochs", epochs, 1, 1000),
                 a.number("learning-rate", 0.05, 1e-9, 100),
                 a.number("l2", 1e-4, 0, 100),
                 fit(a),

@@ -2,6 +2,7 @@ package dev.ponder.router.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ponder.router.RouterModel;
 import dev.ponder.router.SyntheticOutcomes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -137,6 +138,39 @@ class RouterCliTest {
         assertThat(report.resolve("sweep.csv")).content().startsWith("curve,threshold,strong_share");
         assertThat(report.resolve("sweep.svg")).content().contains("<svg", "oracle");
         assertThat(report.resolve("tiers.csv")).exists();
+    }
+
+    /** Trains a lexical router on {@code data} with {@code options} added; answers its card. */
+    private JsonNode trainCard(Path data, String name, String options) throws IOException {
+        Path model = dir.resolve(name + ".bin");
+        assertThat(run(("train --data " + data + " --weak weak --strong strong --out " + model
+                                + " --features lexical --answer-bits 10 --epochs 2 " + options)
+                        .strip()
+                        .split(" ")))
+                .as(err())
+                .isZero();
+        return JsonMapper.shared().readTree(dir.resolve(name + ".card.json").toFile());
+    }
+
+    @Test
+    void theAnswerScorerTrainsForEpochsUnlessAnswerEpochsSaysOtherwise() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 120);
+
+        JsonNode byDefault = trainCard(data, "default", "");
+        JsonNode same = trainCard(data, "same", "--answer-epochs 2");
+        JsonNode shorter = trainCard(data, "shorter", "--answer-epochs 1");
+
+        assertThat(same.path("sha256")).isEqualTo(byDefault.path("sha256"));
+        assertThat(byDefault.path("training").path("answer_epochs").asInt()).isEqualTo(2);
+        assertThat(shorter.path("sha256")).isNotEqualTo(byDefault.path("sha256"));
+        assertThat(shorter.path("training").path("answer_epochs").asInt()).isEqualTo(1);
+        String prompt = "Prove that the integral of x^2 * sin(x) equals the derived closed form.";
+        String answer = "I'm not sure, it might be unclear.";
+        RouterModel a = RouterModel.load(dir.resolve("default.bin"));
+        RouterModel b = RouterModel.load(dir.resolve("shorter.bin"));
+        assertThat(b.difficulty(prompt)).isEqualTo(a.difficulty(prompt));
+        assertThat(b.answerScorer().goodEnough(prompt, answer))
+                .isNotEqualTo(a.answerScorer().goodEnough(prompt, answer));
     }
 
     /** A lexical router trained on the synthetic file, for evals of other files. */
