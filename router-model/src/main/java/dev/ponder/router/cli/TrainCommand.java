@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** {@code train --data F1[,F2] --weak M1[,M2] --strong M --out NAME.bin [...]}. */
 final class TrainCommand {
@@ -114,7 +115,11 @@ final class TrainCommand {
         try {
             return Training.Label.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new Args.UsageException("train: --label must be weak, all or gap, got '" + name + "'");
+            throw new Args.UsageException("train: --label must be one of "
+                    + Arrays.stream(Training.Label.values())
+                            .map(l -> l.name().toLowerCase(Locale.ROOT))
+                            .collect(Collectors.joining(", "))
+                    + ", got '" + name + "'");
         }
     }
 

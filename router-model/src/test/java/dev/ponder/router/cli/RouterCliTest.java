@@ -80,6 +80,8 @@ class RouterCliTest {
         String train = "train --data " + data + " --weak w --strong s --out m.bin ";
         assertThat(run((train + "--fit exact").split(" "))).isEqualTo(2);
         assertThat(err()).contains("--fit must be sgd or newton");
+        assertThat(run((train + "--label best").split(" "))).isEqualTo(2);
+        assertThat(err()).contains("--label must be one of weak, all, gap, gain, got 'best'");
         assertThat(run((train + "--newton-l2 1e-3").split(" "))).isEqualTo(2);
         assertThat(err()).contains("--newton-l2 applies only to --fit newton");
     }
