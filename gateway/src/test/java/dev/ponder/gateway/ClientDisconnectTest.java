@@ -128,6 +128,11 @@ class ClientDisconnectTest extends GatewayTest {
         assertThat(row.get("http_status")).isEqualTo(499);
         assertThat((String) row.get("error")).startsWith("the client closed the connection before its answer");
         assertThat(row.get("attempts")).isEqualTo(1);
+        // The server's own request metric agrees with Ponder's (it is recorded as the request leaves the filters).
+        assertThat(get("/actuator/prometheus").body())
+                .contains("ponder_requests_total{backend=\"none\",policy=\"slow-first\",status=\"499\",tier=\"none\"}")
+                .containsPattern(
+                        "http_server_requests_seconds_count\\{[^}]*status=\"499\",uri=\"/v1/chat/completions\"}");
     }
 
     @Test
