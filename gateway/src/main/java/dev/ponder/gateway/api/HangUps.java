@@ -104,7 +104,7 @@ class HangUps implements DisposableBean {
             }
         }
 
-        /** The client hung up: nothing is written, and the response's status says so to Ponder's own metrics. */
+        /** The client hung up: nothing is written, and the response's status says so to the server's metrics. */
         void abandon(HttpServletResponse response) {
             // Before the container's error state, which would turn a status below 400 into a 500.
             response.setStatus(CascadeCalls.CLIENT_CLOSED);

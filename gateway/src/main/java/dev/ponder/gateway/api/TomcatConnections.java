@@ -14,7 +14,7 @@ import org.apache.tomcat.util.net.SocketWrapperBase;
  *
  * <p>The Servlet API cannot tell: once the body is read, Tomcat leaves the connection unread until the answer is
  * written, so a closed connection shows only when a write fails, and an async request is not told either (its
- * {@code AsyncListener.onError} does not fire; docs/api.md, "A client that hangs up"). Tomcat's own non-blocking check
+ * {@code AsyncListener.onError} does not fire; docs/benchmarks.md, "Client hang-ups"). Tomcat's own non-blocking check
  * ({@code ActionCode.AVAILABLE}, behind {@code ServletInputStream.isReady()}) reads into the request's buffer, which
  * garbles a next request the client had already sent on the same connection (pipelined: Tomcat answered it 400). So
  * the processor records, on the thread it serves requests on, the connection it serves, and {@link Processor#closed}
@@ -48,7 +48,11 @@ final class TomcatConnections {
             }
         }
 
-        /** End of stream (the client closed, or shut down its sending side) or a reset. */
+        /**
+         * End of stream (the client closed, or shut down its sending side) or a reset. Called on the watching thread
+         * while the request's thread runs the cascade and leaves the connection alone; the watch's lock orders each
+         * probe before that thread uses the connection again.
+         */
         @Override
         public boolean closed() {
             SocketWrapperBase<?> socket = getSocketWrapper();
