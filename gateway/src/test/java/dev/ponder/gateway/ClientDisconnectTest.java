@@ -26,6 +26,7 @@ class ClientDisconnectTest extends GatewayTest {
     private static final CountDownLatch upstreamLeft = new CountDownLatch(1);
     private static final CountDownLatch wholeAnswerAsked = new CountDownLatch(1);
     private static final CountDownLatch wholeAnswerLeft = new CountDownLatch(1);
+    private static final String WITHIN_A_SECOND = "Answer within a second.";
 
     /**
      * An OpenAI-protocol server that takes 10 s over each answer, writing a word of a stream or a blank of a whole
@@ -61,7 +62,7 @@ class ClientDisconnectTest extends GatewayTest {
         } else if (request.contains("\"stream\":true")) {
             streamSlowly(exchange);
         } else {
-            answerWholeSlowly(exchange);
+            answerWholeSlowly(exchange, request);
         }
     }
 
@@ -85,14 +86,20 @@ class ClientDisconnectTest extends GatewayTest {
         }
     }
 
-    /** A whole answer whose JSON starts after 10 s of blanks, which JSON allows before a value. */
-    private static void answerWholeSlowly(HttpExchange exchange) throws IOException {
+    /**
+     * A whole answer whose JSON starts after 10 s of blanks (1 s when asked to answer within a second), which JSON
+     * allows before a value.
+     */
+    private static void answerWholeSlowly(HttpExchange exchange, String request) throws IOException {
+        boolean soon = request.contains(WITHIN_A_SECOND);
         try (exchange) {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, 0);
-            wholeAnswerAsked.countDown();
+            if (!soon) {
+                wholeAnswerAsked.countDown();
+            }
             OutputStream out = exchange.getResponseBody();
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < (soon ? 10 : 100); i++) {
                 out.write(' ');
                 out.flush();
                 Thread.sleep(100);
@@ -102,7 +109,9 @@ class ClientDisconnectTest extends GatewayTest {
                             + "\"finish_reason\":\"stop\"}]}")
                     .getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            wholeAnswerLeft.countDown();
+            if (!soon) {
+                wholeAnswerLeft.countDown();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -133,6 +142,28 @@ class ClientDisconnectTest extends GatewayTest {
                 .contains("ponder_requests_total{backend=\"none\",policy=\"slow-first\",status=\"499\",tier=\"none\"}")
                 .containsPattern(
                         "http_server_requests_seconds_count\\{[^}]*status=\"499\",uri=\"/v1/chat/completions\"}");
+    }
+
+    @Test
+    void aClientThatStaysGetsItsAnswerAndTheNextRequestItSentAheadIsLeftIntactByTheProbes() throws Exception {
+        String body =
+                "{\"model\": \"slow\", \"messages\": [{\"role\": \"user\", \"content\": \"" + WITHIN_A_SECOND + "\"}]}";
+        String answers;
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(10_000);
+            // Pipelined: the second request is on the connection all the while the first one waits on its backend.
+            client.getOutputStream()
+                    .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: ponder\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: " + body.length() + "\r\n\r\n" + body
+                                    + "GET /v1/models HTTP/1.1\r\nHost: ponder\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+            answers = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        assertThat(answers.split("HTTP/1.1 ", -1))
+                .extracting(response -> response.isEmpty() ? "" : response.substring(0, 3))
+                .containsExactly("", "200", "200");
+        assertThat(answers).contains("\"content\":\"Done.\"").contains("\"object\":\"list\"");
     }
 
     @Test
