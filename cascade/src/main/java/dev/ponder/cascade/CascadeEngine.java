@@ -137,8 +137,12 @@ public final class CascadeEngine {
             }
             if (step.error() != null) {
                 lastError = step.error();
-                // Once tokens reached the client, another answer cannot be spliced in: the stream fails.
-                if (lastError.action() == BackendException.Action.GIVE_UP || step.delivered()) {
+                // Once tokens reached the client, another answer cannot be spliced in: the stream fails. An
+                // interrupted caller gave up on the request (its client left, the server is stopping): no further
+                // tier or fallback answers anyone, and each would cost a call.
+                if (lastError.action() == BackendException.Action.GIVE_UP
+                        || step.delivered()
+                        || Thread.currentThread().isInterrupted()) {
                     return new CascadeResult.Failed(lastError, trail(decision, started, attempts));
                 }
                 if (last || !roomLeft(budget, spent, started)) {

@@ -4,7 +4,8 @@ import java.util.function.Consumer;
 
 /**
  * The port every model server is reached through. Calls block: the gateway runs each on a virtual thread.
- * Failures are {@link BackendException}s; an interrupted thread aborts the call.
+ * Failures are {@link BackendException}s; an interrupted thread aborts the call and stays interrupted, which tells
+ * the cascade that its caller gave up.
  */
 public interface ModelBackend {
 

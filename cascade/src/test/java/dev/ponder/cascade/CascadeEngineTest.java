@@ -125,6 +125,35 @@ class CascadeEngineTest {
     }
 
     @Test
+    void anInterruptedCallerGetsNoFurtherTierNorFallback() {
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
+        // A call whose thread was interrupted under it: it fails as interrupted and leaves the thread interrupted.
+        ModelBackend interrupted = new ModelBackend() {
+            @Override
+            public BackendInfo info() {
+                return new ScriptedBackend("small", clock, Reply.text("x")).info();
+            }
+
+            @Override
+            public ChatAnswer chat(ChatRequest request) {
+                Thread.currentThread().interrupt();
+                throw BackendException.escalate("backend 'small': interrupted", null);
+            }
+        };
+
+        CascadeResult result;
+        try {
+            result = engine(0.1).run(HELLO, policy(interrupted, large).withFallback(Fallback.answer("sorry")));
+        } finally {
+            Thread.interrupted();
+        }
+
+        assertThat(result).isInstanceOf(CascadeResult.Failed.class);
+        assertThat(result.trail().attempts()).extracting(Attempt::backend).containsExactly("small");
+        assertThat(large.calls).isEmpty();
+    }
+
+    @Test
     void verifyThenStreamReplaysAnAcceptedBufferedAnswerAsItArrived() {
         ScriptedBackend small = new ScriptedBackend("small", clock, Reply.text("Hi there you"));
         ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Hello!"));

@@ -41,8 +41,11 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class CascadeCalls {
 
-    /** What the outcome log records as the status of a stream whose client left before the end (nginx's code). */
+    /** What the outcome log records as the status of a request whose client left before the end (nginx's code). */
     static final int CLIENT_CLOSED = 499;
+
+    /** How the outcome log says that the client of a whole answer hung up before it. */
+    static final String HUNG_UP = "the client closed the connection before its answer";
 
     static final String COST_HEADER = "x-ponder-cost-usd";
 
@@ -56,6 +59,7 @@ class CascadeCalls {
     private final ObjectWriter writer;
     private final boolean logContent;
     private final ShutdownDrain drain;
+    private final HangUps hangUps;
 
     CascadeCalls(
             Routes routes,
@@ -64,7 +68,8 @@ class CascadeCalls {
             Clock clock,
             JsonMapper json,
             PonderProperties properties,
-            ShutdownDrain drain) {
+            ShutdownDrain drain,
+            HangUps hangUps) {
         this.routes = routes;
         this.engine = engine;
         this.outcomeListeners = List.copyOf(outcomeListeners);
@@ -72,6 +77,7 @@ class CascadeCalls {
         this.writer = json.writer();
         this.logContent = properties.outcomes().logContent();
         this.drain = drain;
+        this.hangUps = hangUps;
     }
 
     /** A request ready to run: the policy it runs with (its routing controls applied) and what backends get. */
@@ -114,16 +120,43 @@ class CascadeCalls {
 
     /**
      * Runs the request and answers it whole, written as bytes with its length (see {@link JsonBodies}); a failure is
-     * thrown as the client's error.
+     * thrown as the client's error. A client that hangs up meanwhile stops the cascade ({@link HangUps}) and is
+     * written nothing.
      */
     void answer(Prepared prepared, String id, WireFormat format, HttpServletResponse response) throws IOException {
         Instant received = clock.instant();
         long startNanos = System.nanoTime();
-        CascadeResult result = engine.run(prepared.request(), prepared.policy());
+        HangUps.Watch watch = hangUps.watch();
+        CascadeResult result;
+        boolean hungUp;
+        try {
+            result = engine.run(prepared.request(), prepared.policy());
+        } finally {
+            hungUp = watch.end();
+        }
         // Asked whatever the result, as it also clears a cut's interrupt, which the answer must not be written with.
         boolean cut = drain.cutThisRequest();
         double totalMs = millisSince(startNanos);
         Trail trail = result.trail();
+        if (hungUp) {
+            watch.abandon(response);
+            publish(
+                    switch (result) {
+                        case CascadeResult.Answered answered ->
+                            answered(id, received, prepared, false, CLIENT_CLOSED, answered, totalMs, HUNG_UP);
+                        case CascadeResult.Failed failed ->
+                            failed(
+                                    id,
+                                    received,
+                                    prepared,
+                                    false,
+                                    CLIENT_CLOSED,
+                                    trail,
+                                    totalMs,
+                                    HUNG_UP + "; " + failed.error().getMessage());
+                    });
+            return;
+        }
         switch (result) {
             case CascadeResult.Answered answered -> {
                 publish(answered(id, received, prepared, false, 200, answered, totalMs, null));

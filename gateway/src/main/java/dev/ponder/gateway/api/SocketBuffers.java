@@ -1,5 +1,6 @@
 package dev.ponder.gateway.api;
 
+import org.apache.coyote.Processor;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -31,13 +32,19 @@ class SocketBuffers implements WebServerFactoryCustomizer<TomcatServletWebServer
 
     /**
      * Tomcat's HTTP/1.1 connector with {@link #SIZE} as each response's buffer (Tomcat has no setting for it: an HTTP
-     * connector leaves it at 8 KiB). Public, with a public constructor: Tomcat instantiates it by name.
+     * connector leaves it at 8 KiB), whose processors let a request see if its client hung up
+     * ({@link TomcatConnections}). Public, with a public constructor: Tomcat instantiates it by name.
      */
     public static final class LeanHttp11NioProtocol extends Http11NioProtocol {
 
         @Override
         public int getDesiredBufferSize() {
             return SIZE;
+        }
+
+        @Override
+        protected Processor createProcessor() {
+            return new TomcatConnections.Processor(this);
         }
     }
 }

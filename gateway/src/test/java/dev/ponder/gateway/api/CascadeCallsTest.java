@@ -35,6 +35,7 @@ class CascadeCallsTest {
                 }))),
                 List.of(),
                 Budget.UNLIMITED);
+        HangUps hangUps = new HangUps();
         CascadeCalls calls = new CascadeCalls(
                 new Routes(Map.of(), Map.of("direct", policy), "direct"),
                 new CascadeEngine(request -> 0.0, new AbstentionDetector(), Clock.systemUTC()),
@@ -42,7 +43,8 @@ class CascadeCallsTest {
                 Clock.systemUTC(),
                 JsonMapper.shared(),
                 new PonderProperties(null, null, null, null),
-                new ShutdownDrain(Duration.ofSeconds(1), JsonMapper.shared()));
+                new ShutdownDrain(Duration.ofSeconds(1), JsonMapper.shared()),
+                hangUps);
         CascadeCalls.Prepared prepared = new CascadeCalls.Prepared(
                 "broken",
                 policy,
@@ -57,5 +59,6 @@ class CascadeCallsTest {
                 .isInstanceOf(NoClassDefFoundError.class));
         // Nothing was sent, so the error response (a 500 in OpenAI's format) is still the client's to get.
         assertThat(response.isCommitted()).isFalse();
+        hangUps.destroy();
     }
 }
