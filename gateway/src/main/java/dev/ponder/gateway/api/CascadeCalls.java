@@ -390,13 +390,18 @@ class CascadeCalls {
                 stream,
                 status,
                 answered.by().tier(),
+                answered.answer().refused(),
                 answered.by().backend(),
                 answered.answer().model(),
                 totalMs,
                 answered.trail(),
                 error,
                 prepared.content().keep(prepared.request().lastUserText()),
-                prepared.content().keep(answered.answer().text()),
+                prepared.content()
+                        .keep(
+                                answered.answer().refused()
+                                        ? answered.answer().refusal()
+                                        : answered.answer().text()),
                 prepared.keyId());
     }
 
@@ -416,6 +421,7 @@ class CascadeCalls {
                 stream,
                 status,
                 -1,
+                false,
                 null,
                 null,
                 totalMs,

@@ -25,9 +25,13 @@ final class ChatCompletionJson implements WireFormat {
             ChatAnswer answer = answers.get(index);
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("role", "assistant");
+            // OpenAI's content is null beside tool calls or a refusal, unless there is text too.
             message.put(
-                    "content", answer.toolCalls().isEmpty() || !answer.text().isEmpty() ? answer.text() : null);
-            message.put("refusal", null);
+                    "content",
+                    answer.text().isEmpty() && (!answer.toolCalls().isEmpty() || answer.refused())
+                            ? null
+                            : answer.text());
+            message.put("refusal", answer.refusal());
             if (!answer.toolCalls().isEmpty()) {
                 List<Map<String, Object>> calls = new ArrayList<>();
                 for (int i = 0; i < answer.toolCalls().size(); i++) {
@@ -69,6 +73,7 @@ final class ChatCompletionJson implements WireFormat {
                 body.put("content", text.text());
                 logprobs = logprobs(envelope.logprobs(), text.logprobs());
             }
+            case Delta.Refusal refusal -> body.put("refusal", refusal.text());
             case Delta.ToolCallFragment fragment -> {
                 // The first fragment of a call carries its id, type and name; later ones only argument text.
                 boolean first = fragment.name() != null;

@@ -62,6 +62,7 @@ class ConsoleQueries {
         Map<String, Object> totals = new LinkedHashMap<>(jdbc.queryForMap("""
                 SELECT coalesce(sum(requests), 0)::bigint AS requests,
                        coalesce(sum(requests) FILTER (WHERE status = 'failed'), 0)::bigint AS failed,
+                       coalesce(sum(requests) FILTER (WHERE status = 'refused'), 0)::bigint AS refused,
                        coalesce(sum(escalated), 0)::bigint AS escalated,
                        coalesce(sum(cost_usd), 0) AS cost_usd
                 FROM """ + USAGE, window.args()));

@@ -125,7 +125,7 @@ record OutcomeRecord(Request request, List<AttemptRow> attempts) {
                 o.requestedModel(),
                 t.score(),
                 t.startTier(),
-                o.answeredTier() >= 0 ? "answered" : "failed",
+                o.status(),
                 o.httpStatus(),
                 o.answeredBy(),
                 o.answeredModel(),
