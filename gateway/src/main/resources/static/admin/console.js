@@ -191,6 +191,7 @@ const pages = {
         { label: "#", key: "seq", num: true }, { label: "tier", render: a => `${a.tier} ${a.tier_name}` },
         { label: "backend", key: "backend" }, { label: "model", key: "model" },
         { label: "verdict", render: a => h("span", { class: a.verdict === "accepted" ? "ok" : a.verdict === "failed" ? "bad" : "warn" }, a.verdict) },
+        { label: "decided by", render: a => a.decided_by ?? "—" },
         { label: "latency", num: true, render: a => ms(a.latency_ms) },
         { label: "first token", num: true, render: a => ms(a.first_token_ms) },
         { label: "tokens in/out", num: true, render: a => `${a.input_tokens} / ${a.output_tokens}` },

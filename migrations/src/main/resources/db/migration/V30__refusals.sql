@@ -4,3 +4,7 @@
 ALTER TABLE requests DROP CONSTRAINT requests_status_check;
 ALTER TABLE requests ADD CONSTRAINT requests_status_check CHECK (status IN ('answered', 'refused', 'failed'));
 
+-- What settled each attempt's verdict (the cascade's decidedBy): the signal that doubted it, 'refusal' for a tier
+-- that refused and climbed, or 'signals', 'last-tier', 'budget', 'streamed', 'error', 'fallback'. Null on the rows
+-- logged before.
+ALTER TABLE attempts ADD COLUMN decided_by text;

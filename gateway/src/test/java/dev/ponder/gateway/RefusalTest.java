@@ -111,10 +111,12 @@ class RefusalTest extends GatewayTest {
         assertThat(awaitRow("SELECT * FROM requests WHERE request_id = ?", completion.id()))
                 .containsEntry("status", "answered");
         List<Map<String, Object>> attempts = jdbc.queryForList(
-                "SELECT backend, verdict, error, output_tokens FROM attempts WHERE request_id = ? ORDER BY seq",
+                "SELECT backend, verdict, decided_by, error, output_tokens FROM attempts WHERE request_id = ?"
+                        + " ORDER BY seq",
                 completion.id());
         assertThat(attempts).extracting(a -> a.get("backend")).containsExactly("large", "small");
         assertThat(attempts).extracting(a -> a.get("verdict")).containsExactly("escalated", "accepted");
+        assertThat(attempts).extracting(a -> a.get("decided_by")).containsExactly("refusal", "last-tier");
         // The refused attempt was an answer, billed: not a failure with an error.
         assertThat(attempts.getFirst()).containsEntry("error", null).containsEntry("output_tokens", 9);
     }

@@ -276,7 +276,7 @@ class ConsoleQueries {
     List<Map<String, Object>> attempts(String id) {
         return jdbc.queryForList("""
                 SELECT seq, tier, tier_name, backend, model, verdict, latency_ms, first_token_ms, input_tokens,
-                       output_tokens, cost_usd, signals::text AS signals, error
+                       output_tokens, cost_usd, signals::text AS signals, error, decided_by
                 FROM attempts WHERE request_id = ? ORDER BY seq
                 """, id);
     }
