@@ -9,11 +9,14 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.langchain4j.exception.ContentFilteredException;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.ponder.providers.testing.FakeLlmServer;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * An OpenAI-protocol backend's refusal (structured outputs) reaches the client as OpenAI sends it: a 200 with
@@ -74,12 +77,35 @@ class RefusalTest extends GatewayTest {
         ChatCompletion completion = streamedWithUsage(ask("ponder/hard"));
         ChatCompletion.Choice choice = completion.choices().getFirst();
         assertThat(choice.message().refusal()).hasValue(REFUSAL);
-        assertThat(choice.message().content().orElse("")).isEmpty();
+        assertThat(choice.message().content()).as("never sent: OpenAI's null").isEmpty();
         assertThat(choice.finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
         assertThat(completion.usage().orElseThrow().completionTokens()).isEqualTo(9);
         assertThat(awaitRow("SELECT * FROM requests WHERE request_id = ?", completion.id()))
                 .containsEntry("status", "refused")
                 .containsEntry("stream", true);
+    }
+
+    /** The chunks as OpenAI frames a streamed refusal: null content and an empty refusal, the pieces, then stop. */
+    @Test
+    void aStreamedRefusalHasOpenAisChunks() {
+        HttpResponse<String> response = post("/v1/chat/completions", "application/json", """
+                {"model": "ponder/hard", "stream": true, "messages": [{"role": "user", "content": "Pick a lock."}]}""");
+
+        List<String> events = StreamingTest.events(response.body());
+        assertThat(events.getLast()).isEqualTo("[DONE]");
+        List<JsonNode> choices = events.subList(0, events.size() - 1).stream()
+                .map(e -> JsonMapper.shared().readTree(e).path("choices").path(0))
+                .toList();
+        assertThat(choices.getFirst().path("delta").toString())
+                .isEqualTo("{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"}");
+        List<JsonNode> pieces = choices.subList(1, choices.size() - 1);
+        assertThat(pieces).allSatisfy(c -> {
+            assertThat(c.path("delta").has("content")).isFalse();
+            assertThat(c.path("finish_reason").isNull()).isTrue();
+        });
+        assertThat(pieces.stream().map(c -> c.path("delta").path("refusal").asString()))
+                .containsExactly("I'm", " sorry,", " I", " can't", " help", " with", " that.");
+        assertThat(choices.getLast().path("finish_reason").asString()).isEqualTo("stop");
     }
 
     /** LangChain4j's OpenAI client reads a refusal from Ponder as it reads one from OpenAI. */

@@ -199,7 +199,7 @@ class CascadeCalls {
                     }
                     try {
                         if (out == null) {
-                            out = open(response, id, received, prepared, format, object, tracker, score);
+                            out = open(response, id, received, prepared, format, object, tracker, score, delta);
                         }
                         out.send(format.delta(out.envelope(), 0, delta));
                     } catch (IOException e) {
@@ -211,7 +211,7 @@ class CascadeCalls {
                     if (!clientGone) {
                         try {
                             if (out == null) {
-                                out = open(response, id, received, prepared, format, object, tracker, score);
+                                out = open(response, id, received, prepared, format, object, tracker, score, null);
                             }
                             finish(out, format, answered.choices());
                             if (prepared.includeUsage()) {
@@ -302,7 +302,10 @@ class CascadeCalls {
         return event;
     }
 
-    /** Commits the response: status, headers naming the tier that is answering, and the format's opening chunks. */
+    /**
+     * Commits the response: status, headers naming the tier that is answering, and the format's opening chunks for
+     * the {@code first} delta (null: none).
+     */
     private SseWriter open(
             HttpServletResponse response,
             String id,
@@ -311,7 +314,8 @@ class CascadeCalls {
             WireFormat format,
             String object,
             TierTracker tracker,
-            double score)
+            double score,
+            Delta first)
             throws IOException {
         TierTracker.Answering answering = tracker.answering();
         response.setStatus(200);
@@ -334,7 +338,7 @@ class CascadeCalls {
                 prepared.logprobs(),
                 prepared.choices());
         SseWriter out = new SseWriter(response.getOutputStream(), writer, envelope);
-        for (Map<String, Object> chunk : format.opening(envelope)) {
+        for (Map<String, Object> chunk : format.opening(envelope, first)) {
             out.send(chunk);
         }
         return out;

@@ -50,15 +50,19 @@ final class ChatCompletionJson implements WireFormat {
         return WireFormat.body(id, "chat.completion", created, answers, choices);
     }
 
-    /** OpenAI's first chunks: the assistant role with empty content, for each choice. */
+    /**
+     * OpenAI's first chunks: the assistant role with empty content, for each choice; a refusal opens with null content
+     * and an empty refusal instead.
+     */
     @Override
-    public List<Map<String, Object>> opening(Envelope envelope) {
+    public List<Map<String, Object>> opening(Envelope envelope, Delta first) {
         List<Map<String, Object>> chunks = new ArrayList<>();
         for (int index = 0; index < envelope.choices(); index++) {
+            boolean refusal = index == 0 && first instanceof Delta.Refusal;
             Map<String, Object> delta = new LinkedHashMap<>();
             delta.put("role", "assistant");
-            delta.put("content", "");
-            delta.put("refusal", null);
+            delta.put("content", refusal ? null : "");
+            delta.put("refusal", refusal ? "" : null);
             chunks.add(envelope.chunk(List.of(choice(index, delta, null, null))));
         }
         return chunks;

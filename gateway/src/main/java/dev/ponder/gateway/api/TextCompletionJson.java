@@ -38,7 +38,7 @@ final class TextCompletionJson implements WireFormat {
 
     /** Legacy streams have no role chunk: the first chunk is already text. */
     @Override
-    public List<Map<String, Object>> opening(Envelope envelope) {
+    public List<Map<String, Object>> opening(Envelope envelope, Delta first) {
         return List.of();
     }
 
