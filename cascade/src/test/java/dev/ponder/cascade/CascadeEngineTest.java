@@ -190,6 +190,42 @@ class CascadeEngineTest {
     }
 
     @Test
+    void aRefusalTheCostBudgetLeavesNoRoomToClimbFromIsTheAnswer() {
+        ScriptedBackend small = new ScriptedBackend(
+                "small", clock, Reply.refusal("I can't help with that.").costing(0.01));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
+        // No signal acts (threshold 0): only the refusal doubts the answer, and the budget keeps it.
+        CascadePolicy policy = new CascadePolicy(
+                "p",
+                List.of(new Tier("small", small), new Tier("large", large)),
+                List.of(0.5),
+                new Budget(2, java.time.Duration.ofSeconds(30), 0.005),
+                new IdkCheck(Map.of(Signal.ABSTENTION, 0.0), 2, 1),
+                null,
+                null);
+
+        CascadeResult.Answered answered = (CascadeResult.Answered) engine(0.1).run(HELLO, policy);
+
+        assertThat(answered.answer().refusal()).isEqualTo("I can't help with that.");
+        assertThat(answered.by().decidedBy()).isEqualTo(Attempt.BY_BUDGET);
+        assertThat(large.calls).isEmpty();
+    }
+
+    @Test
+    void routeThenStreamStreamsTheStartingTiersRefusalLiveAsTheAnswer() {
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.refusal("No thanks"));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
+        List<Delta> deltas = new ArrayList<>();
+
+        CascadeResult result =
+                engine(0.1).stream(HELLO, policy(small, large), StreamMode.ROUTE_THEN_STREAM, deltas::add);
+
+        assertThat(deltas).containsExactly(new Delta.Refusal("No"), new Delta.Refusal(" thanks"));
+        assertThat(((CascadeResult.Answered) result).answer().refusal()).isEqualTo("No thanks");
+        assertThat(large.calls).isEmpty();
+    }
+
+    @Test
     void aRequestNoTierCanServeIsRefused() {
         ChatRequest withImage = ChatRequest.of(List.of(new ChatMessage(
                 Role.USER, List.of(new ContentPart.Image("https://example.com/cat.png", null)), null, null, null)));
