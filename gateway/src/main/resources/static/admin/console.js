@@ -128,6 +128,7 @@ const pages = {
       h("div", { class: "cards", id: "overview-cards" },
         card("requests", n),
         card("errors", `${o.failed} (${pct(n ? o.failed / n : 0)})`),
+        card("refusals", `${o.refused} (${pct(n ? o.refused / n : 0)})`),
         card("escalation rate", pct(n ? o.escalated / n : 0)),
         card("cost", usd(o.cost_usd)),
         card("always top tier", usd(o.top_tier_cost_usd)),
@@ -161,7 +162,7 @@ const pages = {
         h("label", {}, "Range", h("select", { name: "range" }, ["1h", "24h", "7d", "30d"].map(r =>
           h("option", r === (params.get("range") || "24h") ? { selected: "" } : {}, r)))),
         field("policy", "Policy"), field("backend", "Backend"),
-        h("label", {}, "Status", h("select", { name: "status" }, ["", "answered", "failed"].map(s =>
+        h("label", {}, "Status", h("select", { name: "status" }, ["", "answered", "refused", "failed"].map(s =>
           h("option", s === (params.get("status") || "") ? { selected: "" } : {}, s)))),
         field("q", "Request id or prompt text"), h("button", { type: "submit" }, "Search")),
       table([
@@ -190,6 +191,7 @@ const pages = {
         { label: "#", key: "seq", num: true }, { label: "tier", render: a => `${a.tier} ${a.tier_name}` },
         { label: "backend", key: "backend" }, { label: "model", key: "model" },
         { label: "verdict", render: a => h("span", { class: a.verdict === "accepted" ? "ok" : a.verdict === "failed" ? "bad" : "warn" }, a.verdict) },
+        { label: "decided by", render: a => a.decided_by ?? "—" },
         { label: "latency", num: true, render: a => ms(a.latency_ms) },
         { label: "first token", num: true, render: a => ms(a.first_token_ms) },
         { label: "tokens in/out", num: true, render: a => `${a.input_tokens} / ${a.output_tokens}` },

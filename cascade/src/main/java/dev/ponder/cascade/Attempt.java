@@ -29,6 +29,11 @@ public record Attempt(
     public static final String BY_SIGNALS = "signals";
     /** The top tier (or the last the escalation budget allows): its answer is final, so it is not checked. */
     public static final String BY_LAST_TIER = "last-tier";
+    /**
+     * The model declined to answer (a refusal in place of content): a stronger tier may answer, so it climbs
+     * without an IDK check, as a doubted answer does.
+     */
+    public static final String BY_REFUSAL = "refusal";
     /** The answer was doubted, but the deadline or the cost budget leaves no room to climb. */
     public static final String BY_BUDGET = "budget";
     /** The answer went to the client live (route-then-stream): it cannot be taken back. */

@@ -100,24 +100,6 @@ public final class BackendException extends RuntimeException {
                 Action.ESCALATE, Failure.REJECTED, message, 400, "invalid_request_error", null, param, null, cause);
     }
 
-    /**
-     * The model declined to answer (OpenAI's {@code refusal}): the backend works, so its circuit does not count it,
-     * and a stronger tier may answer: {@code ESCALATE}, and {@code REJECTED} (a 400 with code {@code content_filter},
-     * the refusal in its message) when no tier does.
-     */
-    public static BackendException declined(String message, Throwable cause) {
-        return new BackendException(
-                Action.ESCALATE,
-                Failure.REJECTED,
-                message,
-                400,
-                "invalid_request_error",
-                null,
-                null,
-                "content_filter",
-                cause);
-    }
-
     public static BackendException escalate(String message, Throwable cause) {
         return new BackendException(Action.ESCALATE, message, 0, null, null, cause);
     }

@@ -177,7 +177,7 @@ public final class CascadeEngine {
         Fallback fallback = policy.fallback();
         int index = policy.tiers().size();
         if (fallback.answer() != null) {
-            ChatAnswer answer = new ChatAnswer(Attempt.BY_FALLBACK, fallback.answer(), null, null, null, null, 0);
+            ChatAnswer answer = new ChatAnswer(Attempt.BY_FALLBACK, fallback.answer(), null, null, null, null, 0, null);
             attempts.add(new Attempt(
                     index,
                     Attempt.BY_FALLBACK,
@@ -240,24 +240,30 @@ public final class CascadeEngine {
             ChatAnswer answer = result.answer();
             Duration latency = Duration.between(callStart, clock.instant());
             // An answer the client already has, or the last one, cannot be improved on: checking it buys nothing.
+            boolean settled = result.streamedLive() || last;
+            // A refusal needs no signal to doubt it: no check is paid for.
             IdkChecker.Result check =
-                    result.streamedLive() || last ? null : checker.check(policy.idk(), backend, request, answer);
+                    settled || answer.refused() ? null : checker.check(policy.idk(), backend, request, answer);
             double cost = answer.costUsd() + (check == null ? 0 : check.extraCost());
+            // What doubts the answer, if anything: its refusal, or the first signal below its threshold.
+            String doubt = settled
+                    ? null
+                    : answer.refused()
+                            ? Attempt.BY_REFUSAL
+                            : check.failed() == null ? null : check.failed().key();
             String decidedBy;
             if (result.streamedLive()) {
                 decidedBy = Attempt.BY_STREAMED;
             } else if (last) {
                 decidedBy = finalBy;
-            } else if (check.failed() == null) {
+            } else if (doubt == null) {
                 decidedBy = Attempt.BY_SIGNALS;
             } else if (!roomLeft(policy.budget(), spentBefore + cost, started)) {
                 decidedBy = Attempt.BY_BUDGET;
             } else {
-                decidedBy = check.failed().key();
+                decidedBy = doubt;
             }
-            boolean escalate = check != null
-                    && check.failed() != null
-                    && decidedBy.equals(check.failed().key());
+            boolean escalate = doubt != null && decidedBy.equals(doubt);
             Attempt attempt = new Attempt(
                     index,
                     tier.name(),
@@ -393,6 +399,7 @@ public final class CascadeEngine {
             delivered = true;
             deliveredChars += switch (delta) {
                 case Delta.Text text -> text.text().length();
+                case Delta.Refusal refusal -> refusal.text().length();
                 case Delta.ToolCallFragment fragment ->
                     length(fragment.id()) + length(fragment.name()) + length(fragment.argumentsFragment());
             };

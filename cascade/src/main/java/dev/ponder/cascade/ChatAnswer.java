@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * A backend's complete answer. {@code model} is the model that answered as the backend reports it;
- * {@code costUsd} is what the call cost (the price table applied to usage, or a recorded cost).
+ * {@code costUsd} is what the call cost (the price table applied to usage, or a recorded cost). {@code refusal} is
+ * the model's refusal to answer in place of content (OpenAI's {@code message.refusal}, e.g. under structured
+ * outputs), null for an answer: a value, not a failure, since the backend answered and bills it.
  */
 public record ChatAnswer(
         String model,
@@ -13,7 +15,8 @@ public record ChatAnswer(
         FinishReason finishReason,
         TokenUsage usage,
         List<TokenLogprob> logprobs,
-        double costUsd) {
+        double costUsd,
+        String refusal) {
 
     public ChatAnswer {
         text = text == null ? "" : text;
@@ -26,5 +29,12 @@ public record ChatAnswer(
         if (!(costUsd >= 0)) {
             throw new IllegalArgumentException("costUsd must be >= 0 but was " + costUsd);
         }
+        // OpenAI sends "refusal": "" (or null) beside every answer's content: only a text is a refusal.
+        refusal = refusal == null || refusal.isEmpty() ? null : refusal;
+    }
+
+    /** Whether the model declined to answer. */
+    public boolean refused() {
+        return refusal != null;
     }
 }

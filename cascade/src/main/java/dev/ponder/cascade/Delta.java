@@ -17,11 +17,17 @@ public sealed interface Delta {
         }
     }
 
-    /** A complete answer as the deltas that would have streamed it: its text, then each tool call whole. */
+    /** A piece of the model's refusal to answer (OpenAI's {@code delta.refusal}). */
+    record Refusal(String text) implements Delta {}
+
+    /** A complete answer as the deltas that would have streamed it: its text, its refusal, then each tool call whole. */
     static List<Delta> of(ChatAnswer answer) {
         List<Delta> deltas = new ArrayList<>();
         if (!answer.text().isEmpty()) {
             deltas.add(new Text(answer.text(), answer.logprobs()));
+        }
+        if (answer.refused()) {
+            deltas.add(new Refusal(answer.refusal()));
         }
         for (int i = 0; i < answer.toolCalls().size(); i++) {
             ToolCall call = answer.toolCalls().get(i);

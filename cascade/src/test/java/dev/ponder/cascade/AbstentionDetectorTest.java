@@ -54,14 +54,14 @@ class AbstentionDetectorTest {
     @ParameterizedTest
     @ValueSource(strings = {"Paris", ""})
     void aFilteredAnswerAbstainsAndAToolCallDoesNot(String text) {
-        assertThat(detector.abstains(new ChatAnswer("m", text, null, FinishReason.CONTENT_FILTER, null, null, 0)))
+        assertThat(detector.abstains(new ChatAnswer("m", text, null, FinishReason.CONTENT_FILTER, null, null, 0, null)))
                 .isTrue();
-        assertThat(detector.abstains(
-                        new ChatAnswer("m", text, List.of(new ToolCall("1", "lookup", "{}")), null, null, null, 0)))
+        assertThat(detector.abstains(new ChatAnswer(
+                        "m", text, List.of(new ToolCall("1", "lookup", "{}")), null, null, null, 0, null)))
                 .isFalse();
     }
 
     private static ChatAnswer answer(String text) {
-        return new ChatAnswer("m", text, null, null, null, null, 0);
+        return new ChatAnswer("m", text, null, null, null, null, 0, null);
     }
 }

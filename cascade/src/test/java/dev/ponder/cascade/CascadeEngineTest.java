@@ -2,6 +2,7 @@ package dev.ponder.cascade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.ponder.cascade.ScriptedBackend.Reply;
 import java.util.ArrayList;
@@ -49,14 +50,7 @@ class CascadeEngineTest {
         ScriptedBackend capable =
                 new ScriptedBackend("small", clock, Reply.text("Hi").withLogprobs(-0.1, -0.2));
         ScriptedBackend top = new ScriptedBackend("large", clock, Reply.text("Hello"));
-        CascadePolicy policy = new CascadePolicy(
-                "p",
-                List.of(new Tier("small", capable), new Tier("large", top)),
-                List.of(0.5),
-                null,
-                new IdkCheck(Map.of(Signal.LOGPROBS, 0.5), 2, 1),
-                null,
-                null);
+        CascadePolicy policy = policy(capable, top, new IdkCheck(Map.of(Signal.LOGPROBS, 0.5), 2, 1));
 
         CascadeResult result = engine(0.0).run(HELLO, policy);
 
@@ -73,16 +67,10 @@ class CascadeEngineTest {
                 clock,
                 Reply.text("Answer: 4").costing(0.001),
                 Reply.text("Answer: 4").costing(0.002));
-        CascadePolicy policy = new CascadePolicy(
-                "p",
-                List.of(
-                        new Tier("small", small),
-                        new Tier("large", new ScriptedBackend("large", clock, Reply.text("4")))),
-                List.of(0.5),
-                null,
-                new IdkCheck(Map.of(Signal.AGREEMENT, 0.5), 3, 1),
-                null,
-                null);
+        CascadePolicy policy = policy(
+                small,
+                new ScriptedBackend("large", clock, Reply.text("4")),
+                new IdkCheck(Map.of(Signal.AGREEMENT, 0.5), 3, 1));
 
         Attempt attempt = ((CascadeResult.Answered) engine(0.0).run(HELLO, policy)).by();
 
@@ -179,6 +167,94 @@ class CascadeEngineTest {
     }
 
     @Test
+    void aRefusalClimbsWithoutAnIdkCheckWhateverTheSignalsSay() {
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.refusal("I can't help with that."));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
+        // A threshold of 0 records abstention without acting on it: no signal would doubt anything.
+        CascadePolicy policy = policy(small, large, new IdkCheck(Map.of(Signal.ABSTENTION, 0.0), 2, 1));
+
+        CascadeResult.Answered answered = (CascadeResult.Answered) engine(0.1).run(HELLO, policy);
+
+        assertThat(answered.answer().text()).isEqualTo("Paris");
+        assertThat(answered.answer().refused()).isFalse();
+        Attempt refused = answered.trail().attempts().getFirst();
+        assertThat(refused.verdict()).isEqualTo(Verdict.ESCALATED);
+        assertThat(refused.decidedBy()).isEqualTo(Attempt.BY_REFUSAL);
+        assertThat(refused.signals()).as("no check was paid for").isEmpty();
+        assertThat(refused.error()).isNull();
+        assertThat(small.calls).hasSize(1);
+    }
+
+    @Test
+    void whenEveryTierRefusesTheLastRefusalIsTheAnswerWithItsTokensCounted() {
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.refusal("No."));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.refusal("I can't help with that."));
+
+        CascadeResult result = engine(0.1).run(HELLO, policy(small, large));
+
+        CascadeResult.Answered answered = (CascadeResult.Answered) result;
+        assertThat(answered.answer().refusal()).isEqualTo("I can't help with that.");
+        assertThat(answered.answer().text()).isEmpty();
+        assertThat(answered.answer().finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(answered.by().tierName()).isEqualTo("large");
+        assertThat(answered.trail().attempts())
+                .extracting(Attempt::verdict, Attempt::decidedBy)
+                .containsExactly(
+                        tuple(Verdict.ESCALATED, Attempt.BY_REFUSAL), tuple(Verdict.ACCEPTED, Attempt.BY_LAST_TIER));
+        assertThat(answered.by().usage()).isEqualTo(new TokenUsage(10, 5));
+    }
+
+    @Test
+    void verifyThenStreamHoldsBackALowerTiersRefusalAndStreamsTheLastTiersAsRefusalDeltas() {
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.refusal("No."));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.refusal("I can't help"));
+        List<Delta> deltas = new ArrayList<>();
+
+        CascadeResult result =
+                engine(0.1).stream(HELLO, policy(small, large), StreamMode.VERIFY_THEN_STREAM, deltas::add);
+
+        assertThat(deltas)
+                .containsExactly(new Delta.Refusal("I"), new Delta.Refusal(" can't"), new Delta.Refusal(" help"));
+        assertThat(((CascadeResult.Answered) result).answer().refusal()).isEqualTo("I can't help");
+    }
+
+    @Test
+    void aRefusalTheCostBudgetLeavesNoRoomToClimbFromIsTheAnswer() {
+        ScriptedBackend small = new ScriptedBackend(
+                "small", clock, Reply.refusal("I can't help with that.").costing(0.01));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
+        // No signal acts (threshold 0): only the refusal doubts the answer, and the budget keeps it.
+        CascadePolicy policy = new CascadePolicy(
+                "p",
+                List.of(new Tier("small", small), new Tier("large", large)),
+                List.of(0.5),
+                new Budget(2, java.time.Duration.ofSeconds(30), 0.005),
+                new IdkCheck(Map.of(Signal.ABSTENTION, 0.0), 2, 1),
+                null,
+                null);
+
+        CascadeResult.Answered answered = (CascadeResult.Answered) engine(0.1).run(HELLO, policy);
+
+        assertThat(answered.answer().refusal()).isEqualTo("I can't help with that.");
+        assertThat(answered.by().decidedBy()).isEqualTo(Attempt.BY_BUDGET);
+        assertThat(large.calls).isEmpty();
+    }
+
+    @Test
+    void routeThenStreamStreamsTheStartingTiersRefusalLiveAsTheAnswer() {
+        ScriptedBackend small = new ScriptedBackend("small", clock, Reply.refusal("No thanks"));
+        ScriptedBackend large = new ScriptedBackend("large", clock, Reply.text("Paris"));
+        List<Delta> deltas = new ArrayList<>();
+
+        CascadeResult result =
+                engine(0.1).stream(HELLO, policy(small, large), StreamMode.ROUTE_THEN_STREAM, deltas::add);
+
+        assertThat(deltas).containsExactly(new Delta.Refusal("No"), new Delta.Refusal(" thanks"));
+        assertThat(((CascadeResult.Answered) result).answer().refusal()).isEqualTo("No thanks");
+        assertThat(large.calls).isEmpty();
+    }
+
+    @Test
     void aRequestNoTierCanServeIsRefused() {
         ChatRequest withImage = ChatRequest.of(List.of(new ChatMessage(
                 Role.USER, List.of(new ContentPart.Image("https://example.com/cat.png", null)), null, null, null)));
@@ -254,5 +330,10 @@ class CascadeEngineTest {
     private static CascadePolicy policy(ModelBackend small, ModelBackend large) {
         return new CascadePolicy(
                 "default", List.of(new Tier("small", small), new Tier("large", large)), List.of(0.5), null);
+    }
+
+    private static CascadePolicy policy(ModelBackend small, ModelBackend large, IdkCheck idk) {
+        return new CascadePolicy(
+                "p", List.of(new Tier("small", small), new Tier("large", large)), List.of(0.5), null, idk, null, null);
     }
 }

@@ -12,7 +12,10 @@ import java.util.function.Consumer;
  */
 final class ScriptedBackend implements ModelBackend {
 
-    /** One scripted call: an answer, or a failure (after {@code cutAfter} streamed words when that is >= 0). */
+    /**
+     * One scripted call: an answer, or a failure (after {@code cutAfter} streamed words when that is >= 0); a
+     * {@code refused} answer is its text as the model's refusal.
+     */
     record Reply(
             String text,
             double[] logprobs,
@@ -20,14 +23,19 @@ final class ScriptedBackend implements ModelBackend {
             Duration firstToken,
             Duration perWord,
             BackendException failure,
-            int cutAfter) {
+            int cutAfter,
+            boolean refused) {
 
         static Reply text(String text) {
-            return new Reply(text, null, 0.001, Duration.ofMillis(40), Duration.ofMillis(10), null, -1);
+            return new Reply(text, null, 0.001, Duration.ofMillis(40), Duration.ofMillis(10), null, -1, false);
+        }
+
+        static Reply refusal(String text) {
+            return new Reply(text, null, 0.001, Duration.ofMillis(40), Duration.ofMillis(10), null, -1, true);
         }
 
         static Reply failure(BackendException failure) {
-            return new Reply(null, null, 0, Duration.ofMillis(40), Duration.ofMillis(10), failure, -1);
+            return new Reply(null, null, 0, Duration.ofMillis(40), Duration.ofMillis(10), failure, -1, false);
         }
 
         static Reply down() {
@@ -35,20 +43,20 @@ final class ScriptedBackend implements ModelBackend {
         }
 
         Reply costing(double usd) {
-            return new Reply(text, logprobs, usd, firstToken, perWord, failure, cutAfter);
+            return new Reply(text, logprobs, usd, firstToken, perWord, failure, cutAfter, refused);
         }
 
         Reply taking(Duration firstTokenDelay) {
-            return new Reply(text, logprobs, costUsd, firstTokenDelay, perWord, failure, cutAfter);
+            return new Reply(text, logprobs, costUsd, firstTokenDelay, perWord, failure, cutAfter, refused);
         }
 
         Reply withLogprobs(double... values) {
-            return new Reply(text, values, costUsd, firstToken, perWord, failure, cutAfter);
+            return new Reply(text, values, costUsd, firstToken, perWord, failure, cutAfter, refused);
         }
 
         /** Streams {@code words} words of {@code text}, then fails. */
         Reply cutAfter(int words, BackendException error) {
-            return new Reply(text, logprobs, costUsd, firstToken, perWord, error, words);
+            return new Reply(text, logprobs, costUsd, firstToken, perWord, error, words, refused);
         }
     }
 
@@ -114,7 +122,7 @@ final class ScriptedBackend implements ModelBackend {
                 throw reply.failure();
             }
             clock.advance(reply.perWord());
-            onDelta.accept(new Delta.Text(words.get(i)));
+            onDelta.accept(reply.refused() ? new Delta.Refusal(words.get(i)) : new Delta.Text(words.get(i)));
         }
         return answer(reply, request);
     }
@@ -134,12 +142,13 @@ final class ScriptedBackend implements ModelBackend {
                 : null;
         return new ChatAnswer(
                 name + "-model",
-                reply.text(),
+                reply.refused() ? null : reply.text(),
                 null,
                 null,
                 new TokenUsage(10, words(reply.text()).size()),
                 logprobs,
-                reply.costUsd());
+                reply.costUsd(),
+                reply.refused() ? reply.text() : null);
     }
 
     /** Word-sized pieces that join back to the text. */

@@ -38,7 +38,9 @@ class ActuatorEndpointsTest extends GatewayTest {
 
         assertThat(scrape.statusCode()).isEqualTo(200);
         assertThat(scrape.body())
-                .contains("ponder_requests_total{backend=\"large\",policy=\"default\",status=\"200\",tier=\"large\"}")
+                .contains(
+                        "ponder_requests_total{backend=\"large\",outcome=\"answered\",policy=\"default\",status=\"200\","
+                                + "tier=\"large\"}")
                 .contains("ponder_tier_decisions_total{policy=\"default\",tier=\"small\"}")
                 .contains(
                         "ponder_escalations_total{from=\"small\",policy=\"default\",reason=\"escalated\",to=\"large\"}")

@@ -8,14 +8,12 @@ import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
-import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
-import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.StructuredChatCompletion;
 import com.openai.models.chat.completions.StructuredChatCompletionCreateParams;
 import com.openai.models.models.Model;
@@ -157,21 +155,11 @@ class ClientConformanceTest extends GatewayTest {
     /** n = 2 streamed through a checked lower tier: the answer is replayed, and the accumulator sees all of it. */
     @Test
     void theJavaSdksAccumulatorAssemblesEveryChoiceAndTheUsageOfAStream() {
-        ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
-        try (StreamResponse<ChatCompletionChunk> stream = client().chat()
-                .completions()
-                .createStreaming(ChatCompletionCreateParams.builder()
-                        .model("ponder/verified")
-                        .addUserMessage("Count to two")
-                        .n(2)
-                        .streamOptions(ChatCompletionStreamOptions.builder()
-                                .includeUsage(true)
-                                .build())
-                        .build())) {
-            stream.stream().forEach(accumulator::accumulate);
-        }
-
-        ChatCompletion completion = accumulator.chatCompletion();
+        ChatCompletion completion = streamedWithUsage(ChatCompletionCreateParams.builder()
+                .model("ponder/verified")
+                .addUserMessage("Count to two")
+                .n(2)
+                .build());
         assertThat(completion.choices())
                 .extracting(c -> c.message().content().orElseThrow())
                 .containsExactly("Large says: Count to two", "Large says: Count to two");

@@ -2,6 +2,12 @@ package dev.ponder.gateway;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.ponder.providers.testing.FakeLlmServer;
 import dev.ponder.providers.testing.FakeOllamaServer;
 import dev.ponder.providers.testing.FakeOpenAiServer;
@@ -85,6 +91,21 @@ public abstract class GatewayTest {
                 .apiKey("unused-in-open-mode")
                 .maxRetries(0)
                 .build();
+    }
+
+    /** Streams the request through the official SDK, with its usage, and assembles the chunks as the SDK does. */
+    protected ChatCompletion streamedWithUsage(ChatCompletionCreateParams params) {
+        ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+        try (StreamResponse<ChatCompletionChunk> stream = client().chat()
+                .completions()
+                .createStreaming(params.toBuilder()
+                        .streamOptions(ChatCompletionStreamOptions.builder()
+                                .includeUsage(true)
+                                .build())
+                        .build())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        return accumulator.chatCompletion();
     }
 
     protected HttpResponse<String> post(String path, String contentType, String body) {

@@ -1,5 +1,6 @@
 package dev.ponder.providers;
 
+import dev.langchain4j.exception.ContentFilteredException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -59,8 +60,14 @@ final class LangChainBackend implements ModelBackend {
     @Override
     public ChatAnswer chat(ChatRequest request) {
         var upstreamRequest = translate(request);
+        UpstreamCall call = new UpstreamCall();
         try {
-            return LangChainMapping.answer(chatModel.chat(upstreamRequest), request, info.model(), info.price());
+            return LangChainMapping.answer(
+                    call.run(() -> chatModel.chat(upstreamRequest)), null, request, info.model(), info.price());
+        } catch (ContentFilteredException refusal) {
+            // LangChain4j's reading of an OpenAI answer whose message is a refusal: an answer all the same.
+            return LangChainMapping.refusal(
+                    call.answerBody(), refusal.getMessage(), request, info.model(), info.price());
         } catch (RuntimeException e) {
             throw errors.map(e);
         }
@@ -76,6 +83,14 @@ final class LangChainBackend implements ModelBackend {
         boolean finished = false;
         // Queued after whatever the handler made of the end of the body: if that was no answer, the answer is cut.
         call.whenEnded(() -> events.add(new Event.Ended()));
+        // LangChain4j drops an OpenAI stream's refusal: read from each event ahead of it, so that it keeps its place.
+        call.tapEvents(data -> {
+            String piece = LangChainMapping.chunkRefusal(data);
+            if (piece != null && !piece.isEmpty()) {
+                events.add(new Event.Piece(new Delta.Refusal(piece)));
+            }
+        });
+        StringBuilder refusal = new StringBuilder();
         try {
             call.run(() -> {
                 streamingModel.chat(
@@ -96,6 +111,9 @@ final class LangChainBackend implements ModelBackend {
                 first = false;
                 switch (event) {
                     case Event.Piece piece -> {
+                        if (piece.delta() instanceof Delta.Refusal part) {
+                            refusal.append(part.text());
+                        }
                         delivering = true;
                         onDelta.accept(piece.delta());
                         delivering = false;
@@ -110,7 +128,8 @@ final class LangChainBackend implements ModelBackend {
                                     "the stream ended without a finish reason: the answer is cut off",
                                     call.errorEvent());
                         }
-                        return LangChainMapping.answer(done.response(), request, info.model(), info.price());
+                        return LangChainMapping.answer(
+                                done.response(), refusal.toString(), request, info.model(), info.price());
                     }
                     case Event.Failed failed -> throw errors.map(failed.error());
                     case Event.Ended ended -> {

@@ -35,10 +35,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.MissingNode;
 
 /** Translates between the cascade's OpenAI-shaped request and answer and LangChain4j's types. */
 final class LangChainMapping {
@@ -256,23 +258,80 @@ final class LangChainMapping {
         return JSON.readValue(json, OBJECT);
     }
 
-    static ChatAnswer answer(ChatResponse response, ChatRequest request, String fallbackModel, Price price) {
+    /** The answer, with the model's {@code refusal} (null or empty for none), which LangChain4j's streams drop. */
+    static ChatAnswer answer(
+            ChatResponse response, String refusal, ChatRequest request, String fallbackModel, Price price) {
         AiMessage message = response.aiMessage();
         List<ToolCall> calls = message.hasToolExecutionRequests()
                 ? message.toolExecutionRequests().stream()
                         .map(r -> new ToolCall(r.id(), r.name(), r.arguments()))
                         .toList()
                 : List.of();
-        TokenUsage usage = usage(response.tokenUsage(), request, message.text(), calls);
+        String text = message.text();
+        TokenUsage usage = usage(
+                response.tokenUsage(), request, Objects.toString(text, "") + Objects.toString(refusal, ""), calls);
         String model = response.modelName() == null ? fallbackModel : response.modelName();
         return new ChatAnswer(
                 model,
-                message.text(),
+                text,
                 calls,
                 finishReason(response.finishReason(), calls),
                 usage,
                 logprobs(response),
-                price.cost(usage));
+                price.cost(usage),
+                refusal);
+    }
+
+    /**
+     * An OpenAI answer whose message is a {@code refusal}, which LangChain4j throws as an exception carrying the
+     * refusal alone: its model and usage are read from the raw {@code body} (estimated when it has none), since the
+     * upstream bills the refusal's tokens.
+     */
+    static ChatAnswer refusal(byte[] body, String refusal, ChatRequest request, String fallbackModel, Price price) {
+        // LangChain4j has read the body already; without one (its call ran elsewhere), the usage is estimated.
+        JsonNode answer = body == null ? MissingNode.getInstance() : JSON.readTree(body);
+        JsonNode counted = answer.path("usage");
+        TokenUsage usage = usage(
+                new dev.langchain4j.model.output.TokenUsage(
+                        counted.path("prompt_tokens").isInt()
+                                ? counted.path("prompt_tokens").asInt()
+                                : null,
+                        counted.path("completion_tokens").isInt()
+                                ? counted.path("completion_tokens").asInt()
+                                : null),
+                request,
+                refusal,
+                List.of());
+        return new ChatAnswer(
+                answer.path("model").isString() ? answer.path("model").asString() : fallbackModel,
+                "",
+                List.of(),
+                dev.ponder.cascade.FinishReason.STOP,
+                usage,
+                List.of(),
+                price.cost(usage),
+                refusal);
+    }
+
+    /**
+     * The piece of refusal in one OpenAI stream chunk ({@code choices[0].delta.refusal}), which LangChain4j's
+     * stream drops; null for a chunk without one, or for another protocol's event.
+     */
+    static String chunkRefusal(String eventData) {
+        // Most chunks are content: they are not parsed a second time.
+        if (eventData == null || !eventData.startsWith("{") || !eventData.contains("\"refusal\"")) {
+            return null;
+        }
+        try {
+            JsonNode refusal = JSON.readTree(eventData)
+                    .path("choices")
+                    .path(0)
+                    .path("delta")
+                    .path("refusal");
+            return refusal.isString() ? refusal.asString() : null;
+        } catch (JacksonException e) {
+            return null;
+        }
     }
 
     /**

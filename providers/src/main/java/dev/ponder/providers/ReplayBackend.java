@@ -80,7 +80,7 @@ final class ReplayBackend implements ModelBackend {
         double cost = outcome != null && outcome.costUsd() != null && outcome.response() != null
                 ? outcome.costUsd()
                 : info.price().cost(usage);
-        return new ChatAnswer(info.model(), text, List.of(), FinishReason.STOP, usage, List.of(), cost);
+        return new ChatAnswer(info.model(), text, List.of(), FinishReason.STOP, usage, List.of(), cost, null);
     }
 
     /** Word-sized pieces that join back to the text exactly. */

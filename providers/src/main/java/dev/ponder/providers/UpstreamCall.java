@@ -2,12 +2,14 @@ package dev.ponder.providers;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * One upstream call in flight, so that it can be cancelled. LangChain4j's streaming models return before the
  * stream ends and hide the HTTP exchange; {@link UpstreamHttpClient} picks the call up from the calling thread
- * and registers the thread and body it reads, which {@link #cancel()} interrupts and closes.
+ * and registers the thread and body it reads, which {@link #cancel()} interrupts and closes. It also hands on what
+ * LangChain4j drops: a whole answer's raw body, and each streamed event's raw data.
  */
 final class UpstreamCall {
 
@@ -18,6 +20,8 @@ final class UpstreamCall {
     private volatile InputStream body;
     private volatile Runnable whenEnded = () -> {};
     private volatile String errorEvent;
+    private volatile Consumer<String> eventTap = data -> {};
+    private volatile byte[] answerBody;
 
     /** The call the current thread is making, or a detached one nobody will cancel. */
     static UpstreamCall current() {
@@ -70,6 +74,28 @@ final class UpstreamCall {
     /** The last {@link #errorEvent(String)}, or null. */
     String errorEvent() {
         return errorEvent;
+    }
+
+    /**
+     * Runs {@code tap} with the raw data of each streamed event, on the reader thread, before LangChain4j handles
+     * it: what it makes of an event comes after what the tap made of it.
+     */
+    void tapEvents(Consumer<String> tap) {
+        eventTap = tap;
+    }
+
+    void event(String data) {
+        eventTap.accept(data);
+    }
+
+    /** The body of a whole (non-streamed) successful answer, as received. */
+    void answered(byte[] body) {
+        answerBody = body;
+    }
+
+    /** The last {@link #answered(byte[])} body, or null. */
+    byte[] answerBody() {
+        return answerBody;
     }
 
     boolean cancelled() {

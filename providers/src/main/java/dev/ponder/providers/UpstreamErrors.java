@@ -1,6 +1,5 @@
 package dev.ponder.providers;
 
-import dev.langchain4j.exception.ContentFilteredException;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.ponder.cascade.BackendException;
@@ -70,11 +69,6 @@ public final class UpstreamErrors {
             if (t instanceof UnsupportedFeatureException unsupported) {
                 // LangChain4j refused to translate the request for this protocol, before any call.
                 return unsupported(null, describe(unsupported));
-            }
-            if (t instanceof ContentFilteredException refusal) {
-                // LangChain4j's reading of an answer whose message is a refusal (OpenAI's structured outputs).
-                return BackendException.declined(
-                        prefixed("declined to answer: " + redact(refusal.getMessage())), cause);
             }
             if (t instanceof HttpException http) {
                 return fromStatus(http, cause);

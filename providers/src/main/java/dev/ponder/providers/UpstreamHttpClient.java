@@ -132,6 +132,8 @@ final class UpstreamHttpClient implements HttpClient {
             if (!successful(response)) {
                 throw failure(response, new String(body, StandardCharsets.UTF_8));
             }
+            // Kept for the backend: LangChain4j reads an OpenAI refusal as an exception and drops the rest of it.
+            UpstreamCall.current().answered(body);
             return toSuccess(response, body);
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {
@@ -447,7 +449,8 @@ final class UpstreamHttpClient implements HttpClient {
 
     /**
      * Passes every event on, with its data in {@link #currentEvent()} while it is handled, and errors unless the
-     * call was cancelled; an error the upstream reports in an event is noted on the call.
+     * call was cancelled; each event's data goes to the call's tap first, and an error the upstream reports in an
+     * event is noted on the call.
      */
     private record Tapped(ServerSentEventListener listener, UpstreamCall call) implements ServerSentEventListener {
 
@@ -466,6 +469,7 @@ final class UpstreamHttpClient implements HttpClient {
             if (UpstreamErrors.isErrorEvent(event.data())) {
                 call.errorEvent(event.data());
             }
+            call.event(event.data());
             CURRENT_EVENT.set(event.data());
             try {
                 handle.run();

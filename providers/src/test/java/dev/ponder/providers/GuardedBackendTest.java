@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class GuardedBackendTest {
 
     private static final ChatRequest REQUEST = ChatRequest.of(List.of(ChatMessage.of(Role.USER, "hi")));
-    private static final ChatAnswer ANSWER = new ChatAnswer("m", "ok", null, null, null, null, 0);
+    private static final ChatAnswer ANSWER = new ChatAnswer("m", "ok", null, null, null, null, 0, null);
 
     private final MutableClock clock = new MutableClock();
     private final Scripted inner = new Scripted();

@@ -311,33 +311,66 @@ class LangChainBackendTest {
 
     /**
      * OpenAI answers a request it will not serve under structured outputs with a refusal in place of the content;
-     * LangChain4j reads it as an exception. The backend is healthy: no retry, no mark on its circuit, and a stronger
-     * tier may answer.
+     * LangChain4j reads it as an exception. It is an answer all the same, billed as one: the model and usage the
+     * upstream sent, no retry, and nothing on the circuit.
      */
     @Test
-    void anOpenAiRefusalEscalatesAsDeclinedWithoutARetryOrAMarkOnTheCircuit() {
+    void anOpenAiRefusalIsAnAnswerWithItsModelAndUsageNotARetriedFailure() {
         try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
-            GuardedBackend backend = backend("openai", server);
+            GuardedBackend backend = backend("openai", server, new Price(2.5, 10));
             server.failNext(200, """
-                    {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "model-a",
+                    {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-2024-08-06",
                      "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
                                   "message": {"role": "assistant", "content": null,
                                               "refusal": "I'm sorry, I cannot help with that."}}],
                      "usage": {"prompt_tokens": 9, "completion_tokens": 8, "total_tokens": 17}}""");
 
-            assertThatThrownBy(() -> backend.chat(ask("hi"))).isInstanceOfSatisfying(BackendException.class, e -> {
-                assertThat(e.action()).isEqualTo(BackendException.Action.ESCALATE);
-                assertThat(e.failure()).isEqualTo(BackendException.Failure.REJECTED);
-                assertThat(e.httpStatus()).isEqualTo(400);
-                assertThat(e.errorCode()).isEqualTo("content_filter");
-                assertThat(e.getMessage())
-                        .isEqualTo("backend 'openai': declined to answer: I'm sorry, I cannot help with that.");
-            });
+            ChatAnswer answer = backend.chat(ask("hi"));
+
+            assertThat(answer.refusal()).isEqualTo("I'm sorry, I cannot help with that.");
+            assertThat(answer.text()).isEmpty();
+            assertThat(answer.finishReason()).isEqualTo(dev.ponder.cascade.FinishReason.STOP);
+            assertThat(answer.model()).isEqualTo("gpt-4o-2024-08-06");
+            assertThat(answer.usage()).isEqualTo(new TokenUsage(9, 8));
+            assertThat(answer.costUsd()).isEqualTo(new Price(2.5, 10).cost(new TokenUsage(9, 8)));
             assertThat(server.requestCount()).as("not retried").isEqualTo(1);
-            assertThat(backend.state().bufferedCalls())
-                    .as("the circuit did not count it")
-                    .isZero();
             assertThat(backend.state().lastError()).isNull();
+        }
+    }
+
+    /** LangChain4j drops the refusal deltas of an OpenAI stream: they reach the caller all the same, in order. */
+    @Test
+    void anOpenAiStreamedRefusalArrivesAsRefusalDeltasAndEndsAsARefusal() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+            server.replyWith(prompt -> FakeLlmServer.Reply.refusal("I'm sorry, I cannot help."));
+            List<Delta> deltas = new java.util.ArrayList<>();
+
+            ChatAnswer answer = backend.stream(ask("hi"), deltas::add);
+
+            assertThat(deltas)
+                    .containsExactly(
+                            new Delta.Refusal("I'm"),
+                            new Delta.Refusal(" sorry,"),
+                            new Delta.Refusal(" I"),
+                            new Delta.Refusal(" cannot"),
+                            new Delta.Refusal(" help."));
+            assertThat(answer.refusal()).isEqualTo("I'm sorry, I cannot help.");
+            assertThat(answer.text()).isEmpty();
+            assertThat(answer.finishReason()).isEqualTo(dev.ponder.cascade.FinishReason.STOP);
+            // The upstream's own count (its usage chunk), refusal tokens included: 25 characters at 4 a token.
+            assertThat(answer.usage().outputTokens()).isEqualTo(7);
+        }
+    }
+
+    /** An answer's {@code "refusal": null} beside its content is no refusal. */
+    @Test
+    void anOpenAiAnswerWithANullRefusalIsNoRefusal() {
+        try (FakeOpenAiServer server = FakeOpenAiServer.start()) {
+            GuardedBackend backend = backend("openai", server);
+
+            assertThat(backend.chat(ask("hi")).refused()).isFalse();
+            assertThat(backend.stream(ask("hi"), delta -> {}).refused()).isFalse();
         }
     }
 

@@ -57,7 +57,7 @@ public class CascadeBenchmark {
             policy(new InstantBackend("small", "Paris."), new InstantBackend("large", "Paris."));
     private final CascadePolicy abstains =
             policy(new InstantBackend("small", "I don't know."), new InstantBackend("large", "Paris."));
-    private final ChatAnswer longAnswer = new ChatAnswer("m", LONG_ANSWER, null, null, null, null, 0);
+    private final ChatAnswer longAnswer = new ChatAnswer("m", LONG_ANSWER, null, null, null, null, 0, null);
 
     @Benchmark
     public RouteDecision route() {
@@ -99,7 +99,7 @@ public class CascadeBenchmark {
         InstantBackend(String name, String text) {
             this(
                     new BackendInfo(name, "fake", name + "-model", null, null),
-                    new ChatAnswer(name + "-model", text, null, null, new TokenUsage(12, 3), null, 0.0001));
+                    new ChatAnswer(name + "-model", text, null, null, new TokenUsage(12, 3), null, 0.0001, null));
         }
 
         @Override

@@ -232,7 +232,7 @@ class CascadeCalls {
                     }
                     try {
                         if (out == null) {
-                            out = open(response, id, received, prepared, format, object, tracker, score);
+                            out = open(response, id, received, prepared, format, object, tracker, score, delta);
                         }
                         out.send(format.delta(out.envelope(), 0, delta));
                     } catch (IOException e) {
@@ -244,7 +244,7 @@ class CascadeCalls {
                     if (!clientGone) {
                         try {
                             if (out == null) {
-                                out = open(response, id, received, prepared, format, object, tracker, score);
+                                out = open(response, id, received, prepared, format, object, tracker, score, null);
                             }
                             finish(out, format, answered.choices());
                             if (prepared.includeUsage()) {
@@ -335,7 +335,10 @@ class CascadeCalls {
         return event;
     }
 
-    /** Commits the response: status, headers naming the tier that is answering, and the format's opening chunks. */
+    /**
+     * Commits the response: status, headers naming the tier that is answering, and the format's opening chunks for
+     * the {@code first} delta (null: none).
+     */
     private SseWriter open(
             HttpServletResponse response,
             String id,
@@ -344,7 +347,8 @@ class CascadeCalls {
             WireFormat format,
             String object,
             TierTracker tracker,
-            double score)
+            double score,
+            Delta first)
             throws IOException {
         TierTracker.Answering answering = tracker.answering();
         response.setStatus(200);
@@ -367,7 +371,7 @@ class CascadeCalls {
                 prepared.logprobs(),
                 prepared.choices());
         SseWriter out = new SseWriter(response.getOutputStream(), writer, envelope);
-        for (Map<String, Object> chunk : format.opening(envelope)) {
+        for (Map<String, Object> chunk : format.opening(envelope, first)) {
             out.send(chunk);
         }
         return out;
@@ -423,13 +427,18 @@ class CascadeCalls {
                 stream,
                 status,
                 answered.by().tier(),
+                answered.answer().refused(),
                 answered.by().backend(),
                 answered.answer().model(),
                 totalMs,
                 answered.trail(),
                 error,
                 prepared.content().keep(prepared.request().lastUserText()),
-                prepared.content().keep(answered.answer().text()),
+                prepared.content()
+                        .keep(
+                                answered.answer().refused()
+                                        ? answered.answer().refusal()
+                                        : answered.answer().text()),
                 prepared.keyId());
     }
 
@@ -449,6 +458,7 @@ class CascadeCalls {
                 stream,
                 status,
                 -1,
+                false,
                 null,
                 null,
                 totalMs,

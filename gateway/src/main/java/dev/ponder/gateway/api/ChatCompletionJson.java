@@ -25,9 +25,13 @@ final class ChatCompletionJson implements WireFormat {
             ChatAnswer answer = answers.get(index);
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("role", "assistant");
+            // OpenAI's content is null beside tool calls or a refusal, unless there is text too.
             message.put(
-                    "content", answer.toolCalls().isEmpty() || !answer.text().isEmpty() ? answer.text() : null);
-            message.put("refusal", null);
+                    "content",
+                    answer.text().isEmpty() && (!answer.toolCalls().isEmpty() || answer.refused())
+                            ? null
+                            : answer.text());
+            message.put("refusal", answer.refusal());
             if (!answer.toolCalls().isEmpty()) {
                 List<Map<String, Object>> calls = new ArrayList<>();
                 for (int i = 0; i < answer.toolCalls().size(); i++) {
@@ -46,15 +50,19 @@ final class ChatCompletionJson implements WireFormat {
         return WireFormat.body(id, "chat.completion", created, answers, choices);
     }
 
-    /** OpenAI's first chunks: the assistant role with empty content, for each choice. */
+    /**
+     * OpenAI's first chunks: the assistant role with empty content, for each choice; a refusal opens with null content
+     * and an empty refusal instead.
+     */
     @Override
-    public List<Map<String, Object>> opening(Envelope envelope) {
+    public List<Map<String, Object>> opening(Envelope envelope, Delta first) {
         List<Map<String, Object>> chunks = new ArrayList<>();
         for (int index = 0; index < envelope.choices(); index++) {
+            boolean refusal = index == 0 && first instanceof Delta.Refusal;
             Map<String, Object> delta = new LinkedHashMap<>();
             delta.put("role", "assistant");
-            delta.put("content", "");
-            delta.put("refusal", null);
+            delta.put("content", refusal ? null : "");
+            delta.put("refusal", refusal ? "" : null);
             chunks.add(envelope.chunk(List.of(choice(index, delta, null, null))));
         }
         return chunks;
@@ -69,6 +77,7 @@ final class ChatCompletionJson implements WireFormat {
                 body.put("content", text.text());
                 logprobs = logprobs(envelope.logprobs(), text.logprobs());
             }
+            case Delta.Refusal refusal -> body.put("refusal", refusal.text());
             case Delta.ToolCallFragment fragment -> {
                 // The first fragment of a call carries its id, type and name; later ones only argument text.
                 boolean first = fragment.name() != null;

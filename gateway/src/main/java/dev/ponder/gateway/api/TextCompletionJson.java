@@ -29,7 +29,7 @@ final class TextCompletionJson implements WireFormat {
             ChatAnswer answer = answers.get(index);
             choices.add(choice(
                     index,
-                    answer.text(),
+                    answer.refused() ? answer.refusal() : answer.text(),
                     withLogprobs ? logprobs(answer.logprobs(), 0) : null,
                     answer.finishReason().wireName()));
         }
@@ -38,11 +38,14 @@ final class TextCompletionJson implements WireFormat {
 
     /** Legacy streams have no role chunk: the first chunk is already text. */
     @Override
-    public List<Map<String, Object>> opening(Envelope envelope) {
+    public List<Map<String, Object>> opening(Envelope envelope, Delta first) {
         return List.of();
     }
 
-    /** Only text reaches a legacy completion: the endpoint takes no tools, so no tool call can stream here. */
+    /**
+     * Only text reaches a legacy completion: the endpoint takes no tools, so no tool call can stream here, and it has
+     * no place for a refusal, which is its text.
+     */
     @Override
     public Map<String, Object> delta(Envelope envelope, int index, Delta delta) {
         return switch (delta) {
@@ -52,6 +55,7 @@ final class TextCompletionJson implements WireFormat {
                 yield envelope.chunk(List.of(choice(
                         index, text.text(), envelope.logprobs() ? logprobs(text.logprobs(), offset) : null, null)));
             }
+            case Delta.Refusal refusal -> envelope.chunk(List.of(choice(index, refusal.text(), null, null)));
             case Delta.ToolCallFragment fragment -> null;
         };
     }

@@ -14,8 +14,11 @@ interface WireFormat {
     /** The whole answer: one choice per answer, indexed in order. */
     Map<String, Object> completion(String id, long created, List<ChatAnswer> choices, boolean withLogprobs);
 
-    /** What a stream sends before the first delta (the chat format's role chunks, one per choice). */
-    List<Map<String, Object>> opening(Envelope envelope);
+    /**
+     * What a stream sends before the first delta (the chat format's role chunks, one per choice); {@code first} is
+     * the first choice's first delta, or null when it streams none.
+     */
+    List<Map<String, Object>> opening(Envelope envelope, Delta first);
 
     /** The chunk for one delta of the choice at {@code index}; null when the format has no place for it. */
     Map<String, Object> delta(Envelope envelope, int index, Delta delta);

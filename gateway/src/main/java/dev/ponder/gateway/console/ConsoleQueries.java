@@ -62,6 +62,7 @@ class ConsoleQueries {
         Map<String, Object> totals = new LinkedHashMap<>(jdbc.queryForMap("""
                 SELECT coalesce(sum(requests), 0)::bigint AS requests,
                        coalesce(sum(requests) FILTER (WHERE status = 'failed'), 0)::bigint AS failed,
+                       coalesce(sum(requests) FILTER (WHERE status = 'refused'), 0)::bigint AS refused,
                        coalesce(sum(escalated), 0)::bigint AS escalated,
                        coalesce(sum(cost_usd), 0) AS cost_usd
                 FROM """ + USAGE, window.args()));
@@ -275,7 +276,7 @@ class ConsoleQueries {
     List<Map<String, Object>> attempts(String id) {
         return jdbc.queryForList("""
                 SELECT seq, tier, tier_name, backend, model, verdict, latency_ms, first_token_ms, input_tokens,
-                       output_tokens, cost_usd, signals::text AS signals, error
+                       output_tokens, cost_usd, signals::text AS signals, error, decided_by
                 FROM attempts WHERE request_id = ? ORDER BY seq
                 """, id);
     }

@@ -57,11 +57,12 @@ final class OutcomeMetrics implements OutcomeListener {
                 registry,
                 "ponder.requests",
                 null,
-                "Requests by policy, answering tier and backend, and HTTP status",
+                "Requests by policy, answering tier and backend, HTTP status, and outcome (answered, refused, failed)",
                 "policy",
                 "tier",
                 "backend",
-                "status");
+                "status",
+                "outcome");
         decisions = counters(
                 registry,
                 "ponder.tier.decisions",
@@ -118,7 +119,7 @@ final class OutcomeMetrics implements OutcomeListener {
         String tier = outcome.answeredTier() >= 0 ? tierName(attempts, outcome.answeredTier()) : NONE;
         String backend = outcome.answeredBy() == null ? NONE : outcome.answeredBy();
 
-        requests.get(policy, tier, backend, status).increment();
+        requests.get(policy, tier, backend, status, outcome.status()).increment();
         decisions
                 .get(policy, attempts.isEmpty() ? NONE : attempts.getFirst().tierName())
                 .increment();

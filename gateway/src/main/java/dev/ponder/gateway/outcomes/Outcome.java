@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * @param httpStatus what the client got
  * @param answeredTier the index of the tier whose answer was returned, or -1 when none was
+ * @param refused whether that answer was the model's refusal to answer (OpenAI's {@code message.refusal})
+ * @param answer the answer's text, or its refusal
  * @param keyId the API key that sent the request, or null in open mode
  */
 public record Outcome(
@@ -18,6 +20,7 @@ public record Outcome(
         boolean stream,
         int httpStatus,
         int answeredTier,
+        boolean refused,
         String answeredBy,
         String answeredModel,
         double totalMs,
@@ -31,5 +34,16 @@ public record Outcome(
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(trail, "trail");
+        if (refused && answeredTier < 0) {
+            throw new IllegalArgumentException("a refusal is an answer, but no tier answered " + requestId);
+        }
+    }
+
+    /**
+     * What the client got, in the one word the outcome log, the metrics and the console use: {@code answered},
+     * {@code refused} (a tier's refusal to answer, sent as OpenAI sends one) or {@code failed} (no answer).
+     */
+    public String status() {
+        return answeredTier < 0 ? "failed" : refused ? "refused" : "answered";
     }
 }

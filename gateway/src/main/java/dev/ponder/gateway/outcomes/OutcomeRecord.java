@@ -91,7 +91,8 @@ record OutcomeRecord(Request request, List<AttemptRow> attempts) {
             int outputTokens,
             double costUsd,
             String signals,
-            String error) {
+            String error,
+            String decidedBy) {
 
         Object[] values() {
             return new Object[] {
@@ -109,7 +110,8 @@ record OutcomeRecord(Request request, List<AttemptRow> attempts) {
                 outputTokens,
                 costUsd,
                 signals,
-                error
+                error,
+                decidedBy
             };
         }
     }
@@ -125,7 +127,7 @@ record OutcomeRecord(Request request, List<AttemptRow> attempts) {
                 o.requestedModel(),
                 t.score(),
                 t.startTier(),
-                o.answeredTier() >= 0 ? "answered" : "failed",
+                o.status(),
                 o.httpStatus(),
                 o.answeredBy(),
                 o.answeredModel(),
@@ -160,7 +162,8 @@ record OutcomeRecord(Request request, List<AttemptRow> attempts) {
                     a.usage().outputTokens(),
                     a.costUsd(),
                     signalsJson(a.signals()),
-                    a.error()));
+                    a.error(),
+                    a.decidedBy()));
         }
         return new OutcomeRecord(request, attempts);
     }

@@ -26,10 +26,10 @@ final class OutcomeStore {
     private static final String REQUEST_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String ATTEMPTS = """
             INSERT INTO attempts (request_id, created_at, seq, tier, tier_name, backend, model, verdict,
-                latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, signals, error)
+                latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, signals, error, decided_by)
             VALUES
             """;
-    private static final String ATTEMPT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)";
+    private static final String ATTEMPT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;

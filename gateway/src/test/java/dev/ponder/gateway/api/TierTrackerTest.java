@@ -78,7 +78,7 @@ class TierTrackerTest {
                 List.of(
                         new Tier("small", new StreamOnlyBackend("small", (request, onDelta) -> {
                             onDelta.accept(new Delta.Text("Answer: 42"));
-                            return new ChatAnswer("gpt-4o", "Answer: 42", null, null, null, null, 0);
+                            return new ChatAnswer("gpt-4o", "Answer: 42", null, null, null, null, 0, null);
                         })),
                         new Tier("large", new StreamOnlyBackend("large", (request, onDelta) -> {
                             throw new AssertionError("small's answer stands: its check could not run");

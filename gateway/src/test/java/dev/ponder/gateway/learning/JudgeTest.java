@@ -51,7 +51,7 @@ class JudgeTest {
             @Override
             public ChatAnswer chat(ChatRequest request) {
                 prompts.add(request.lastUserText());
-                return new ChatAnswer("grader-1", "NO, it misses the point.", null, null, null, null, 0.002);
+                return new ChatAnswer("grader-1", "NO, it misses the point.", null, null, null, null, 0.002, null);
             }
         };
         Judge judge = new Judge("grader", grader, 10);

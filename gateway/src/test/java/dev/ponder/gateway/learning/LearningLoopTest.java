@@ -242,7 +242,7 @@ class LearningLoopTest {
         });
         ModelBackend top = TestBackends.of("top", request -> {
             asked.add(request.lastUserText());
-            return new ChatAnswer("top-1", "B", null, null, null, null, 0.01);
+            return new ChatAnswer("top-1", "B", null, null, null, null, 0.01, null);
         });
         Routes shadowed = TestBackends.twoTiers("p", "cheap", cheap, "top", top);
         ShadowSampler sampler = new ShadowSampler(
@@ -280,6 +280,7 @@ class LearningLoopTest {
                 false,
                 200,
                 0,
+                false,
                 "cheap",
                 "cheap-1",
                 10,

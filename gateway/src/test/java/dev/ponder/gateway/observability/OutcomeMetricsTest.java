@@ -2,6 +2,7 @@ package dev.ponder.gateway.observability;
 
 import static dev.ponder.gateway.observability.TestOutcomes.attempt;
 import static dev.ponder.gateway.observability.TestOutcomes.outcome;
+import static dev.ponder.gateway.observability.TestOutcomes.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.cascade.Verdict;
@@ -26,7 +27,18 @@ class OutcomeMetricsTest {
                 attempt(0, "small", Verdict.ESCALATED, 100, null, 0),
                 attempt(1, "large", Verdict.ACCEPTED, 700, 150L, 0.002)));
 
-        assertThat(count("ponder.requests", "policy", "default", "tier", "large", "backend", "large", "status", "200"))
+        assertThat(count(
+                        "ponder.requests",
+                        "policy",
+                        "default",
+                        "tier",
+                        "large",
+                        "backend",
+                        "large",
+                        "status",
+                        "200",
+                        "outcome",
+                        "answered"))
                 .isEqualTo(1);
         assertThat(count("ponder.tier.decisions", "policy", "default", "tier", "small"))
                 .isEqualTo(1);
@@ -86,7 +98,7 @@ class OutcomeMetricsTest {
                 attempt(0, "small", Verdict.FAILED, 100, null, 0),
                 attempt(1, "large", Verdict.FAILED, 150, null, 0)));
 
-        assertThat(count("ponder.requests", "tier", "none", "backend", "none", "status", "502"))
+        assertThat(count("ponder.requests", "tier", "none", "backend", "none", "status", "502", "outcome", "failed"))
                 .isEqualTo(1);
         assertThat(count("ponder.escalations", "from", "small", "to", "large", "reason", "failed"))
                 .isEqualTo(1);
@@ -94,6 +106,18 @@ class OutcomeMetricsTest {
                         .tags("backend", "large", "verdict", "failed")
                         .timer()
                         .count())
+                .isEqualTo(1);
+    }
+
+    /** A refusal is a 200 like an answer: the outcome tag is what tells them apart, as the outcome log's status does. */
+    @Test
+    void aRefusalCountsAsRefusedBesideTheAnswersOfItsBackend() {
+        metrics.onOutcome(outcome("default", 100, attempt(0, "large", Verdict.ACCEPTED, 100, null, 0.001)));
+        metrics.onOutcome(refusal("default", 100, attempt(0, "large", Verdict.ACCEPTED, 100, null, 0.001)));
+
+        assertThat(count("ponder.requests", "backend", "large", "status", "200", "outcome", "refused"))
+                .isEqualTo(1);
+        assertThat(count("ponder.requests", "backend", "large", "status", "200", "outcome", "answered"))
                 .isEqualTo(1);
     }
 }

@@ -35,6 +35,15 @@ final class TestOutcomes {
 
     /** An outcome whose cascade ran {@code totalMs} from {@link #STARTED}; answered by the last accepted attempt. */
     static Outcome outcome(String policy, long totalMs, Attempt... attempts) {
+        return outcome(false, policy, totalMs, attempts);
+    }
+
+    /** As {@link #outcome}, the accepted attempt's answer being the model's refusal to answer. */
+    static Outcome refusal(String policy, long totalMs, Attempt... attempts) {
+        return outcome(true, policy, totalMs, attempts);
+    }
+
+    private static Outcome outcome(boolean refused, String policy, long totalMs, Attempt... attempts) {
         List<Attempt> list = List.of(attempts);
         Attempt answered = list.stream()
                 .filter(a -> a.verdict() == Verdict.ACCEPTED)
@@ -48,6 +57,7 @@ final class TestOutcomes {
                 false,
                 answered == null ? 502 : 200,
                 answered == null ? -1 : answered.tier(),
+                refused,
                 answered == null ? null : answered.backend(),
                 answered == null ? null : answered.model(),
                 totalMs,

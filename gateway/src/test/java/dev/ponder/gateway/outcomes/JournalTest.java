@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,5 +122,26 @@ class JournalTest {
             assertThat(replay(journal)).containsExactly("spilled-by-an-earlier-version");
         }
         assertThat(legacy).doesNotExist();
+    }
+
+    /** A record spilled before attempts had {@code decidedBy} (V30) replays with it unknown, not as a failure. */
+    @Test
+    void aRecordSpilledBeforeAttemptsHadDecidedByReplaysWithItNull() throws Exception {
+        try (Journal journal = new Journal(dir)) {
+            spill(journal, "spilled-before-v30");
+            String line = Files.readString(journal.file());
+            assertThat(line).contains(",\"decidedBy\":\"signals\"");
+            Files.writeString(journal.file(), line.replace(",\"decidedBy\":\"signals\"", ""));
+
+            List<OutcomeRecord> replayed = new ArrayList<>();
+            journal.replay(10, replayed::addAll);
+
+            assertThat(replayed).singleElement().satisfies(r -> {
+                assertThat(r.request().requestId()).isEqualTo("spilled-before-v30");
+                assertThat(r.attempts())
+                        .extracting(OutcomeRecord.AttemptRow::decidedBy)
+                        .containsOnlyNulls();
+            });
+        }
     }
 }

@@ -62,7 +62,7 @@ final class Outcomes {
                                 null,
                                 null)));
         return new Outcome(
-                id, at, "ponder", false, 200, 1, "large", "gpt-4o", 41.5, trail, error, prompt, answer, "key-1");
+                id, at, "ponder", false, 200, 1, false, "large", "gpt-4o", 41.5, trail, error, prompt, answer, "key-1");
     }
 
     /** Appends one record a request id, each escalated now. */

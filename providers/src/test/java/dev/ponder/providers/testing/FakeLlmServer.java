@@ -45,19 +45,26 @@ public abstract class FakeLlmServer implements AutoCloseable {
 
     protected static final JsonMapper JSON = JsonMapper.shared();
 
-    /** What the server answers: text, or tool calls (then the text is usually empty). */
-    public record Reply(String text, List<ToolCallReply> toolCalls) {
+    /**
+     * What the server answers: text, or tool calls (then the text is usually empty), or the model's refusal in place
+     * of content (OpenAI's protocol has a place for it; the others answer an empty text).
+     */
+    public record Reply(String text, List<ToolCallReply> toolCalls, String refusal) {
         public Reply {
             text = text == null ? "" : text;
             toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
         }
 
         public static Reply text(String text) {
-            return new Reply(text, List.of());
+            return new Reply(text, List.of(), null);
         }
 
         public static Reply toolCall(String id, String name, String argumentsJson) {
-            return new Reply("", List.of(new ToolCallReply(id, name, argumentsJson)));
+            return new Reply("", List.of(new ToolCallReply(id, name, argumentsJson)), null);
+        }
+
+        public static Reply refusal(String refusal) {
+            return new Reply("", List.of(), refusal);
         }
     }
 
@@ -378,6 +385,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
             }
             Reply reply = replies.apply(lastUserMessage(request));
             String replied = reply.text()
+                    + (reply.refusal() == null ? "" : reply.refusal())
                     + reply.toolCalls().stream()
                             .map(ToolCallReply::argumentsJson)
                             .reduce("", String::concat);

@@ -9,7 +9,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * OpenAI's Chat Completions API: {@code POST /v1/chat/completions}, JSON or SSE ({@code stream: true}, ending
- * with {@code data: [DONE]}; a usage chunk when {@code stream_options.include_usage}), tool calls, token logprobs
+ * with {@code data: [DONE]}; a usage chunk when {@code stream_options.include_usage}), tool calls, refusals
+ * ({@code message.refusal} with null content; streamed as {@code delta.refusal} pieces), token logprobs
  * when {@code logprobs: true} (with {@code top_logprobs} alternatives), and OpenAI's error bodies via
  * {@link #failNext}. {@link #baseUrl()} ends with {@code /v1}, as OpenAI clients expect.
  */
@@ -71,7 +72,9 @@ public final class FakeOpenAiServer extends FakeLlmServer {
         ObjectNode body = envelope(request, "chat.completion");
         ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
         ObjectNode message = choice.putObject("message").put("role", "assistant");
-        if (reply.toolCalls().isEmpty()) {
+        if (reply.refusal() != null) {
+            message.putNull("content");
+        } else if (reply.toolCalls().isEmpty()) {
             message.put("content", reply.text());
         } else {
             message.putNull("content");
@@ -81,6 +84,7 @@ public final class FakeOpenAiServer extends FakeLlmServer {
                 c.putObject("function").put("name", call.name()).put("arguments", call.argumentsJson());
             }
         }
+        message.put("refusal", reply.refusal());
         if (request.path("logprobs").asBoolean(false)) {
             choice.set("logprobs", logprobs(request, pieces(reply.text())));
         } else {
@@ -109,6 +113,24 @@ public final class FakeOpenAiServer extends FakeLlmServer {
             }
             choice.putNull("finish_reason");
             stream.send(event(chunk));
+        }
+        if (reply.refusal() != null) {
+            // As OpenAI streams one: the role with null content and an empty refusal, then the refusal's pieces.
+            ObjectNode opening = envelope(request, "chat.completion.chunk");
+            ObjectNode choice = opening.putArray("choices").addObject().put("index", 0);
+            choice.putObject("delta")
+                    .put("role", "assistant")
+                    .putNull("content")
+                    .put("refusal", "");
+            choice.putNull("finish_reason");
+            stream.send(event(opening));
+            for (String piece : pieces(reply.refusal())) {
+                ObjectNode chunk = envelope(request, "chat.completion.chunk");
+                ObjectNode pieceChoice = chunk.putArray("choices").addObject().put("index", 0);
+                pieceChoice.putObject("delta").put("refusal", piece);
+                pieceChoice.putNull("finish_reason");
+                stream.send(event(chunk));
+            }
         }
         for (int i = 0; i < reply.toolCalls().size(); i++) {
             ToolCallReply call = reply.toolCalls().get(i);
