@@ -139,7 +139,8 @@ class ClientDisconnectTest extends GatewayTest {
         assertThat(row.get("attempts")).isEqualTo(1);
         // The server's own request metric agrees with Ponder's (it is recorded as the request leaves the filters).
         assertThat(get("/actuator/prometheus").body())
-                .contains("ponder_requests_total{backend=\"none\",policy=\"slow-first\",status=\"499\",tier=\"none\"}")
+                .contains(
+                        "ponder_requests_total{backend=\"none\",outcome=\"failed\",policy=\"slow-first\",status=\"499\",tier=\"none\"}")
                 .containsPattern(
                         "http_server_requests_seconds_count\\{[^}]*status=\"499\",uri=\"/v1/chat/completions\"}");
     }
