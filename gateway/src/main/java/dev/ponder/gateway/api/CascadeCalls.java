@@ -212,7 +212,8 @@ class CascadeCalls {
             }
             if (watching) {
                 // The first event ends the watch, before anything is written: its probe reads the client's socket,
-                // which must not happen while this thread writes to it. From then on a failed write tells.
+                // which must not happen while this thread writes to it (end() waits out a probe in progress). From
+                // then on a failed write tells.
                 watching = false;
                 if (watch.end()) {
                     hungUp = true;
