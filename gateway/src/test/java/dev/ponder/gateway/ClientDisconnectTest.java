@@ -20,13 +20,19 @@ import org.junit.jupiter.api.Test;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** A client that leaves, in the middle of a stream or before its whole answer, cancels the backend call. */
+/**
+ * A client that leaves, in the middle of a stream, before its first chunk or before its whole answer, cancels the
+ * backend call.
+ */
 class ClientDisconnectTest extends GatewayTest {
 
     private static final CountDownLatch upstreamLeft = new CountDownLatch(1);
     private static final CountDownLatch wholeAnswerAsked = new CountDownLatch(1);
     private static final CountDownLatch wholeAnswerLeft = new CountDownLatch(1);
+    private static final CountDownLatch bufferedStreamAsked = new CountDownLatch(1);
+    private static final CountDownLatch bufferedStreamLeft = new CountDownLatch(1);
     private static final String WITHIN_A_SECOND = "Answer within a second.";
+    private static final String THINK_ALOUD = "Think aloud for a while.";
 
     /**
      * An OpenAI-protocol server that takes 10 s over each answer, writing a word of a stream or a blank of a whole
@@ -42,6 +48,9 @@ class ClientDisconnectTest extends GatewayTest {
         registry.add("ponder.backends.slow.resilience.max-attempts", () -> "1");
         registry.add("ponder.policies.slow-first.tiers", () -> "slow,large");
         registry.add("ponder.policies.slow-first.thresholds", () -> "1.0");
+        registry.add("ponder.policies.slow-verified.tiers", () -> "slow,large");
+        registry.add("ponder.policies.slow-verified.thresholds", () -> "1.0");
+        registry.add("ponder.policies.slow-verified.stream-mode", () -> "verify-then-stream");
     }
 
     @AfterAll
@@ -59,17 +68,21 @@ class ClientDisconnectTest extends GatewayTest {
                 exchange.sendResponseHeaders(200, 2);
                 exchange.getResponseBody().write("{}".getBytes(StandardCharsets.UTF_8));
             }
+        } else if (request.contains(THINK_ALOUD)) {
+            streamSlowly(exchange, bufferedStreamAsked, bufferedStreamLeft);
         } else if (request.contains("\"stream\":true")) {
-            streamSlowly(exchange);
+            streamSlowly(exchange, new CountDownLatch(1), upstreamLeft);
         } else {
             answerWholeSlowly(exchange, request);
         }
     }
 
-    private static void streamSlowly(HttpExchange exchange) throws IOException {
+    private static void streamSlowly(HttpExchange exchange, CountDownLatch asked, CountDownLatch left)
+            throws IOException {
         try (exchange) {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
             exchange.sendResponseHeaders(200, 0);
+            asked.countDown();
             OutputStream out = exchange.getResponseBody();
             for (int i = 0; i < 100; i++) {
                 out.write(
@@ -80,7 +93,7 @@ class ClientDisconnectTest extends GatewayTest {
                 Thread.sleep(100);
             }
         } catch (IOException e) {
-            upstreamLeft.countDown();
+            left.countDown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -143,6 +156,40 @@ class ClientDisconnectTest extends GatewayTest {
                         "ponder_requests_total{backend=\"none\",outcome=\"failed\",policy=\"slow-first\",status=\"499\",tier=\"none\"}")
                 .containsPattern(
                         "http_server_requests_seconds_count\\{[^}]*status=\"499\",uri=\"/v1/chat/completions\"}");
+    }
+
+    @Test
+    void aClientThatHangsUpWhileALowerTiersStreamIsBufferedCancelsTheUpstreamCallAndIsWrittenNothing()
+            throws Exception {
+        String body = """
+                {"model": "ponder/slow-verified", "stream": true,
+                 "messages": [{"role": "user", "content": "%s"}]}""".formatted(THINK_ALOUD);
+        String written;
+        try (Socket client = new Socket("127.0.0.1", port)) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream()
+                    .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: ponder\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: " + body.length() + "\r\n\r\n" + body)
+                            .getBytes(StandardCharsets.UTF_8));
+            assertThat(bufferedStreamAsked.await(5, TimeUnit.SECONDS)).isTrue();
+            // Half-closed, which Ponder takes for a hang-up as nginx does, so that what it writes can still be read.
+            client.shutdownOutput();
+            written = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        assertThat(written).as("what the client was written").isEmpty();
+        assertThat(bufferedStreamLeft.await(2, TimeUnit.SECONDS))
+                .as("the buffered upstream stream was cut within 2 s of the hang-up, long before its 10 s end")
+                .isTrue();
+        Map<String, Object> row = awaitRow(
+                "SELECT stream, http_status, error, attempts FROM requests WHERE requested_model = 'ponder/slow-verified'");
+        assertThat(row.get("stream")).isEqualTo(true);
+        assertThat(row.get("http_status")).isEqualTo(499);
+        assertThat((String) row.get("error")).startsWith("the client closed the connection before its answer");
+        assertThat(row.get("attempts")).isEqualTo(1);
+        assertThat(get("/actuator/prometheus").body())
+                .contains(
+                        "ponder_requests_total{backend=\"none\",outcome=\"failed\",policy=\"slow-verified\",status=\"499\",tier=\"none\"}");
     }
 
     @Test

@@ -44,7 +44,7 @@ class CascadeCalls {
     /** What the outcome log records as the status of a request whose client left before the end (nginx's code). */
     static final int CLIENT_CLOSED = 499;
 
-    /** How the outcome log says that the client of a whole answer hung up before it. */
+    /** How the outcome log says that a client hung up before anything of its answer was written. */
     static final String HUNG_UP = "the client closed the connection before its answer";
 
     static final String COST_HEADER = "x-ponder-cost-usd";
@@ -140,21 +140,7 @@ class CascadeCalls {
         Trail trail = result.trail();
         if (hungUp) {
             watch.abandon(response);
-            publish(
-                    switch (result) {
-                        case CascadeResult.Answered answered ->
-                            answered(id, received, prepared, false, CLIENT_CLOSED, answered, totalMs, HUNG_UP);
-                        case CascadeResult.Failed failed ->
-                            failed(
-                                    id,
-                                    received,
-                                    prepared,
-                                    false,
-                                    CLIENT_CLOSED,
-                                    trail,
-                                    totalMs,
-                                    HUNG_UP + "; " + failed.error().getMessage());
-                    });
+            publish(hungUp(id, received, prepared, false, result, totalMs));
             return;
         }
         switch (result) {
@@ -179,7 +165,9 @@ class CascadeCalls {
     /**
      * Streams the answer as server-sent events. The cascade runs on its own virtual thread and hands deltas over a
      * queue, so that this thread notices a client that left at its next write and interrupts the backend call.
-     * Nothing is written before the first delta: until then a failure is an ordinary error response.
+     * Nothing is written before the first delta: until then a failure is an ordinary error response, and a client
+     * that hangs up is noticed by {@link HangUps} instead (a lower tier's answer buffered for its check can take as
+     * long as a whole answer) and written nothing.
      */
     void stream(Prepared prepared, String id, WireFormat format, String object, HttpServletResponse response)
             throws IOException {
@@ -206,6 +194,9 @@ class CascadeCalls {
         // the middle of a write. The backend call is stopped; the answer then ends as any stream cut short, and its
         // outcome counts what was sent.
         drain.onCut(() -> events.add(Cut.MARK));
+        HangUps.Watch watch = hangUps.watch();
+        boolean watching = true;
+        boolean hungUp = false;
         SseWriter out = null;
         boolean clientGone = false;
         boolean cut = false;
@@ -215,8 +206,28 @@ class CascadeCalls {
             try {
                 event = cut ? afterCut(events, cutDeadline) : events.take();
             } catch (InterruptedException e) {
-                // The cut came before the stream asked for it through the queue (nothing was written yet).
+                // The watch saw the client hang up (told below), or the cut came before the stream asked for it
+                // through the queue. Nothing was written yet either way.
                 event = Cut.MARK;
+            }
+            if (watching) {
+                // The first event ends the watch, before anything is written: its probe reads the client's socket,
+                // which must not happen while this thread writes to it (end() waits out a probe in progress). From
+                // then on a failed write tells.
+                watching = false;
+                if (watch.end()) {
+                    hungUp = true;
+                    clientGone = true;
+                    watch.abandon(response);
+                    worker.interrupt();
+                    if (event instanceof Cut) {
+                        continue;
+                    }
+                }
+            }
+            if (hungUp && event instanceof CascadeResult result) {
+                publish(hungUp(id, received, prepared, true, result, millisSince(startNanos)));
+                return;
             }
             switch (event) {
                 case Cut mark -> {
@@ -467,6 +478,25 @@ class CascadeCalls {
                 prepared.content().keep(prepared.request().lastUserText()),
                 null,
                 prepared.keyId());
+    }
+
+    /** The outcome of a request whose client hung up before anything was written to it. */
+    private Outcome hungUp(
+            String id, Instant received, Prepared prepared, boolean stream, CascadeResult result, double totalMs) {
+        return switch (result) {
+            case CascadeResult.Answered answered ->
+                answered(id, received, prepared, stream, CLIENT_CLOSED, answered, totalMs, HUNG_UP);
+            case CascadeResult.Failed failed ->
+                failed(
+                        id,
+                        received,
+                        prepared,
+                        stream,
+                        CLIENT_CLOSED,
+                        failed.trail(),
+                        totalMs,
+                        HUNG_UP + "; " + failed.error().getMessage());
+        };
     }
 
     private void publish(Outcome outcome) {

@@ -13,10 +13,11 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
- * Notices a client that hung up while its whole (non-streamed) answer is being made, and interrupts the request's
- * thread, which stops the backend call (its upstream connection closes under the interrupted virtual thread) and
- * the cascade with it. Each watched connection is probed every {@link #PERIOD} by one daemon thread for all of them,
- * with a read that does not wait ({@link TomcatConnections}); a request costs an entry in a set while it runs.
+ * Notices a client that hung up while nothing of its answer is written yet (a whole answer being made, or a stream
+ * before its first write), and interrupts the request's thread, which stops the backend call (its upstream connection
+ * closes under the interrupted virtual thread, or a stream's thread interrupts the cascade's) and the cascade with
+ * it. Each watched connection is probed every {@link #PERIOD} by one daemon thread for all of them, with a read that
+ * does not wait ({@link TomcatConnections}); a request costs an entry in a set while it runs.
  */
 @Component
 class HangUps implements DisposableBean {
