@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -49,6 +50,20 @@ public final class Training {
         GAIN
     }
 
+    /** What a cross-validation fold is drawn from: a row's source (the project's rule), or the row itself. */
+    public enum CvGroups {
+        /**
+         * {@code fnv1a(source, seed) mod K}: a fold holds whole tasks and subjects, so it is validated out of domain,
+         * as the held-out sets are.
+         */
+        SOURCE,
+        /**
+         * {@code fnv1a(id, seed) mod K}: a fold holds prompts of the tasks and subjects its training part holds too,
+         * as a deployment's retrained model meets its own traffic (RouteLLM's in-domain protocol).
+         */
+        ROW
+    }
+
     /**
      * How the difficulty model is fitted. The answer scorer's hashed n-grams are too wide for a Newton fit, so it is
      * always fitted by SGD with the config's answer epochs, learning rate and L2.
@@ -69,8 +84,7 @@ public final class Training {
 
     /**
      * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model (and the cascade, where
-     * the rows hold responses), grouped by source,
-     * {@code embeddingCache} (nullable) names a file that keeps embeddings between runs, and {@code outOfFold}
+     * the rows hold responses), its folds drawn by {@code cvGroups}, {@code embeddingCache} (nullable) names a file that keeps embeddings between runs, and {@code outOfFold}
      * (nullable, needs {@code cvFolds} > 1) a JSONL file for each training row's out-of-fold score.
      */
     public record Config(
@@ -91,6 +105,7 @@ public final class Training {
             String attribution,
             Label label,
             int cvFolds,
+            CvGroups cvGroups,
             Path embeddingCache,
             Path outOfFold) {
         public Config {
@@ -117,6 +132,10 @@ public final class Training {
             }
             if (cvFolds == 1 || cvFolds < 0) {
                 throw new IllegalArgumentException("cross-validation needs 0 (off) or >= 2 folds, got " + cvFolds);
+            }
+            Objects.requireNonNull(cvGroups, "cvGroups");
+            if (cvGroups == CvGroups.ROW && cvFolds < 2) {
+                throw new IllegalArgumentException("folds by row need cross-validation (>= 2 folds)");
             }
             if (outOfFold != null && cvFolds < 2) {
                 throw new IllegalArgumentException("out-of-fold scores need cross-validation (>= 2 folds)");
@@ -169,7 +188,7 @@ public final class Training {
     }
 
     /**
-     * Only the grouped cross-validation of {@code c} (it needs {@code c.cvFolds() > 1}): reads no held-out row and
+     * Only the cross-validation of {@code c} (it needs {@code c.cvFolds() > 1}): reads no held-out row and
      * writes nothing. This is how features, labels and settings are chosen.
      */
     public static ArrayNode crossValidate(Config c, PrintStream log) throws IOException {
@@ -434,8 +453,9 @@ public final class Training {
     }
 
     /**
-     * K-fold cross-validation of the difficulty model inside the training rows, grouped by source (a RouterBench task,
-     * an MMLU subject), so that each fold is scored on sources it never saw, the way the held-out sets are. Reports
+     * K-fold cross-validation of the difficulty model inside the training rows, its folds drawn by {@code c.cvGroups()}:
+     * by source (a RouterBench task, an MMLU subject), each fold is scored on sources it never saw, the way the
+     * held-out sets are; by row, on prompts of the sources it trained on. Reports
      * APGR of the out-of-fold scores for each (file, weak model) pair, and the cascade's figures where the rows hold
      * the weak model's responses: each fold's answer scorer learns from the other folds' responses only.
      */
@@ -451,6 +471,15 @@ public final class Training {
         // Per row, 1 - P(good enough) of each weak model's response, by the answer scorer of the row's fold.
         Map<OutcomeRow, Map<String, Double>> doubtOutOfFold = new IdentityHashMap<>();
         List<OutcomeRow> train = parts.stream().flatMap(p -> p.train().stream()).toList();
+        if (c.cvGroups() == CvGroups.ROW) {
+            long unnamed = train.stream().filter(r -> r.id().isEmpty()).count();
+            if (unnamed > 0) {
+                // Without an id a row has nothing stable to draw its fold from: they would all share one fold.
+                throw new IllegalArgumentException(
+                        "folds by row are drawn from each row's id, and " + unnamed + " training rows have none");
+            }
+            log.printf("cv: %d folds by row, fnv1a(id, seed) mod %d%n", c.cvFolds(), c.cvFolds());
+        }
         for (int k = 0; k < c.cvFolds(); k++) {
             int fold = k;
             List<OutcomeRow> fitRows =
@@ -500,7 +529,9 @@ public final class Training {
                 PairEvaluation e = PairEvaluation.of(rows, weak, c.strong(), outOfFold::get, r -> doubtOutOfFold
                         .get(r)
                         .get(weak));
-                addPair(out, p, weak, c, e).put("folds", c.cvFolds());
+                addPair(out, p, weak, c, e)
+                        .put("folds", c.cvFolds())
+                        .put("groups", c.cvGroups().name().toLowerCase(Locale.ROOT));
                 log.printf(
                         Locale.ROOT,
                         "cv %s %s -> %s: n=%d apgr=%.3f cpt50=%.3f%s%s%n",
@@ -584,8 +615,14 @@ public final class Training {
         return m;
     }
 
-    private static int fold(OutcomeRow r, Config c) {
-        return Math.floorMod(Text.fnv1a(r.source(), (int) c.seed()), c.cvFolds());
+    /** The row's cross-validation fold. */
+    static int fold(OutcomeRow r, Config c) {
+        String group =
+                switch (c.cvGroups()) {
+                    case SOURCE -> r.source();
+                    case ROW -> r.id();
+                };
+        return Math.floorMod(Text.fnv1a(group, (int) c.seed()), c.cvFolds());
     }
 
     /** Each prompt is embedded once per run (and once across runs with an embedding cache file). */

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +41,16 @@ class TrainingTest {
     }
 
     private Training.Config config(Path data, long seed, String name, Training.Label label, int folds) {
-        return config(List.of(data), seed, name, label, folds, "lexical,ngrams:10", new Training.Fit.Sgd(), null);
+        return config(
+                List.of(data),
+                seed,
+                name,
+                label,
+                folds,
+                Training.CvGroups.SOURCE,
+                "lexical,ngrams:10",
+                new Training.Fit.Sgd(),
+                null);
     }
 
     private Training.Config config(
@@ -49,6 +59,7 @@ class TrainingTest {
             String name,
             Training.Label label,
             int folds,
+            Training.CvGroups groups,
             String features,
             Training.Fit fit,
             Path outOfFold) {
@@ -70,6 +81,7 @@ class TrainingTest {
                 "synthetic data",
                 label,
                 folds,
+                groups,
                 null,
                 outOfFold);
     }
@@ -88,6 +100,7 @@ class TrainingTest {
         assertThat(cv).hasSize(1);
         assertThat(cv.get(0).path("n").asInt()).isEqualTo(150);
         assertThat(cv.get(0).path("folds").asInt()).isEqualTo(2);
+        assertThat(cv.get(0).path("groups").asString()).isEqualTo("source");
         assertThat(cv.get(0).has("apgr")).isTrue();
         assertThat(JsonMapper.shared().readTree(r.card().toFile()).path("cross_validation"))
                 .isEqualTo(cv);
@@ -98,8 +111,16 @@ class TrainingTest {
     void outOfFoldScoresGoToTheirFileOneLinePerTrainingRowAndGiveTheCvFigure() throws IOException {
         Path data = SyntheticOutcomes.write(dir, 200);
         Path oof = dir.resolve("oof.jsonl");
-        Training.Config config =
-                config(List.of(data), 1, "oof", Training.Label.WEAK, 2, "lexical", new Training.Fit.Newton(1e-3), oof);
+        Training.Config config = config(
+                List.of(data),
+                1,
+                "oof",
+                Training.Label.WEAK,
+                2,
+                Training.CvGroups.SOURCE,
+                "lexical",
+                new Training.Fit.Newton(1e-3),
+                oof);
 
         JsonNode cv = Training.crossValidate(config, QUIET);
 
@@ -144,15 +165,25 @@ class TrainingTest {
         return file;
     }
 
+    /** The two quizzes, each its own source, cross-validated in two folds (seed 1 puts the sources in different ones). */
+    private Training.Config quizzes(Training.CvGroups groups, Path outOfFold) throws IOException {
+        return config(
+                List.of(answeredQuiz("quiz/zoo", "zebra", "llama"), answeredQuiz("quiz/wild", "quokka", "jaguar")),
+                1,
+                "cascade",
+                Training.Label.WEAK,
+                2,
+                groups,
+                "lexical",
+                new Training.Fit.Sgd(),
+                outOfFold);
+    }
+
     @Test
     void theCascadesCvFiguresComeFromAnAnswerScorerThatNeverSawTheFoldsOwnAnswers() throws IOException {
-        Path zoo = answeredQuiz("quiz/zoo", "zebra", "llama");
-        Path wild = answeredQuiz("quiz/wild", "quokka", "jaguar");
         Path oof = dir.resolve("oof.jsonl");
-        Training.Config config = config(
-                List.of(zoo, wild), 1, "cascade", Training.Label.WEAK, 2, "lexical", new Training.Fit.Sgd(), oof);
 
-        JsonNode cv = Training.crossValidate(config, QUIET);
+        JsonNode cv = Training.crossValidate(quizzes(Training.CvGroups.SOURCE, oof), QUIET);
 
         // By hand: escalating the 4 "I don't know" first recovers 4 of the 8 weak failures at a 20% strong share, then
         // the tied 16 rise linearly to all of them: APGR = 0.2 * (0 + 0.5) / 2 + 0.8 * (0.5 + 1) / 2 = 0.65.
@@ -177,6 +208,65 @@ class TrainingTest {
     }
 
     @Test
+    void foldsByRowSpreadEachSourceOverSeveralFoldsFoldsBySourceNeverDo() throws IOException {
+        Path data = SyntheticOutcomes.write(dir, 200);
+        Training.Config bySource = config(data, 42, "s", Training.Label.WEAK, 5);
+        Training.Config byRow = config(
+                List.of(data),
+                42,
+                "r",
+                Training.Label.WEAK,
+                5,
+                Training.CvGroups.ROW,
+                "lexical",
+                new Training.Fit.Sgd(),
+                null);
+        List<OutcomeRow> rows = OutcomeFile.read(data);
+
+        Map<String, Set<Integer>> sourceFolds = rows.stream()
+                .collect(Collectors.groupingBy(
+                        OutcomeRow::source, Collectors.mapping(r -> Training.fold(r, bySource), Collectors.toSet())));
+        Map<String, Set<Integer>> rowFolds = rows.stream()
+                .collect(Collectors.groupingBy(
+                        OutcomeRow::source, Collectors.mapping(r -> Training.fold(r, byRow), Collectors.toSet())));
+
+        assertThat(sourceFolds).hasSize(2).allSatisfy((source, folds) -> assertThat(folds)
+                .hasSize(1));
+        assertThat(rowFolds).hasSize(2).allSatisfy((source, folds) -> assertThat(folds)
+                .containsExactlyInAnyOrder(0, 1, 2, 3, 4));
+        Path unnamed = Files.writeString(
+                dir.resolve("unnamed.jsonl"),
+                "{\"split\":\"train\",\"prompt\":\"p\",\"outcomes\":{\"weak\":{\"score\":1},"
+                        + "\"strong\":{\"score\":1}}}\n");
+        assertThatThrownBy(() -> Training.crossValidate(
+                        config(
+                                List.of(unnamed),
+                                42,
+                                "u",
+                                Training.Label.WEAK,
+                                5,
+                                Training.CvGroups.ROW,
+                                "lexical",
+                                new Training.Fit.Sgd(),
+                                null),
+                        QUIET))
+                .hasMessageContaining("1 training rows have none");
+    }
+
+    @Test
+    void byRowTheCascadesScorerJudgesAnswersOfTheSourcesItLearnedFrom() throws IOException {
+        JsonNode cv = Training.crossValidate(quizzes(Training.CvGroups.ROW, null), QUIET);
+
+        // The same quizzes as by source, where the scorer never saw a fold's wrong words and got 0.65: by row it
+        // learned
+        // them from the other fold's answers of the same quiz, so it escalates all 8 wrong answers first: 0.8.
+        assertThat(cv).hasSize(2).allSatisfy(pair -> {
+            assertThat(pair.path("groups").asString()).isEqualTo("row");
+            assertThat(pair.path("cascade_apgr").asDouble()).isCloseTo(0.8, within(1e-9));
+        });
+    }
+
+    @Test
     void aNewtonFitTrainsALoadableDifficultyModelOnDenseFeaturesOnly() throws IOException {
         Path data = SyntheticOutcomes.write(dir, 200);
 
@@ -187,6 +277,7 @@ class TrainingTest {
                         "newton",
                         Training.Label.WEAK,
                         0,
+                        Training.CvGroups.SOURCE,
                         "lexical",
                         new Training.Fit.Newton(1e-3),
                         null),
@@ -209,6 +300,7 @@ class TrainingTest {
                         "wide",
                         Training.Label.WEAK,
                         0,
+                        Training.CvGroups.SOURCE,
                         "lexical,ngrams:10",
                         new Training.Fit.Newton(1e-3),
                         null))
@@ -219,6 +311,7 @@ class TrainingTest {
                         "oof",
                         Training.Label.WEAK,
                         0,
+                        Training.CvGroups.SOURCE,
                         "lexical",
                         new Training.Fit.Sgd(),
                         dir.resolve("o")))

@@ -239,6 +239,7 @@ final class RetrainJob {
                                 + (settings.seedData().isEmpty() ? "" : " and seed data " + settings.seedData()),
                         Training.Label.WEAK,
                         0,
+                        Training.CvGroups.SOURCE,
                         null,
                         null),
                 clock,

@@ -20,7 +20,7 @@ final class TrainCommand {
     static final String USAGE = "train --data FILE[,FILE] --weak MODEL[,MODEL] --strong MODEL --out NAME.bin"
             + " [--features lexical,encoder (or any of lexical,ngrams[:BITS],encoder)] [--answer-bits 16] [--seed 42] [--epochs 100] [--answer-epochs EPOCHS]"
             + " [--learning-rate 0.05] [--l2 1e-4] [--fit sgd|newton] [--newton-l2 1e-3] [--test-fraction 0.5] [--version V] [--attribution TEXT|@FILE]"
-            + " [--label weak|all|gap|gain] [--cv FOLDS] [--cv-only true] [--oof FILE] [--embedding-cache FILE]";
+            + " [--label weak|all|gap|gain] [--cv FOLDS] [--cv-groups source|row] [--cv-only true] [--oof FILE] [--embedding-cache FILE]";
     private static final Set<String> OPTIONS = Set.of(
             "data",
             "weak",
@@ -40,6 +40,7 @@ final class TrainCommand {
             "attribution",
             "label",
             "cv",
+            "cv-groups",
             "cv-only",
             "oof",
             "embedding-cache");
@@ -81,6 +82,7 @@ final class TrainCommand {
                 attribution(a.get("attribution", "")),
                 label(a.get("label", "weak")),
                 (int) a.number("cv", 0, 0, 100),
+                cvGroups(a.get("cv-groups", "source")),
                 optionalPath(a, "embedding-cache"),
                 optionalPath(a, "oof"));
         if (Boolean.parseBoolean(a.get("cv-only", "false"))) {
@@ -121,6 +123,14 @@ final class TrainCommand {
                             .collect(Collectors.joining(", "))
                     + ", got '" + name + "'");
         }
+    }
+
+    private static Training.CvGroups cvGroups(String name) {
+        return switch (name) {
+            case "source" -> Training.CvGroups.SOURCE;
+            case "row" -> Training.CvGroups.ROW;
+            default -> throw new Args.UsageException("train: --cv-groups must be source or row, got '" + name + "'");
+        };
     }
 
     static List<String> split(String csv) {

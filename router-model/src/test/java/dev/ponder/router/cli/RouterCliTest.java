@@ -82,6 +82,8 @@ class RouterCliTest {
         assertThat(err()).contains("--fit must be sgd or newton");
         assertThat(run((train + "--label best").split(" "))).isEqualTo(2);
         assertThat(err()).contains("--label must be one of weak, all, gap, gain, got 'best'");
+        assertThat(run((train + "--cv 5 --cv-groups prompt").split(" "))).isEqualTo(2);
+        assertThat(err()).contains("--cv-groups must be source or row, got 'prompt'");
         assertThat(run((train + "--newton-l2 1e-3").split(" "))).isEqualTo(2);
         assertThat(err()).contains("--newton-l2 applies only to --fit newton");
     }
