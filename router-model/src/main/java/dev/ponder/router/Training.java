@@ -84,8 +84,9 @@ public final class Training {
 
     /**
      * What to train on and how; {@code cvFolds} > 1 also cross-validates the difficulty model (and the cascade, where
-     * the rows hold responses), its folds drawn by {@code cvGroups}, {@code embeddingCache} (nullable) names a file that keeps embeddings between runs, and {@code outOfFold}
-     * (nullable, needs {@code cvFolds} > 1) a JSONL file for each training row's out-of-fold score.
+     * the rows hold responses), its folds drawn by {@code cvGroups}; {@code embeddingCache} (nullable) names a file
+     * that keeps embeddings between runs, and {@code outOfFold} (nullable, needs {@code cvFolds} > 1) a JSONL file for
+     * each training row's out-of-fold score.
      */
     public record Config(
             List<Path> data,
@@ -455,9 +456,9 @@ public final class Training {
     /**
      * K-fold cross-validation of the difficulty model inside the training rows, its folds drawn by {@code c.cvGroups()}:
      * by source (a RouterBench task, an MMLU subject), each fold is scored on sources it never saw, the way the
-     * held-out sets are; by row, on prompts of the sources it trained on. Reports
-     * APGR of the out-of-fold scores for each (file, weak model) pair, and the cascade's figures where the rows hold
-     * the weak model's responses: each fold's answer scorer learns from the other folds' responses only.
+     * held-out sets are; by row, on prompts of the sources it trained on. Reports APGR of the out-of-fold scores for
+     * each (file, weak model) pair, and the cascade's figures where the rows hold the weak model's responses: each
+     * fold's answer scorer learns from the other folds' responses only.
      */
     private static ArrayNode crossValidate(
             Config c,
