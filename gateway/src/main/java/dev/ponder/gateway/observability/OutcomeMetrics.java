@@ -24,6 +24,9 @@ final class OutcomeMetrics implements OutcomeListener {
 
     static final String NONE = "none";
 
+    /** The escalation reason of a tier that refused to answer (OpenAI's {@code message.refusal}). */
+    static final String REFUSED = "refused";
+
     /** Buckets from a cached local answer to a long hosted generation. */
     private static final Duration[] LATENCY_BUCKETS = {
         Duration.ofMillis(10),
@@ -80,7 +83,7 @@ final class OutcomeMetrics implements OutcomeListener {
                 registry,
                 "ponder.escalations",
                 null,
-                "Climbs from one tier to the next; reason is the lower attempt's verdict",
+                "Climbs from one tier to the next; reason is the lower attempt's verdict, or refused",
                 "policy",
                 "from",
                 "to",
@@ -129,8 +132,10 @@ final class OutcomeMetrics implements OutcomeListener {
             Attempt attempt = attempts.get(i);
             String verdict = attempt.verdict().name().toLowerCase(Locale.ROOT);
             if (i + 1 < attempts.size()) {
+                // A refusal climbs as an "I don't know" does, but says something else about the tier.
+                String reason = Attempt.BY_REFUSAL.equals(attempt.decidedBy()) ? REFUSED : verdict;
                 escalations
-                        .get(policy, attempt.tierName(), attempts.get(i + 1).tierName(), verdict)
+                        .get(policy, attempt.tierName(), attempts.get(i + 1).tierName(), reason)
                         .increment();
             }
             attemptDuration.get(attempt.backend(), verdict).record(attempt.latency());

@@ -3,6 +3,7 @@ package dev.ponder.gateway.observability;
 import static dev.ponder.gateway.observability.TestOutcomes.attempt;
 import static dev.ponder.gateway.observability.TestOutcomes.outcome;
 import static dev.ponder.gateway.observability.TestOutcomes.refusal;
+import static dev.ponder.gateway.observability.TestOutcomes.refusedAndClimbed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ponder.cascade.Verdict;
@@ -119,5 +120,21 @@ class OutcomeMetricsTest {
                 .isEqualTo(1);
         assertThat(count("ponder.requests", "backend", "large", "status", "200", "outcome", "answered"))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aClimbAfterARefusalCountsAsRefusedNotAsAnIdk() {
+        metrics.onOutcome(outcome(
+                "default",
+                900,
+                refusedAndClimbed(0, "small"),
+                attempt(1, "large", Verdict.ACCEPTED, 700, null, 0.002)));
+
+        assertThat(count("ponder.escalations", "from", "small", "to", "large", "reason", "refused"))
+                .isEqualTo(1);
+        assertThat(registry.find("ponder.escalations")
+                        .tag("reason", "escalated")
+                        .counters())
+                .isEmpty();
     }
 }

@@ -18,6 +18,22 @@ final class TestOutcomes {
     private TestOutcomes() {}
 
     static Attempt attempt(int tier, String backend, Verdict verdict, long latencyMs, Long firstTokenMs, double cost) {
+        return attempt(tier, backend, verdict, latencyMs, firstTokenMs, cost, null);
+    }
+
+    /** A tier that refused to answer and was passed over for the next one. */
+    static Attempt refusedAndClimbed(int tier, String backend) {
+        return attempt(tier, backend, Verdict.ESCALATED, 100, null, 0.001, Attempt.BY_REFUSAL);
+    }
+
+    private static Attempt attempt(
+            int tier,
+            String backend,
+            Verdict verdict,
+            long latencyMs,
+            Long firstTokenMs,
+            double cost,
+            String decidedBy) {
         return new Attempt(
                 tier,
                 backend,
@@ -30,7 +46,7 @@ final class TestOutcomes {
                 Map.of(),
                 verdict,
                 verdict == Verdict.FAILED ? "upstream said 500" : null,
-                null);
+                decidedBy);
     }
 
     /** An outcome whose cascade ran {@code totalMs} from {@link #STARTED}; answered by the last accepted attempt. */
