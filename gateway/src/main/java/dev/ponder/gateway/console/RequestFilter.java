@@ -1,9 +1,9 @@
 package dev.ponder.gateway.console;
 
+import dev.ponder.gateway.outcomes.Outcome;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The Requests page's search: a time range, optional exact filters, a request id or prompt text, and a page cursor:
@@ -20,12 +20,9 @@ record RequestFilter(
         String statusValue,
         String textValue) {
 
-    /** The outcome log's request statuses. */
-    private static final Set<String> STATUSES = Set.of("answered", "refused", "failed");
-
     RequestFilter {
         Objects.requireNonNull(from, "from");
-        if (statusValue != null && !statusValue.isBlank() && !STATUSES.contains(statusValue)) {
+        if (statusValue != null && !statusValue.isBlank() && !Outcome.STATUSES.contains(statusValue)) {
             throw new IllegalArgumentException(
                     "status must be 'answered', 'refused' or 'failed' but was '" + statusValue + "'");
         }

@@ -2,6 +2,7 @@ package dev.ponder.gateway.outcomes;
 
 import dev.ponder.cascade.Trail;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -30,6 +31,13 @@ public record Outcome(
         String answer,
         String keyId) {
 
+    public static final String ANSWERED = "answered";
+    public static final String REFUSED = "refused";
+    public static final String FAILED = "failed";
+
+    /** Every word {@link #status()} answers with (the values the requests table's CHECK allows). */
+    public static final List<String> STATUSES = List.of(ANSWERED, REFUSED, FAILED);
+
     public Outcome {
         Objects.requireNonNull(requestId, "requestId");
         Objects.requireNonNull(createdAt, "createdAt");
@@ -44,6 +52,6 @@ public record Outcome(
      * {@code refused} (a tier's refusal to answer, sent as OpenAI sends one) or {@code failed} (no answer).
      */
     public String status() {
-        return answeredTier < 0 ? "failed" : refused ? "refused" : "answered";
+        return answeredTier < 0 ? FAILED : refused ? REFUSED : ANSWERED;
     }
 }
